@@ -1,0 +1,80 @@
+"""The one place where adapters and the database are chosen and wired into services."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cc_orchestrator.adapters.git import GitCli
+from cc_orchestrator.adapters.locks import FileLocks
+from cc_orchestrator.adapters.process import ShellRunner
+from cc_orchestrator.config import LoadedConfig, WorktreesConfig, load_config
+from cc_orchestrator.db.store import SqlStore
+from cc_orchestrator.logs import setup_logging
+from cc_orchestrator.services.worktrees import WorktreeService
+
+
+class App:
+    """Services built from one effective configuration; the database opens on first use."""
+
+    def __init__(self, config: LoadedConfig, overrides: Mapping[str, Any] | None = None) -> None:
+        self.config = config
+        self.overrides = dict(overrides or {})
+
+    @property
+    def data_dir(self) -> Path:
+        return self.config.data_dir
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "logs" / "cco.log"
+
+    @cached_property
+    def store(self) -> SqlStore:
+        db = self.config.settings.database
+        return SqlStore.open(self.config.database_url, busy_timeout_ms=db.busy_timeout_ms)
+
+    @cached_property
+    def git(self) -> GitCli:
+        return GitCli()
+
+    def repo_settings(self, root: Path) -> WorktreesConfig:
+        """Worktree settings as seen from a repository (its project file applies)."""
+        return load_config(project_root=root, overrides=self.overrides).settings.worktrees
+
+    @cached_property
+    def worktrees(self) -> WorktreeService:
+        return WorktreeService(
+            store=self.store,
+            vcs=self.git,
+            locks=FileLocks(self.data_dir / "locks"),
+            runner=ShellRunner(),
+            settings_for=self.repo_settings,
+            data_dir=self.data_dir,
+        )
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+
+def build_app(
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    cwd: Path | None = None,
+    verbosity: int = 0,
+    log_to_file: bool = True,
+) -> App:
+    config = load_config(cwd=cwd, overrides=overrides)
+    app = App(config, overrides)
+    logging_cfg = config.settings.logging
+    setup_logging(
+        verbosity=verbosity,
+        log_file=app.log_file if log_to_file else None,
+        file_level=logging_cfg.level,
+        max_bytes=logging_cfg.file_max_bytes,
+        backups=logging_cfg.file_backups,
+    )
+    return app

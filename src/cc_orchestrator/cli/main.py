@@ -1,0 +1,144 @@
+"""The `cc-orchestrator` / `cco` command line."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from cc_orchestrator import __version__
+from cc_orchestrator.bootstrap import App, build_app
+from cc_orchestrator.config import set_key
+from cc_orchestrator.domain.errors import CcoError, ConfigError
+from cc_orchestrator.logs import get_logger, redact_text
+
+
+@dataclass
+class CliState:
+    """What the global flags say; commands build the app from it when they need one."""
+
+    overrides: dict[str, Any] = field(default_factory=dict)
+    verbosity: int = 0
+    _app: App | None = None
+
+    def app(self) -> App:
+        if self._app is None:
+            self._app = build_app(overrides=self.overrides, verbosity=self.verbosity)
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+def _parse_set(values: tuple[str, ...]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. instances.max_running=4")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        overrides = set_key(overrides, key, value)
+    return overrides
+
+
+class CcoGroup(click.Group):
+    """Turns every CcoError into one clear line and a non-zero exit; tracebacks only with -v."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CcoError as exc:
+            click.echo(f"error: {redact_text(str(exc))}", err=True)
+            if _verbosity(ctx) > 0:
+                traceback.print_exc()
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            get_logger("cco.cli").exception("internal_error")
+            click.echo(
+                f"internal error: {type(exc).__name__}: {redact_text(str(exc))} "
+                "(run again with -v for the traceback; please report it)",
+                err=True,
+            )
+            if _verbosity(ctx) > 0:
+                traceback.print_exc()
+            ctx.exit(70)
+        finally:
+            state = ctx.find_object(CliState)
+            if state is not None:
+                state.close()
+
+
+def _verbosity(ctx: click.Context) -> int:
+    state = ctx.find_object(CliState)
+    return state.verbosity if state else 0
+
+
+@click.group(cls=CcoGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cc-orchestrator")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Database, logs and worktrees live here (env CC_ORCH_DATA_DIR).",
+)
+@click.option(
+    "-c",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a setting for this command, e.g. -c instances.max_running=4.",
+)
+@click.option("-v", "--verbose", count=True, help="More output; -vv for debug, tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on the terminal.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    data_dir: Path | None,
+    settings: tuple[str, ...],
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """cc-orchestrator (cco): run many Claude Code instances, each in its own git worktree."""
+    state = CliState(verbosity=-1 if quiet else verbose)
+    ctx.obj = state
+    try:
+        overrides = _parse_set(settings)
+    except CcoError as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(exc.exit_code)
+    if data_dir is not None:
+        overrides["data_dir"] = str(data_dir.expanduser().absolute())
+    state.overrides = overrides
+
+
+def _register() -> None:
+    from cc_orchestrator.cli.config_cmd import config
+    from cc_orchestrator.cli.worktrees_cmd import worktrees
+
+    cli.add_command(config)
+    cli.add_command(worktrees)
+
+
+_register()
+
+
+def main() -> None:
+    cli.main(prog_name=Path(sys.argv[0]).name if sys.argv else "cco")

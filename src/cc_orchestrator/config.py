@@ -1,0 +1,420 @@
+"""Configuration: defaults < user file < project file < environment < command-line flags.
+
+Built on pydantic-settings. Each source is validated on its own first, so an error names the
+file (or variable) it came from; then the sources are deep-merged in order of precedence.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from cc_orchestrator.domain.errors import ConfigError, InvalidInput
+from cc_orchestrator.domain.names import check_ref
+
+APP_NAME = "cc-orchestrator"
+PROJECT_FILE_NAME = ".cc-orchestrator.yaml"
+ENV_PREFIX = "CC_ORCH_"
+_WORKTREE_PLACEHOLDERS = {"data_dir", "repo", "repo_hash", "repo_parent", "name", "id"}
+_DB_URL_RE = re.compile(r"^(sqlite|postgresql)(\+[a-z0-9]+)?://", re.IGNORECASE)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DatabaseConfig(_Section):
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; empty means a SQLite file in the data directory.",
+    )
+    busy_timeout_ms: NonNegativeInt = Field(
+        default=30_000, description="How long a writer waits for the SQLite lock."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value and not _DB_URL_RE.match(value):
+            raise ValueError("expected a URL like sqlite:///path/state.db or postgresql://host/db")
+        return value or None
+
+
+class LoggingConfig(_Section):
+    level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Level of the JSON log file."
+    )
+    file_max_bytes: PositiveInt = Field(
+        default=10 * 1024 * 1024, description="Size at which the log file rotates."
+    )
+    file_backups: NonNegativeInt = Field(default=5, description="Rotated log files kept.")
+
+
+class WorktreesConfig(_Section):
+    branch_prefix: str = Field(default="cco/", description="Prefix of branches cco creates.")
+    path: str = Field(
+        default="{data_dir}/worktrees/{repo}-{repo_hash}/{name}",
+        description=(
+            "Where worktrees live. Placeholders: {data_dir} {repo} {repo_hash} {repo_parent} "
+            "{name} {id}. Beside the repository: '{repo_parent}/{repo}.worktrees/{name}'."
+        ),
+    )
+    copy_files: list[str] = Field(
+        default_factory=list,
+        description="Ignored files (globs) copied from the main checkout, e.g. ['.env'].",
+    )
+    setup: str | None = Field(
+        default=None, description="Shell command run in each new worktree (install deps)."
+    )
+    setup_timeout_s: PositiveInt = Field(default=1800, description="Limit on the setup command.")
+
+    @field_validator("branch_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if value:
+            try:
+                check_ref(value.rstrip("/") or "x", "branch_prefix")
+            except InvalidInput as exc:
+                raise ValueError(exc.message) from None
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+        except ValueError as exc:
+            raise ValueError(f"not a valid pattern: {exc}") from None
+        unknown = fields - _WORKTREE_PLACEHOLDERS
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder {{{sorted(unknown)[0]}}}; use "
+                + " ".join(f"{{{p}}}" for p in sorted(_WORKTREE_PLACEHOLDERS))
+            )
+        if not fields & {"name", "id"}:
+            raise ValueError("the pattern must contain {name} or {id}")
+        return value
+
+    @field_validator("copy_files")
+    @classmethod
+    def _copy(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if item.startswith("/") or ".." in Path(item).parts or not item.strip():
+                raise ValueError(f"{item!r} must be a relative path inside the repository")
+        return value
+
+
+class TmuxConfig(_Section):
+    socket: str = Field(default="cco", description="tmux socket name (tmux -L).")
+    session_prefix: str = Field(default="cco-", description="Prefix of every session cco makes.")
+
+    @field_validator("socket", "session_prefix")
+    @classmethod
+    def _simple(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", value):
+            raise ValueError("expected 1-32 letters, digits, '_' or '-'")
+        return value
+
+
+class InstancesConfig(_Section):
+    max_running: NonNegativeInt = Field(
+        default=10, description="Most instances running at once (0 = no limit)."
+    )
+    agent: str = Field(default="claude", description="Agent used when none is named.")
+    mode: Literal["interactive", "headless"] = Field(
+        default="interactive", description="How the agent runs."
+    )
+    permission_mode: Literal["default", "acceptEdits", "plan", "bypassPermissions"] = Field(
+        default="acceptEdits", description="Claude Code permission mode."
+    )
+    claude_path: str | None = Field(default=None, description="Path of the claude binary.")
+
+
+class WebConfig(_Section):
+    host: str = Field(default="127.0.0.1", description="Address the dashboard binds.")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port of the dashboard.")
+    token: SecretStr | None = Field(
+        default=None, description="Required on every request when host is not loopback."
+    )
+
+
+class ConfigModel(BaseModel):
+    """Every setting, with its default; the schema every source is checked against."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    data_dir: Path | None = Field(
+        default=None, description="Database, logs and worktrees (default: XDG data dir)."
+    )
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    worktrees: WorktreesConfig = Field(default_factory=WorktreesConfig)
+    tmux: TmuxConfig = Field(default_factory=TmuxConfig)
+    instances: InstancesConfig = Field(default_factory=InstancesConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
+
+
+class Settings(ConfigModel, BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_assignment=True,
+    )
+
+
+# --------------------------------------------------------------------------- files and paths
+
+
+def user_config_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
+    return Path(base) / APP_NAME
+
+
+def user_config_file(env: Mapping[str, str] | None = None) -> Path:
+    return user_config_dir(env) / "config.yaml"
+
+
+def default_data_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    home = Path(env.get("HOME", "~")).expanduser()
+    base = env.get("XDG_DATA_HOME") or str(home / ".local" / "share")
+    return Path(base) / APP_NAME
+
+
+def find_repo_root(start: Path) -> Path | None:
+    """The nearest folder at or above start holding .git (a checkout or a worktree)."""
+    current = start.resolve()
+    for folder in (current, *current.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def read_yaml_file(path: Path) -> dict[str, Any]:
+    """A config file as a dict; a missing file is empty; anything malformed is a ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{where} is not valid YAML", hint="fix or remove it") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return data
+
+
+def describe_validation_error(source: str, exc: ValidationError) -> str:
+    """One line naming the source, the key and what is expected."""
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"])
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown key (see `cco config show` for the known keys)"
+    got = err.get("input")
+    shown = "" if err["type"] == "extra_forbidden" or isinstance(got, dict) else f" (got {got!r})"
+    more = f" and {len(exc.errors()) - 1} more" if len(exc.errors()) > 1 else ""
+    return f"{source}: {key}: {message}{shown}{more}"
+
+
+def validate_source(source: str, data: Mapping[str, Any]) -> None:
+    try:
+        ConfigModel.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(source, exc)) from None
+
+
+def deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """The effective settings and where they came from."""
+
+    settings: Settings
+    user_file: Path
+    project_file: Path | None
+    data_dir: Path
+    layers: dict[str, dict[str, Any]]
+
+    @property
+    def database_url(self) -> str:
+        return self.settings.database.url or f"sqlite:///{self.data_dir / 'state.db'}"
+
+
+def _env_layer() -> dict[str, Any]:
+    data = EnvSettingsSource(Settings)()
+    try:
+        ConfigModel.model_validate(data)
+    except ValidationError as exc:
+        loc = exc.errors()[0]["loc"]
+        var = ENV_PREFIX + "__".join(str(p) for p in loc).upper()
+        raise ConfigError(describe_validation_error(f"environment variable {var}", exc)) from None
+    return data
+
+
+def load_config(
+    *,
+    cwd: Path | None = None,
+    project_root: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    pending: Mapping[Path, dict[str, Any]] | None = None,
+) -> LoadedConfig:
+    """Build the effective settings for a command run in cwd (or for project_root's repo).
+
+    pending: file contents about to be written, used in place of what is on disk, so a change
+    can be checked against the whole configuration before anything is written.
+    """
+    pending = pending or {}
+
+    def read(path: Path) -> dict[str, Any]:
+        return pending[path] if path in pending else read_yaml_file(path)
+
+    user_file = user_config_file()
+    root = project_root or find_repo_root(cwd or Path.cwd())
+    project_file = root / PROJECT_FILE_NAME if root else None
+
+    user = read(user_file)
+    validate_source(str(user_file), user)
+    project = read(project_file) if project_file else {}
+    if project_file:
+        validate_source(str(project_file), project)
+    env = _env_layer()
+    cli = dict(overrides or {})
+    validate_source("command-line flags", cli)
+
+    layers = {"user": user, "project": project, "environment": env, "flags": cli}
+
+    class _Effective(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (
+                InitSettingsSource(settings_cls, init_kwargs=cli),
+                env_settings,
+                InitSettingsSource(settings_cls, init_kwargs=project),
+                InitSettingsSource(settings_cls, init_kwargs=user),
+            )
+
+    try:
+        effective = _Effective()
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error("configuration", exc)) from None
+    settings = Settings.model_construct(**{k: getattr(effective, k) for k in Settings.model_fields})
+    data_dir = (settings.data_dir or default_data_dir()).expanduser().absolute()
+    return LoadedConfig(
+        settings=settings,
+        user_file=user_file,
+        project_file=project_file,
+        data_dir=data_dir,
+        layers=layers,
+    )
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def known_key(key: str) -> None:
+    """Refuse a dotted key that names no setting."""
+    model: type[BaseModel] = ConfigModel
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        field = model.model_fields.get(part)
+        if field is None:
+            raise ConfigError(f"unknown key {key!r}", hint="`cco config show` lists every key")
+        annotation = field.annotation
+        is_last = i == len(parts) - 1
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if is_last:
+                raise ConfigError(
+                    f"{key!r} is a section, not a value", hint=f"set one of its keys, {key}.<key>"
+                )
+            model = annotation
+        elif not is_last:
+            raise ConfigError(f"unknown key {key!r}", hint="`cco config show` lists every key")
+
+
+def get_key(data: Mapping[str, Any], key: str) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def set_key(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """A copy of data with the dotted key set."""
+    parts = key.split(".")
+    out = deep_merge({}, data)
+    node = out
+    for part in parts[:-1]:
+        child = node.get(part)
+        node[part] = dict(child) if isinstance(child, dict) else {}
+        node = node[part]
+    node[parts[-1]] = value
+    return out
+
+
+def public_dump(settings: ConfigModel) -> dict[str, Any]:
+    """Settings as plain JSON-able data, with secrets masked."""
+    data = settings.model_dump(mode="json")
+
+    def mask(model: BaseModel, node: dict[str, Any]) -> None:
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            if isinstance(value, BaseModel):
+                mask(value, node[name])
+            elif isinstance(value, SecretStr):
+                node[name] = "**********"
+            del field
+
+    mask(settings, data)
+    return data

@@ -1,0 +1,1 @@
+"""State database: engine, tables, the store and its migrations."""

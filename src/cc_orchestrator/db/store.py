@@ -1,0 +1,196 @@
+"""The Store: transactions and queries over the tables, returning domain records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from cc_orchestrator.db.engine import IMMEDIATE, make_engine, migrate
+from cc_orchestrator.db.tables import EventRow, RepositoryRow, WorktreeRow
+from cc_orchestrator.domain.errors import StorageError
+from cc_orchestrator.domain.models import (
+    Event,
+    NewEvent,
+    Repository,
+    Worktree,
+    WorktreeStatus,
+)
+
+
+def _repo(row: RepositoryRow) -> Repository:
+    return Repository(id=row.id, path=Path(row.path), name=row.name, created_at=row.created_at)
+
+
+def _event(row: EventRow) -> Event:
+    return Event(
+        id=row.id,
+        ts=row.ts,
+        kind=row.kind,
+        entity_type=row.entity_type,
+        entity_id=row.entity_id,
+        data=dict(row.data or {}),
+    )
+
+
+class SqlTx:
+    """Implements ports.Tx on one SQLAlchemy session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # repositories -----------------------------------------------------------------------
+    def repo_by_path(self, path: Path) -> Repository | None:
+        row = self.session.scalar(select(RepositoryRow).where(RepositoryRow.path == str(path)))
+        return _repo(row) if row else None
+
+    def ensure_repo(self, path: Path) -> Repository:
+        row = self.session.scalar(select(RepositoryRow).where(RepositoryRow.path == str(path)))
+        if row is None:
+            row = RepositoryRow(path=str(path), name=path.name)
+            self.session.add(row)
+            self.session.flush()
+            self.append_event(
+                NewEvent("repo.added", "repository", str(row.id), {"path": str(path)})
+            )
+        return _repo(row)
+
+    def repos(self) -> list[Repository]:
+        return [_repo(r) for r in self.session.scalars(select(RepositoryRow).order_by("id"))]
+
+    # worktrees --------------------------------------------------------------------------
+    def _worktree(self, row: WorktreeRow) -> Worktree:
+        repo = self.session.get(RepositoryRow, row.repo_id)
+        assert repo is not None
+        return Worktree(
+            id=row.id,
+            repo_id=row.repo_id,
+            repo_path=Path(repo.path),
+            name=row.name,
+            path=Path(row.path),
+            branch=row.branch,
+            base_ref=row.base_ref,
+            base_commit=row.base_commit,
+            created_branch=row.created_branch,
+            status=WorktreeStatus(row.status),
+            created_at=row.created_at,
+            removed_at=row.removed_at,
+        )
+
+    def add_worktree(self, worktree: Worktree) -> None:
+        self.session.add(
+            WorktreeRow(
+                id=worktree.id,
+                repo_id=worktree.repo_id,
+                name=worktree.name,
+                path=str(worktree.path),
+                branch=worktree.branch,
+                base_ref=worktree.base_ref,
+                base_commit=worktree.base_commit,
+                created_branch=worktree.created_branch,
+                status=worktree.status.value,
+                created_at=worktree.created_at,
+            )
+        )
+        self.session.flush()
+
+    def worktree(self, key: str) -> Worktree | None:
+        """By id, else by name among active worktrees (when the name is unique)."""
+        row = self.session.get(WorktreeRow, key)
+        if row is None:
+            rows = list(
+                self.session.scalars(
+                    select(WorktreeRow).where(
+                        WorktreeRow.name == key, WorktreeRow.status == WorktreeStatus.ACTIVE.value
+                    )
+                )
+            )
+            row = rows[0] if len(rows) == 1 else None
+        return self._worktree(row) if row else None
+
+    def worktrees(
+        self,
+        *,
+        repo_id: int | None = None,
+        statuses: tuple[WorktreeStatus, ...] = (WorktreeStatus.ACTIVE,),
+    ) -> list[Worktree]:
+        query = select(WorktreeRow).order_by(WorktreeRow.created_at, WorktreeRow.id)
+        if repo_id is not None:
+            query = query.where(WorktreeRow.repo_id == repo_id)
+        if statuses:
+            query = query.where(WorktreeRow.status.in_([s.value for s in statuses]))
+        return [self._worktree(r) for r in self.session.scalars(query)]
+
+    def set_worktree_status(self, worktree_id: str, status: WorktreeStatus) -> None:
+        row = self.session.get(WorktreeRow, worktree_id)
+        if row is not None:
+            row.status = status.value
+            self.session.flush()
+
+    def mark_worktree_removed(self, worktree_id: str, when: datetime) -> None:
+        row = self.session.get(WorktreeRow, worktree_id)
+        if row is not None:
+            row.status = WorktreeStatus.REMOVED.value
+            row.removed_at = when
+            self.session.flush()
+
+    # events -----------------------------------------------------------------------------
+    def append_event(self, event: NewEvent) -> Event:
+        row = EventRow(
+            kind=event.kind,
+            entity_type=event.entity_type,
+            entity_id=event.entity_id,
+            data=event.data,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _event(row)
+
+    def events(
+        self, *, after_id: int = 0, limit: int = 100, entity_id: str | None = None
+    ) -> list[Event]:
+        query = select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id).limit(limit)
+        if entity_id is not None:
+            query = query.where(EventRow.entity_id == entity_id)
+        return [_event(r) for r in self.session.scalars(query)]
+
+
+class SqlStore:
+    """Implements ports.Store."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, busy_timeout_ms: int = 30_000) -> SqlStore:
+        engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
+        migrate(engine)
+        return cls(engine)
+
+    @contextmanager
+    def _session(self, *, immediate: bool) -> Iterator[SqlTx]:
+        try:
+            with self.engine.connect() as conn:
+                if immediate:
+                    conn = conn.execution_options(**{IMMEDIATE: True})
+                with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                    yield SqlTx(session)
+        except OperationalError as exc:
+            raise StorageError(
+                f"the state database failed: {exc.orig}",
+                hint="another process may hold it locked for too long; try again",
+            ) from None
+
+    def write(self) -> AbstractContextManager[SqlTx]:
+        return self._session(immediate=True)
+
+    def read(self) -> AbstractContextManager[SqlTx]:
+        return self._session(immediate=False)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,81 @@
+"""Records the services pass around, kept apart from how they are stored."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+class WorktreeStatus(enum.StrEnum):
+    CREATING = "creating"  # recorded before git runs, so a crash mid-way leaves a trace
+    ACTIVE = "active"
+    REMOVED = "removed"
+
+
+class InstanceStatus(enum.StrEnum):
+    STARTING = "starting"
+    IDLE = "idle"
+    WORKING = "working"
+    WAITING_INPUT = "waiting_input"
+    EXITED = "exited"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+class TaskStatus(enum.StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    RUNNING = "running"
+    NEEDS_INPUT = "needs_input"
+    REVIEW = "review"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class Repository:
+    id: int
+    path: Path
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Worktree:
+    id: str
+    repo_id: int
+    repo_path: Path
+    name: str
+    path: Path
+    branch: str
+    base_ref: str
+    base_commit: str
+    created_branch: bool
+    status: WorktreeStatus
+    created_at: datetime
+    removed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    ts: datetime
+    kind: str
+    entity_type: str
+    entity_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event about to be appended; the store gives it its id and time."""
+
+    kind: str
+    entity_type: str
+    entity_id: str
+    data: dict[str, Any] = field(default_factory=dict)

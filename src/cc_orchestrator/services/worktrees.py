@@ -1,0 +1,633 @@
+"""Worktrees: create (with file copies and a setup command), list, remove, clean up.
+
+Every step that creates something has its undo: a failure after `git worktree add` removes the
+worktree and the branch it made. Creating and removing worktrees of one repository is serialized
+by a per-repository lock, so parallel creation is safe.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cc_orchestrator.config import WorktreesConfig
+from cc_orchestrator.domain.errors import CcoError, Conflict, ExternalError, InvalidInput, NotFound
+from cc_orchestrator.domain.models import NewEvent, Worktree, WorktreeStatus
+from cc_orchestrator.domain.names import check_name, check_ref, new_id, slugify
+from cc_orchestrator.logs import get_logger
+from cc_orchestrator.ports import CommandRunner, Locks, Store, Vcs
+
+log = get_logger("cco.worktrees")
+MARKER = ".cco-managed"
+Progress = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class WorktreeView:
+    worktree: Worktree
+    exists: bool
+
+
+@dataclass
+class Finding:
+    """One thing cleanup found: what it is, and whether it is (or would be) removed."""
+
+    kind: str  # orphan_folder | missing_folder | stale_git_entry | branch
+    repo: Path
+    target: str
+    action: str  # remove | keep
+    reason: str
+    done: bool = False
+    error: str | None = None
+
+
+@dataclass
+class CleanupReport:
+    findings: list[Finding] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def removed(self) -> list[Finding]:
+        return [f for f in self.findings if f.done]
+
+    @property
+    def kept(self) -> list[Finding]:
+        return [f for f in self.findings if f.action == "keep" or f.error]
+
+
+def repo_hash(root: Path) -> str:
+    return hashlib.sha256(str(root).encode()).hexdigest()[:8]
+
+
+class WorktreeService:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        vcs: Vcs,
+        locks: Locks,
+        runner: CommandRunner,
+        settings_for: Callable[[Path], WorktreesConfig],
+        data_dir: Path,
+    ) -> None:
+        self.store = store
+        self.vcs = vcs
+        self.locks = locks
+        self.runner = runner
+        self.settings_for = settings_for
+        self.data_dir = data_dir
+
+    # ------------------------------------------------------------------------- helpers
+    @contextmanager
+    def _repo_lock(self, root: Path) -> Iterator[None]:
+        with self.locks.hold(f"repo:{root}"):
+            yield
+
+    def _path_for(self, cfg: WorktreesConfig, root: Path, name: str, wt_id: str) -> Path:
+        raw = cfg.path.format(
+            data_dir=self.data_dir,
+            repo=root.name,
+            repo_hash=repo_hash(root),
+            repo_parent=root.parent,
+            name=name,
+            id=wt_id,
+        )
+        path = Path(raw).expanduser()
+        if not path.is_absolute():
+            path = root / path
+        return Path(*path.parts).absolute()
+
+    def managed_root(self, root: Path) -> Path:
+        """The folder that holds this repository's worktrees (the pattern's parent)."""
+        cfg = self.settings_for(root)
+        return self._path_for(cfg, root, "x", "x").parent
+
+    def get(self, key: str) -> Worktree:
+        with self.store.read() as tx:
+            wt = tx.worktree(key)
+        if wt is None or wt.status is not WorktreeStatus.ACTIVE:
+            raise NotFound(f"no worktree {key!r}", hint="`cco worktrees list` shows them")
+        return wt
+
+    def views(self, repo: Path | None = None) -> list[WorktreeView]:
+        with self.store.read() as tx:
+            repo_id = None
+            if repo is not None:
+                found = tx.repo_by_path(self.vcs.repo_root(repo))
+                if found is None:
+                    return []
+                repo_id = found.id
+            rows = tx.worktrees(repo_id=repo_id)
+        return [WorktreeView(wt, wt.path.is_dir()) for wt in rows]
+
+    # ------------------------------------------------------------------------- create
+    def create(
+        self,
+        *,
+        repo: Path,
+        name: str | None = None,
+        base: str | None = None,
+        branch: str | None = None,
+        progress: Progress = _quiet,
+    ) -> Worktree:
+        if name is not None:
+            check_name(name, "worktree name")
+        if base is not None:
+            check_ref(base, "base")
+        if branch is not None:
+            check_ref(branch, "branch")
+        root = self.vcs.repo_root(repo)
+        if branch is not None:
+            self.vcs.check_branch_name(root, branch)
+        cfg = self.settings_for(root)
+
+        with self._repo_lock(root):
+            wt = self._add(root, cfg, name=name, base=base, branch=branch, progress=progress)
+        try:
+            self._prepare(wt, cfg, progress)
+        except BaseException:
+            progress(f"undoing worktree {wt.id}")
+            self._undo_create(wt)
+            raise
+        return wt
+
+    def _add(
+        self,
+        root: Path,
+        cfg: WorktreesConfig,
+        *,
+        name: str | None,
+        base: str | None,
+        branch: str | None,
+        progress: Progress,
+    ) -> Worktree:
+        wt_id = new_id()
+        name = name or wt_id
+        with self.store.read() as tx:
+            repo_row = tx.repo_by_path(root)
+            if repo_row is not None and any(
+                w.name == name
+                for w in tx.worktrees(
+                    repo_id=repo_row.id,
+                    statuses=(WorktreeStatus.ACTIVE, WorktreeStatus.CREATING),
+                )
+            ):
+                raise Conflict(
+                    f"a worktree named {name!r} already exists in {root}",
+                    hint="pick another name or remove it first",
+                )
+
+        existing_branch = branch is not None and self.vcs.branch_exists(root, branch)
+        if existing_branch:
+            assert branch is not None
+            if base is not None:
+                raise InvalidInput(
+                    f"branch {branch!r} already exists, so --base does not apply",
+                    hint="drop --base to check the branch out, or name a new branch",
+                )
+            for entry in self.vcs.worktrees(root):
+                if entry.branch == branch:
+                    raise Conflict(
+                        f"branch {branch!r} is already checked out in {entry.path}",
+                        hint="pick another branch or remove that worktree",
+                    )
+            base_ref, start = branch, None
+        else:
+            base_ref = base or "HEAD"
+            start = base_ref
+        base_commit = self.vcs.resolve_commit(root, base_ref)
+        if base_commit is None:
+            raise InvalidInput(
+                f"{base_ref!r} is not a branch, tag or commit in {root}",
+                hint="`git branch -a` and `git tag` list what exists",
+            )
+        if branch is None:
+            branch = f"{cfg.branch_prefix}{wt_id}" + (f"-{slugify(name)}" if name != wt_id else "")
+            self.vcs.check_branch_name(root, branch)
+        if not existing_branch and self.vcs.branch_exists(root, branch):
+            raise Conflict(f"branch {branch!r} already exists")
+
+        path = self._path_for(cfg, root, name, wt_id)
+        if path.exists() and any(path.iterdir()):
+            raise Conflict(
+                f"{path} already exists and is not empty",
+                hint="pick another name or run `cco worktrees cleanup`",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        (path.parent / MARKER).touch(exist_ok=True)
+
+        wt = Worktree(
+            id=wt_id,
+            repo_id=0,
+            repo_path=root,
+            name=name,
+            path=path,
+            branch=branch,
+            base_ref=base_ref,
+            base_commit=base_commit,
+            created_branch=not existing_branch,
+            status=WorktreeStatus.CREATING,
+            created_at=datetime.now(UTC),
+        )
+        # Record the intent first: if this process dies during `git worktree add`, cleanup
+        # finds the row in state "creating" and knows the branch and folder are ours to undo.
+        with self.store.write() as tx:
+            repo_row = tx.ensure_repo(root)
+            wt = replace(wt, repo_id=repo_row.id)
+            tx.add_worktree(wt)
+        try:
+            progress(f"git worktree add {path} ({branch})")
+            self.vcs.add_worktree(root, path, branch=branch, start=base_commit if start else None)
+            with self.store.write() as tx:
+                tx.set_worktree_status(wt.id, WorktreeStatus.ACTIVE)
+                tx.append_event(
+                    NewEvent(
+                        "worktree.created",
+                        "worktree",
+                        wt.id,
+                        {
+                            "worktree_id": wt.id,
+                            "path": str(path),
+                            "branch": branch,
+                            "base": base_ref,
+                            "repo": str(root),
+                        },
+                    )
+                )
+        except BaseException:
+            self._undo_git(wt)
+            with self.store.write() as tx:
+                tx.mark_worktree_removed(wt.id, datetime.now(UTC))
+            raise
+        wt = replace(wt, status=WorktreeStatus.ACTIVE)
+        log.info("worktree.created", worktree_id=wt.id, path=str(path), branch=branch)
+        return wt
+
+    def _prepare(self, wt: Worktree, cfg: WorktreesConfig, progress: Progress) -> None:
+        for pattern in cfg.copy_files:
+            matches = sorted(glob.glob(pattern, root_dir=wt.repo_path, include_hidden=True))
+            for rel in matches:
+                src = wt.repo_path / rel
+                dst = wt.path / rel
+                if not src.resolve().is_relative_to(wt.repo_path):
+                    raise InvalidInput(f"copy_files entry {rel!r} points outside the repository")
+                progress(f"copy {rel}")
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                if src.is_dir():
+                    shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
+                else:
+                    shutil.copy2(src, dst)
+        if cfg.setup:
+            log_file = self.data_dir / "logs" / f"setup-{wt.id}.log"
+            progress(f"setup: {cfg.setup} (output in {log_file})")
+            result = self.runner.run_shell(
+                cfg.setup, cwd=wt.path, log_file=log_file, timeout_s=cfg.setup_timeout_s
+            )
+            if result.exit_code != 0:
+                why = (
+                    f"timed out after {cfg.setup_timeout_s}s"
+                    if result.timed_out
+                    else f"exited with {result.exit_code}"
+                )
+                last = result.output_tail.strip().splitlines()[-1:] or [""]
+                raise ExternalError(
+                    f"setup command {cfg.setup!r} {why} in the new worktree: {last[0]}",
+                    hint=f"full output in {log_file}; the worktree was removed",
+                )
+
+    # ------------------------------------------------------------------------- undo / remove
+    def _undo_git(self, wt: Worktree) -> None:
+        try:
+            self.vcs.remove_worktree(wt.repo_path, wt.path, force=True)
+        except CcoError as exc:
+            log.warning("undo.worktree_failed", worktree_id=wt.id, error=str(exc))
+        if wt.path.exists():
+            shutil.rmtree(wt.path, ignore_errors=True)
+        self.vcs.prune_worktrees(wt.repo_path, dry_run=False)
+        if wt.created_branch and self.vcs.branch_exists(wt.repo_path, wt.branch):
+            try:
+                self.vcs.delete_branch(wt.repo_path, wt.branch, force=True)
+            except CcoError as exc:
+                log.warning("undo.branch_failed", worktree_id=wt.id, error=str(exc))
+
+    def _undo_create(self, wt: Worktree) -> None:
+        with self._repo_lock(wt.repo_path):
+            self._undo_git(wt)
+            with self.store.write() as tx:
+                tx.mark_worktree_removed(wt.id, datetime.now(UTC))
+                tx.append_event(
+                    NewEvent(
+                        "worktree.removed",
+                        "worktree",
+                        wt.id,
+                        {"worktree_id": wt.id, "reason": "creation failed"},
+                    )
+                )
+
+    def remove(self, key: str, *, force: bool = False, delete_branch: bool = False) -> list[str]:
+        """Remove a worktree; returns notes for the user (a branch kept, say)."""
+        wt = self.get(key)
+        notes: list[str] = []
+        with self._repo_lock(wt.repo_path):
+            if wt.path.exists():
+                known = {e.path.resolve() for e in self.vcs.worktrees(wt.repo_path)}
+                if wt.path.resolve() in known:
+                    if not force and self.vcs.is_dirty(wt.path):
+                        raise Conflict(
+                            f"worktree {wt.id} ({wt.path}) has uncommitted changes",
+                            hint="commit them, or pass --force to discard them",
+                        )
+                    self.vcs.remove_worktree(wt.repo_path, wt.path, force=force)
+                elif force or not any(wt.path.iterdir()):
+                    shutil.rmtree(wt.path)
+                else:
+                    raise Conflict(
+                        f"{wt.path} is no longer a git worktree but holds files",
+                        hint="look at it, then pass --force to delete it",
+                    )
+            self.vcs.prune_worktrees(wt.repo_path, dry_run=False)
+            if delete_branch:
+                if not wt.created_branch:
+                    notes.append(f"kept branch {wt.branch}: cco did not create it")
+                elif self.vcs.branch_exists(wt.repo_path, wt.branch):
+                    merged = self._merged(wt.repo_path, wt.branch, wt.base_ref)
+                    if merged or force:
+                        self.vcs.delete_branch(wt.repo_path, wt.branch, force=True)
+                        notes.append(f"deleted branch {wt.branch}")
+                    else:
+                        notes.append(
+                            f"kept branch {wt.branch}: it has commits not merged into "
+                            f"{wt.base_ref} (pass --force too to delete it)"
+                        )
+            with self.store.write() as tx:
+                tx.mark_worktree_removed(wt.id, datetime.now(UTC))
+                tx.append_event(
+                    NewEvent(
+                        "worktree.removed",
+                        "worktree",
+                        wt.id,
+                        {"worktree_id": wt.id, "path": str(wt.path), "notes": notes},
+                    )
+                )
+        log.info("worktree.removed", worktree_id=wt.id, notes=notes)
+        return notes
+
+    def _merged(self, root: Path, branch: str, base_ref: str) -> bool:
+        """Merged into the ref it started from, or into the main checkout's HEAD."""
+        return self.vcs.is_ancestor(root, branch, base_ref) or self.vcs.is_ancestor(
+            root, branch, "HEAD"
+        )
+
+    # ------------------------------------------------------------------------- cleanup
+    def cleanup(
+        self, *, dry_run: bool = False, force: bool = False, progress: Progress = _quiet
+    ) -> CleanupReport:
+        report = CleanupReport(dry_run=dry_run)
+        with self.store.read() as tx:
+            repos = tx.repos()
+        for repo in repos:
+            if not repo.path.is_dir():
+                continue
+            try:
+                self.vcs.repo_root(repo.path)
+            except CcoError:
+                continue
+            with self._repo_lock(repo.path):
+                self._cleanup_repo(
+                    repo.id, repo.path, report, dry_run=dry_run, force=force, progress=progress
+                )
+        return report
+
+    def _cleanup_repo(
+        self,
+        repo_id: int,
+        root: Path,
+        report: CleanupReport,
+        *,
+        dry_run: bool,
+        force: bool,
+        progress: Progress,
+    ) -> None:
+        with self.store.read() as tx:
+            active = tx.worktrees(repo_id=repo_id)
+            abandoned = tx.worktrees(repo_id=repo_id, statuses=(WorktreeStatus.CREATING,))
+            created = {
+                w.branch: w for w in tx.worktrees(repo_id=repo_id, statuses=()) if w.created_branch
+            }
+        findings: list[tuple[Finding, Callable[[], None]]] = []
+
+        # Creations that died half-way (we hold the repo lock, so none is in progress).
+        for wt in abandoned:
+
+            def undo(wt: Worktree = wt) -> None:
+                self._undo_git(wt)
+                with self.store.write() as tx:
+                    tx.mark_worktree_removed(wt.id, datetime.now(UTC))
+                    tx.append_event(
+                        NewEvent(
+                            "worktree.removed",
+                            "worktree",
+                            wt.id,
+                            {"worktree_id": wt.id, "reason": "abandoned"},
+                        )
+                    )
+
+            findings.append(
+                (
+                    Finding(
+                        "abandoned_creation",
+                        root,
+                        f"{wt.id} {wt.path}",
+                        "remove",
+                        "its creation was interrupted",
+                    ),
+                    undo,
+                )
+            )
+
+        # Rows whose folder is gone.
+        now = datetime.now(UTC)
+        for wt in active:
+            if not wt.path.exists():
+
+                def forget(wt: Worktree = wt) -> None:
+                    with self.store.write() as tx:
+                        tx.mark_worktree_removed(wt.id, now)
+                        tx.append_event(
+                            NewEvent(
+                                "worktree.removed",
+                                "worktree",
+                                wt.id,
+                                {"worktree_id": wt.id, "reason": "folder gone"},
+                            )
+                        )
+
+                findings.append(
+                    (
+                        Finding(
+                            "missing_folder",
+                            root,
+                            f"{wt.id} {wt.path}",
+                            "remove",
+                            "its folder no longer exists",
+                        ),
+                        forget,
+                    )
+                )
+
+        # Folders (git worktrees or debris) in cco's own worktree folder with no row.
+        active_paths = {w.path.resolve() for w in active + abandoned if w.path.exists()}
+        git_entries = {e.path.resolve(): e for e in self.vcs.worktrees(root)}
+        managed = self.managed_root(root)
+        candidates: set[Path] = set()
+        if (managed / MARKER).exists():
+            candidates |= {p.resolve() for p in managed.iterdir() if p.is_dir()}
+        prefix = self.settings_for(root).branch_prefix
+        candidates |= {
+            p
+            for p, e in git_entries.items()
+            if e.branch in created and not e.prunable and p != root
+        }
+        for folder in sorted(candidates - active_paths - {root}):
+            entry = git_entries.get(folder)
+            if entry is not None and not entry.prunable:
+                if self.vcs.is_dirty(folder) and not force:
+                    findings.append(
+                        (
+                            Finding(
+                                "orphan_folder",
+                                root,
+                                str(folder),
+                                "keep",
+                                "uncommitted changes (use --force)",
+                            ),
+                            _nothing,
+                        )
+                    )
+                    continue
+
+                def drop_git(folder: Path = folder) -> None:
+                    self.vcs.remove_worktree(root, folder, force=True)
+
+                findings.append(
+                    (
+                        Finding(
+                            "orphan_folder",
+                            root,
+                            str(folder),
+                            "remove",
+                            "a git worktree with no record",
+                        ),
+                        drop_git,
+                    )
+                )
+            else:
+
+                def drop_dir(folder: Path = folder) -> None:
+                    shutil.rmtree(folder)
+
+                findings.append(
+                    (
+                        Finding(
+                            "orphan_folder",
+                            root,
+                            str(folder),
+                            "remove",
+                            "a leftover folder, not a git worktree",
+                        ),
+                        drop_dir,
+                    )
+                )
+
+        # git's own stale entries (folders deleted by hand).
+        for line in self.vcs.prune_worktrees(root, dry_run=True):
+            findings.append(
+                (
+                    Finding(
+                        "stale_git_entry",
+                        root,
+                        line,
+                        "remove",
+                        "git still lists a worktree that is gone",
+                    ),
+                    _nothing,
+                )
+            )
+
+        # Branches cco created whose worktree is gone: merged ones go; unmerged need --force.
+        removed_paths = {
+            Path(f.target)
+            for f, _ in findings
+            if f.kind == "orphan_folder" and f.action == "remove"
+        }
+        removed_paths |= {w.path.resolve() for w in abandoned}
+        checked_out = {
+            e.branch
+            for p, e in git_entries.items()
+            if e.branch and not e.prunable and p not in removed_paths
+        }
+        active_branches = {w.branch for w in active if w.path.exists()}
+        for branch in self.vcs.branches(root, prefix):
+            owner = created.get(branch)
+            if (
+                owner is None
+                or owner.status is WorktreeStatus.CREATING
+                or branch in checked_out
+                or branch in active_branches
+            ):
+                continue
+            merged = self._merged(root, branch, owner.base_ref)
+            if merged or force:
+
+                def drop_branch(branch: str = branch) -> None:
+                    self.vcs.delete_branch(root, branch, force=True)
+
+                why = "merged" if merged else "its worktree is gone (--force: unmerged commits)"
+                findings.append((Finding("branch", root, branch, "remove", why), drop_branch))
+            else:
+                findings.append(
+                    (
+                        Finding(
+                            "branch",
+                            root,
+                            branch,
+                            "keep",
+                            "its worktree is gone but it has unmerged commits "
+                            "(use --force to delete)",
+                        ),
+                        _nothing,
+                    )
+                )
+
+        for finding, _ in findings:
+            report.findings.append(finding)
+        if dry_run:
+            return
+        for finding, action in findings:
+            if finding.action != "remove":
+                continue
+            try:
+                action()
+                finding.done = True
+                progress(f"removed {finding.kind.replace('_', ' ')}: {finding.target}")
+            except CcoError as exc:
+                finding.error = str(exc)
+                progress(f"could not remove {finding.target}: {exc}")
+        self.vcs.prune_worktrees(root, dry_run=False)
+        for finding in report.findings:
+            if finding.kind == "stale_git_entry" and finding.action == "remove":
+                finding.done = True
+
+
+def _nothing() -> None:
+    return None
