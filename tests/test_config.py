@@ -24,14 +24,20 @@ def test_defaults(repo: Path) -> None:
 
 
 def test_precedence_and_deep_merge(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write_yaml(user_config_file(), {
-        "instances": {"max_running": 3, "agent": "aider"},
-        "worktrees": {"branch_prefix": "user/", "setup": "make"},
-    })
-    write_yaml(repo / ".cc-orchestrator.yaml", {
-        "instances": {"max_running": 5},
-        "worktrees": {"branch_prefix": "proj/"},
-    })
+    write_yaml(
+        user_config_file(),
+        {
+            "instances": {"max_running": 3, "agent": "aider"},
+            "worktrees": {"branch_prefix": "user/", "setup": "make"},
+        },
+    )
+    write_yaml(
+        repo / ".cc-orchestrator.yaml",
+        {
+            "instances": {"max_running": 5},
+            "worktrees": {"branch_prefix": "proj/"},
+        },
+    )
     cfg = load_config(cwd=repo)
     # project beats user per key; keys the project does not set still come from the user file
     assert cfg.settings.instances.max_running == 5
@@ -66,7 +72,7 @@ def test_xdg_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ({"database": {"url": "not a url"}}, "database.url: Value error, expected a URL"),
         ({"worktrees": {"path": "{nope}/x"}}, "worktrees.path: Value error, unknown placeholder"),
         ({"worktrees": {"copy_files": ["../secret"]}}, "must be a relative path"),
-        ({"web": {"port": 70000}}, "web.port"),
+        ({"tmux": {"socket": "a b"}}, "tmux.socket"),
     ],
 )
 def test_invalid_user_file_names_file_and_key(data: object, expected: str) -> None:
@@ -82,8 +88,8 @@ def test_invalid_yaml_and_env(repo: Path, monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(ConfigError, match=r"\.cc-orchestrator\.yaml: line \d+ is not valid YAML"):
         load_config(cwd=repo)
     (repo / ".cc-orchestrator.yaml").unlink()
-    monkeypatch.setenv("CC_ORCH_WEB__PORT", "http")
-    with pytest.raises(ConfigError, match="environment variable CC_ORCH_WEB__PORT: web.port"):
+    monkeypatch.setenv("CC_ORCH_DATABASE__BUSY_TIMEOUT_MS", "soon")
+    with pytest.raises(ConfigError, match="variable CC_ORCH_DATABASE__BUSY_TIMEOUT_MS: database"):
         load_config(cwd=repo)
 
 
@@ -112,10 +118,8 @@ def test_cli_set_get_unset(cco: Cco, repo: Path, monkeypatch: pytest.MonkeyPatch
         ("database.url", "ftp//x", "expected a URL"),
     ],
 )
-def test_cli_set_refuses_and_writes_nothing(
-    cco: Cco, key: str, value: str, message: str
-) -> None:
-    cco("config", "set", "web.port", "9000")
+def test_cli_set_refuses_and_writes_nothing(cco: Cco, key: str, value: str, message: str) -> None:
+    cco("config", "set", "tmux.socket", "mine")
     before = user_config_file().read_bytes()
     result = cco("config", "set", key, value, ok=False)
     assert result.exit_code == 2
@@ -127,20 +131,20 @@ def test_cli_set_refuses_and_writes_nothing(
 
 def test_cli_set_checks_whole_configuration(cco: Cco, monkeypatch: pytest.MonkeyPatch) -> None:
     """A value valid on its own is still refused when the merged configuration breaks."""
-    monkeypatch.setenv("CC_ORCH_WEB__PORT", "nope")
-    result = cco("config", "set", "web.host", "0.0.0.0", ok=False)
-    assert "CC_ORCH_WEB__PORT" in result.stderr
+    monkeypatch.setenv("CC_ORCH_INSTANCES__MAX_RUNNING", "nope")
+    result = cco("config", "set", "tmux.socket", "other", ok=False)
+    assert "CC_ORCH_INSTANCES__MAX_RUNNING" in result.stderr
     assert not user_config_file().exists()
 
 
 def test_show_masks_secrets(cco: Cco) -> None:
-    cco("config", "set", "web.token", "s3cr3t-token-value")
+    cco("config", "set", "database.url", "postgresql://cco:s3cr3t-pw@db.local/cco")
     assert "s3cr3t" not in cco("config", "show").output
     data = json.loads(cco("config", "show", "--json").output)
-    assert data["web"]["token"] == "**********"
-    assert "s3cr3t" not in cco("config", "get", "web.token").output
+    assert data["database"]["url"] == "postgresql://cco:***@db.local/cco"
+    assert "s3cr3t" not in cco("config", "get", "database.url").output
     # the file keeps the real value, readable only by its owner
-    assert "s3cr3t-token-value" in user_config_file().read_text()
+    assert "s3cr3t-pw" in user_config_file().read_text()
     assert user_config_file().stat().st_mode & 0o077 == 0
 
 

@@ -35,6 +35,7 @@ from pydantic_settings import (
 
 from cc_orchestrator.domain.errors import ConfigError, InvalidInput
 from cc_orchestrator.domain.names import check_ref
+from cc_orchestrator.logs import redact_text
 
 APP_NAME = "cc-orchestrator"
 PROJECT_FILE_NAME = ".cc-orchestrator.yaml"
@@ -154,14 +155,6 @@ class InstancesConfig(_Section):
     claude_path: str | None = Field(default=None, description="Path of the claude binary.")
 
 
-class WebConfig(_Section):
-    host: str = Field(default="127.0.0.1", description="Address the dashboard binds.")
-    port: int = Field(default=8080, ge=1, le=65535, description="Port of the dashboard.")
-    token: SecretStr | None = Field(
-        default=None, description="Required on every request when host is not loopback."
-    )
-
-
 class ConfigModel(BaseModel):
     """Every setting, with its default; the schema every source is checked against."""
 
@@ -175,7 +168,6 @@ class ConfigModel(BaseModel):
     worktrees: WorktreesConfig = Field(default_factory=WorktreesConfig)
     tmux: TmuxConfig = Field(default_factory=TmuxConfig)
     instances: InstancesConfig = Field(default_factory=InstancesConfig)
-    web: WebConfig = Field(default_factory=WebConfig)
 
 
 class Settings(ConfigModel, BaseSettings):
@@ -417,4 +409,7 @@ def public_dump(settings: ConfigModel) -> dict[str, Any]:
             del field
 
     mask(settings, data)
+    url = data.get("database", {}).get("url")
+    if url:
+        data["database"]["url"] = redact_text(url)
     return data

@@ -60,6 +60,7 @@ def redact(
     return event_dict
 
 
+TRACE_LOGGER = "cco.trace"
 _LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
@@ -95,6 +96,9 @@ def setup_logging(
 
     console = logging.StreamHandler(stream or sys.stderr)
     console.setLevel(terminal_level)
+    if verbosity < 2:
+        # Tracebacks of internal errors go to the file; the terminal gets one line (or -vv).
+        console.addFilter(lambda record: not record.name.startswith(TRACE_LOGGER))
     console.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

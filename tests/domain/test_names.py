@@ -32,16 +32,39 @@ def test_bad_names(value: str, why: str) -> None:
         check_name(value)
 
 
-@pytest.mark.parametrize("value", ["main", "origin/main", "v1.2.3", "feature/x-y", "abc123", "HEAD"])
+@pytest.mark.parametrize(
+    "value", ["main", "origin/main", "v1.2.3", "feature/x-y", "abc123", "HEAD"]
+)
 def test_good_refs(value: str) -> None:
     assert check_ref(value) == value
 
 
 @pytest.mark.parametrize(
     "value",
-    ["", "-x", "--upload-pack=evil", "/abs", "a//b", "a..b", "../up", "a b", "a~1", "a^",
-     "a:b", "a?", "a*", "a[", "a\\b", "a@{1}", "x.lock", "a/", ".a", "a\x00b", "a\tb",
-     "x" * 201],
+    [
+        "",
+        "-x",
+        "--upload-pack=evil",
+        "/abs",
+        "a//b",
+        "a..b",
+        "../up",
+        "a b",
+        "a~1",
+        "a^",
+        "a:b",
+        "a?",
+        "a*",
+        "a[",
+        "a\\b",
+        "a@{1}",
+        "x.lock",
+        "a/",
+        ".a",
+        "a\x00b",
+        "a\tb",
+        "x" * 201,
+    ],
 )
 def test_bad_refs(value: str) -> None:
     with pytest.raises(InvalidInput):

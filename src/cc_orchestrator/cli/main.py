@@ -15,7 +15,7 @@ from cc_orchestrator import __version__
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.config import set_key
 from cc_orchestrator.domain.errors import CcoError, ConfigError
-from cc_orchestrator.logs import get_logger, redact_text
+from cc_orchestrator.logs import TRACE_LOGGER, get_logger, redact_text
 
 
 @dataclass
@@ -70,7 +70,7 @@ class CcoGroup(click.Group):
             click.echo("interrupted", err=True)
             ctx.exit(130)
         except Exception as exc:
-            get_logger("cco.cli").exception("internal_error")
+            get_logger(TRACE_LOGGER).exception("internal_error")
             click.echo(
                 f"internal error: {type(exc).__name__}: {redact_text(str(exc))} "
                 "(run again with -v for the traceback; please report it)",

@@ -33,7 +33,15 @@ IMMEDIATE = "cco_immediate"
 def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        try:
+            return create_engine(parsed, pool_pre_ping=True)
+        except ImportError as exc:
+            raise StorageError(
+                f"no database driver for {parsed.drivername}: {exc}",
+                hint="install it with: pip install 'cc-orchestrator[postgres]'",
+            ) from None
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})

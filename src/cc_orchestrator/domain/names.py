@@ -18,6 +18,8 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 # What git itself forbids in a ref (git check-ref-format), plus what we refuse on top.
 _REF_FORBIDDEN = re.compile(r"[\s~^:?*\[\\]|@\{")
+# Refs are also shown in prompts and pasted into shells by users: keep them to plain characters.
+_REF_ALLOWED = re.compile(r"^[A-Za-z0-9._/+#=,@-]+$")
 MAX_REF_LENGTH = 200
 
 
@@ -73,6 +75,11 @@ def check_ref(value: str, what: str = "ref") -> str:
         raise InvalidInput(
             f"{what} {_describe(value)} contains a character git refuses in refs",
             hint="avoid spaces and ~ ^ : ? * [ \\ @{",
+        )
+    if not _REF_ALLOWED.match(value):
+        raise InvalidInput(
+            f"{what} {_describe(value)} is not valid",
+            hint="use letters, digits and . _ / + # = , @ -",
         )
     if value.endswith(".lock") or value.endswith(".") or "/." in value or value.startswith("."):
         raise InvalidInput(f"{what} {_describe(value)} is not a valid git ref name")

@@ -549,7 +549,11 @@ class WorktreeService:
                     )
                 )
 
-        # git's own stale entries (folders deleted by hand).
+        # git's own stale entries (folders deleted by hand); pruned before branches are deleted,
+        # since git counts a branch as checked out until its stale entry is gone.
+        def prune() -> None:
+            self.vcs.prune_worktrees(root, dry_run=False)
+
         for line in self.vcs.prune_worktrees(root, dry_run=True):
             findings.append(
                 (
@@ -560,7 +564,7 @@ class WorktreeService:
                         "remove",
                         "git still lists a worktree that is gone",
                     ),
-                    _nothing,
+                    prune,
                 )
             )
 
@@ -624,9 +628,6 @@ class WorktreeService:
                 finding.error = str(exc)
                 progress(f"could not remove {finding.target}: {exc}")
         self.vcs.prune_worktrees(root, dry_run=False)
-        for finding in report.findings:
-            if finding.kind == "stale_git_entry" and finding.action == "remove":
-                finding.done = True
 
 
 def _nothing() -> None:

@@ -1,0 +1,3 @@
+from cc_orchestrator.cli.main import main
+
+main()
