@@ -16,13 +16,23 @@ from cc_orchestrator.cli.main import cli
 from cc_orchestrator.config import ConfigModel
 
 
-def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
-    found = [(path, command)]
+def _walk(
+    command: click.Command, path: list[str], parent: click.Context | None = None
+) -> list[tuple[list[str], str]]:
+    """Help texts of a command and its subcommands, with contexts chained as at run time."""
+    ctx = click.Context(
+        command,
+        info_name=path[-1],
+        parent=parent,
+        terminal_width=100,
+        **command.context_settings,
+    )
+    found = [(path, command.get_help(ctx))]
     if isinstance(command, click.Group):
-        for name in sorted(command.list_commands(click.Context(command))):
-            sub = command.get_command(click.Context(command), name)
+        for name in sorted(command.list_commands(ctx)):
+            sub = command.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                found += _walk(sub, [*path, name])
+                found += _walk(sub, [*path, name], ctx)
     return found
 
 
@@ -34,9 +44,7 @@ def cli_reference() -> str:
         "`cco` is a short alias of `cc-orchestrator`.",
         "",
     ]
-    for path, command in _walk(cli, ["cco"]):
-        with click.Context(command, info_name=" ".join(path), terminal_width=100) as ctx:
-            text = command.get_help(ctx)
+    for path, text in _walk(cli, ["cco"]):
         parts += [f"## `{' '.join(path)}`", "", "```text", text.rstrip(), "```", ""]
     return "\n".join(parts)
 
