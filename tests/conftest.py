@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from click.testing import CliRunner, Result
 
 from cc_orchestrator.cli.main import cli
+
+T = TypeVar("T")
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -80,3 +85,45 @@ class Cco:
 @pytest.fixture
 def cco() -> Cco:
     return Cco()
+
+
+@pytest.fixture
+def tmux_socket(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A private tmux server for this test; killed (with every session on it) afterwards."""
+    name = f"ccotest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("CC_ORCH_TMUX__SOCKET", name)
+    yield name
+    subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True, check=False)
+    socket_dir = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+    (socket_dir / name).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def fake_claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmux_socket: str) -> Path:
+    """The fake `claude` CLI as the configured agent binary, with its own config dir."""
+    from tests.support.fake_agent import install_fake_claude
+
+    binary = install_fake_claude(tmp_path / "bin")
+    monkeypatch.setenv("CC_ORCH_INSTANCES__CLAUDE_PATH", str(binary))
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude-config"))
+    monkeypatch.setenv("FAKE_CLAUDE_IDLE_NOTIFY_DELAY", "-1")
+    monkeypatch.setenv("CC_ORCH_INSTANCES__RESTART_BACKOFF_S", "0")
+    return binary
+
+
+def wait_for(
+    predicate: Callable[[], T | None],
+    *,
+    timeout: float = 20.0,
+    interval: float = 0.05,
+    what: str = "condition",
+) -> T:
+    """Poll until predicate returns something truthy; fail with `what` after timeout."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")

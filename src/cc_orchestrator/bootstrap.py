@@ -7,12 +7,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from cc_orchestrator.adapters.agents import make_agent
 from cc_orchestrator.adapters.git import GitCli
 from cc_orchestrator.adapters.locks import FileLocks
 from cc_orchestrator.adapters.process import ShellRunner
+from cc_orchestrator.adapters.tmux import TmuxCli
 from cc_orchestrator.config import LoadedConfig, WorktreesConfig, load_config
 from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.logs import setup_logging
+from cc_orchestrator.ports import Agent
+from cc_orchestrator.services.instances import InstanceService
 from cc_orchestrator.services.worktrees import WorktreeService
 
 
@@ -52,6 +56,28 @@ class App:
             locks=FileLocks(self.data_dir / "locks"),
             runner=ShellRunner(),
             settings_for=self.repo_settings,
+            data_dir=self.data_dir,
+        )
+
+    @cached_property
+    def tmux(self) -> TmuxCli:
+        return TmuxCli(self.config.settings.tmux.socket)
+
+    def agent(self, name: str) -> Agent:
+        settings = self.config.settings
+        return make_agent(name, settings.instances, settings.agents)
+
+    @cached_property
+    def instances(self) -> InstanceService:
+        settings = self.config.settings
+        return InstanceService(
+            store=self.store,
+            mux=self.tmux,
+            locks=FileLocks(self.data_dir / "locks"),
+            worktrees=self.worktrees,
+            agents=self.agent,
+            config=settings.instances,
+            tmux=settings.tmux,
             data_dir=self.data_dir,
         )
 

@@ -12,7 +12,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -147,12 +147,84 @@ class InstancesConfig(_Section):
     )
     agent: str = Field(default="claude", description="Agent used when none is named.")
     mode: Literal["interactive", "headless"] = Field(
-        default="interactive", description="How the agent runs."
+        default="interactive", description="How the agent runs: its terminal UI, or -p."
     )
     permission_mode: Literal["default", "acceptEdits", "plan", "bypassPermissions"] = Field(
         default="acceptEdits", description="Claude Code permission mode."
     )
-    claude_path: str | None = Field(default=None, description="Path of the claude binary.")
+    claude_path: str | None = Field(
+        default=None, description="The claude binary (default: PATH, then claude-agent-sdk's)."
+    )
+    model: str | None = Field(default=None, description="Model passed to Claude Code.")
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra environment for agents (ANTHROPIC_* and CLAUDE_* pass through).",
+    )
+    restart: Literal["never", "on_failure"] = Field(
+        default="on_failure", description="Restart an instance whose agent failed."
+    )
+    max_restarts: NonNegativeInt = Field(default=3, description="Restarts before giving up.")
+    restart_backoff_s: float = Field(
+        default=2.0, ge=0, description="First restart delay; doubles each time."
+    )
+    hung_after_s: NonNegativeInt = Field(
+        default=1800,
+        description="A working instance silent this long is hung (0 = never).",
+    )
+    monitor_interval_s: float = Field(
+        default=0.5, gt=0, le=60, description="How often the monitor looks at every instance."
+    )
+    raw_log_max_bytes: PositiveInt = Field(
+        default=8 * 1024 * 1024, description="Size cap of each pane's raw output log."
+    )
+    max_prompt_bytes: int = Field(
+        default=100_000,
+        gt=0,
+        le=120_000,
+        description="Largest prompt accepted (Linux caps one argument at 128 KiB).",
+    )
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+                raise ValueError(f"{key!r} is not a valid environment variable name")
+        return value
+
+
+class AgentConfig(_Section):
+    """A command-line agent other than Claude Code (codex, aider, gemini, a script)."""
+
+    command: list[str] = Field(
+        description="argv; an element '{prompt}' is replaced by the prompt, else it is typed."
+    )
+    idle_pattern: str | None = Field(default=None, description="Regex: screen shows idle.")
+    working_pattern: str | None = Field(default=None, description="Regex: screen shows work.")
+    waiting_pattern: str | None = Field(
+        default=None, description="Regex: screen asks the user something."
+    )
+    quiet_after_s: float = Field(
+        default=3.0, gt=0, description="No screen change this long, no pattern: idle."
+    )
+    env: dict[str, str] = Field(default_factory=dict, description="Extra environment.")
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: list[str]) -> list[str]:
+        if not value or not value[0].strip():
+            raise ValueError("expected a non-empty argv list, e.g. [aider, --yes]")
+        return value
+
+    @field_validator("idle_pattern", "working_pattern", "waiting_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
 
 
 class ConfigModel(BaseModel):
@@ -168,6 +240,9 @@ class ConfigModel(BaseModel):
     worktrees: WorktreesConfig = Field(default_factory=WorktreesConfig)
     tmux: TmuxConfig = Field(default_factory=TmuxConfig)
     instances: InstancesConfig = Field(default_factory=InstancesConfig)
+    agents: dict[str, AgentConfig] = Field(
+        default_factory=dict, description="Other agents by name: agents.<name>.command etc."
+    )
 
 
 class Settings(ConfigModel, BaseSettings):
@@ -356,23 +431,38 @@ def load_config(
 
 
 def known_key(key: str) -> None:
-    """Refuse a dotted key that names no setting."""
-    model: type[BaseModel] = ConfigModel
+    """Refuse a dotted key that names no setting (dict sections take any name: agents.<name>)."""
+    unknown = ConfigError(f"unknown key {key!r}", hint="`cco config show` lists every key")
+    model: type[BaseModel] | None = ConfigModel
     parts = key.split(".")
-    for i, part in enumerate(parts):
-        field = model.model_fields.get(part)
+    i = 0
+    while i < len(parts):
+        if model is None:
+            raise unknown
+        field = model.model_fields.get(parts[i])
         if field is None:
-            raise ConfigError(f"unknown key {key!r}", hint="`cco config show` lists every key")
+            raise unknown
         annotation = field.annotation
         is_last = i == len(parts) - 1
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if get_origin(annotation) is dict and not is_last:
+            value_type = get_args(annotation)[1]
+            i += 1  # the free name, e.g. agents.<name>
+            if i == len(parts) - 1:
+                return
+            model = (
+                value_type
+                if isinstance(value_type, type) and issubclass(value_type, BaseModel)
+                else None
+            )
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
             if is_last:
                 raise ConfigError(
                     f"{key!r} is a section, not a value", hint=f"set one of its keys, {key}.<key>"
                 )
             model = annotation
         elif not is_last:
-            raise ConfigError(f"unknown key {key!r}", hint="`cco config show` lists every key")
+            raise unknown
+        i += 1
 
 
 def get_key(data: Mapping[str, Any], key: str) -> Any:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from cc_orchestrator.domain.models import Event, NewEvent, Repository, Worktree, WorktreeStatus
+from cc_orchestrator.domain.models import (
+    Event,
+    Instance,
+    InstanceStatus,
+    NewEvent,
+    Repository,
+    Worktree,
+    WorktreeStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,18 @@ class GitWorktree:
     prunable: bool
     locked: bool
     bare: bool = False
+
+
+@dataclass(frozen=True)
+class PaneInfo:
+    """One tmux pane, as read by the monitor's single batched call."""
+
+    session: str
+    pid: int | None
+    dead: bool
+    exit_status: int | None
+    activity: int
+    command: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +66,103 @@ class Vcs(Protocol):
     def branches(self, repo: Path, prefix: str) -> list[str]: ...
     def is_dirty(self, worktree: Path) -> bool: ...
     def is_ancestor(self, repo: Path, ancestor: str, descendant: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class InstanceFiles:
+    """Where one instance's files live under the data directory."""
+
+    folder: Path
+
+    @property
+    def events(self) -> Path:
+        """Hook payloads, one JSON line each, appended by the agent's hooks."""
+        return self.folder / "events.jsonl"
+
+    @property
+    def raw_log(self) -> Path:
+        """Everything the pane printed (pipe-pane), size-capped."""
+        return self.folder / "raw.log"
+
+    @property
+    def stream(self) -> Path:
+        """Headless mode's stream-json output: the structured log."""
+        return self.folder / "stream.jsonl"
+
+    @property
+    def stderr(self) -> Path:
+        return self.folder / "stderr.log"
+
+    @property
+    def prompt(self) -> Path:
+        """The prompt of the next run, read by the launch script (never through a shell)."""
+        return self.folder / "prompt.txt"
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    """What an agent adapter needs to build the command line of one run."""
+
+    instance_id: str
+    cwd: Path
+    repo_root: Path
+    files: InstanceFiles
+    mode: str  # interactive | headless
+    prompt: str | None
+    session_id: str
+    resume: bool
+    permission_mode: str
+    model: str | None
+    env: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Launch:
+    argv: list[str]
+    env: dict[str, str]
+    type_prompt: str | None = None  # typed into the pane after start (agents without an arg)
+
+
+class Agent(Protocol):
+    """One kind of coding agent (Claude Code, or a generic command-line agent)."""
+
+    name: str
+    uses_hooks: bool
+
+    def check(self) -> None: ...
+    def launch(self, spec: LaunchSpec) -> Launch: ...
+    def screen_status(
+        self, screen: str, quiet_for_s: float
+    ) -> tuple[InstanceStatus, str] | None: ...
+    def startup_answer(self, screen: str) -> tuple[list[str], str] | None: ...
+    def observed_status(self, pid: int) -> tuple[InstanceStatus, str] | None: ...
+
+
+class Multiplexer(Protocol):
+    """tmux: sessions that outlive the orchestrator."""
+
+    def new_session(
+        self,
+        name: str,
+        *,
+        cwd: Path,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        raw_log: Path,
+        width: int = 200,
+        height: int = 50,
+    ) -> None: ...
+    def respawn(
+        self, name: str, *, cwd: Path, argv: Sequence[str], env: Mapping[str, str], raw_log: Path
+    ) -> None: ...
+    def kill_session(self, name: str) -> None: ...
+    def has_session(self, name: str) -> bool: ...
+    def sessions(self) -> list[str]: ...
+    def panes(self) -> dict[str, PaneInfo]: ...
+    def send_text(self, name: str, text: str, *, enter: bool = True) -> None: ...
+    def send_keys(self, name: str, *keys: str) -> None: ...
+    def capture(self, name: str, *, lines: int = 50) -> str: ...
+    def attach_argv(self, name: str) -> list[str]: ...
 
 
 class Locks(Protocol):
@@ -77,6 +195,13 @@ class Tx(Protocol):
     ) -> list[Worktree]: ...
     def set_worktree_status(self, worktree_id: str, status: WorktreeStatus) -> None: ...
     def mark_worktree_removed(self, worktree_id: str, when: datetime) -> None: ...
+    def add_instance(self, instance: Instance) -> None: ...
+    def instance(self, key: str) -> Instance | None: ...
+    def instances(
+        self, *, statuses: Collection[InstanceStatus] | None = None, task_id: str | None = None
+    ) -> list[Instance]: ...
+    def update_instance(self, instance_id: str, **fields: Any) -> Instance: ...
+    def count_instances(self, statuses: Collection[InstanceStatus]) -> int: ...
     def append_event(self, event: NewEvent) -> Event: ...
     def events(
         self, *, after_id: int = 0, limit: int = 100, entity_id: str | None = None

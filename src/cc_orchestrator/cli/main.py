@@ -15,7 +15,7 @@ from cc_orchestrator import __version__
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.config import set_key
 from cc_orchestrator.domain.errors import CcoError, ConfigError
-from cc_orchestrator.logs import TRACE_LOGGER, get_logger, redact_text
+from cc_orchestrator.logs import TRACE_LOGGER, get_logger, redact_text, setup_logging
 
 
 @dataclass
@@ -119,6 +119,8 @@ def cli(
     """cc-orchestrator (cco): run many Claude Code instances, each in its own git worktree."""
     state = CliState(verbosity=-1 if quiet else verbose)
     ctx.obj = state
+    # Terminal logging for every command; commands that open the data dir add the file.
+    setup_logging(verbosity=state.verbosity)
     try:
         overrides = _parse_set(settings)
     except CcoError as exc:
@@ -131,9 +133,11 @@ def cli(
 
 def _register() -> None:
     from cc_orchestrator.cli.config_cmd import config
+    from cc_orchestrator.cli.instances_cmd import instances
     from cc_orchestrator.cli.worktrees_cmd import worktrees
 
     cli.add_command(config)
+    cli.add_command(instances)
     cli.add_command(worktrees)
 
 

@@ -3,6 +3,7 @@
 SQLite runs in WAL mode with a busy timeout and foreign keys on. Writes open with
 BEGIN IMMEDIATE, so a writer takes the lock up front and waits for it (busy_timeout) instead of
 failing half-way with "database is locked"; reads stay deferred and never block on writers.
+On PostgreSQL a write transaction takes an advisory lock first, to the same effect.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from cc_orchestrator.domain.errors import StorageError
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 logging.getLogger("alembic").setLevel(logging.WARNING)
 IMMEDIATE = "cco_immediate"
+PG_MIGRATION_LOCK = 74210391  # session advisory lock held while migrating
+PG_WRITE_LOCK = 74210392  # transaction advisory lock every write transaction takes
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
@@ -36,12 +39,15 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         try:
-            return create_engine(parsed, pool_pre_ping=True)
+            engine = create_engine(parsed, pool_pre_ping=True)
         except ImportError as exc:
             raise StorageError(
                 f"no database driver for {parsed.drivername}: {exc}",
                 hint="install it with: pip install 'cc-orchestrator[postgres]'",
             ) from None
+        if engine.dialect.name == "postgresql":
+            _serialize_pg_writes(engine, busy_timeout_ms)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
@@ -63,6 +69,19 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _serialize_pg_writes(engine: Engine, busy_timeout_ms: int) -> None:
+    """PostgreSQL's BEGIN IMMEDIATE: a write transaction first takes one transaction-scoped
+    advisory lock, so writers run one at a time and each sees every earlier commit (READ
+    COMMITTED alone lets two read-modify-write transactions interleave and lose updates).
+    Waiting is bounded by busy_timeout, as on SQLite; reads take no lock."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(IMMEDIATE, False):
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(busy_timeout_ms)}")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
@@ -91,11 +110,11 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             os.close(fd)
     elif engine.url.get_backend_name() == "postgresql":
         with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(74210391)"))
+            conn.execute(text(f"SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(74210391)"))
+                conn.execute(text(f"SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})"))
                 conn.commit()
     else:
         yield

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from cc_orchestrator.db.engine import IMMEDIATE, make_engine, migrate
-from cc_orchestrator.db.tables import EventRow, RepositoryRow, WorktreeRow
+from cc_orchestrator.db.tables import EventRow, InstanceRow, RepositoryRow, WorktreeRow
 from cc_orchestrator.domain.errors import StorageError
 from cc_orchestrator.domain.models import (
     Event,
+    Instance,
+    InstanceStatus,
     NewEvent,
     Repository,
     Worktree,
@@ -25,6 +29,15 @@ from cc_orchestrator.domain.models import (
 
 def _repo(row: RepositoryRow) -> Repository:
     return Repository(id=row.id, path=Path(row.path), name=row.name, created_at=row.created_at)
+
+
+_TERMINAL = {InstanceStatus.EXITED.value, InstanceStatus.FAILED.value, InstanceStatus.STOPPED.value}
+
+
+def _instance(row: InstanceRow) -> Instance:
+    values = {f.name: getattr(row, f.name) for f in fields(Instance)}
+    values["status"] = InstanceStatus(row.status)
+    return Instance(**values)
 
 
 def _event(row: EventRow) -> Event:
@@ -138,6 +151,54 @@ class SqlTx:
             row.status = WorktreeStatus.REMOVED.value
             row.removed_at = when
             self.session.flush()
+
+    # instances --------------------------------------------------------------------------
+    def add_instance(self, instance: Instance) -> None:
+        values = {f.name: getattr(instance, f.name) for f in fields(instance)}
+        values["status"] = instance.status.value
+        for key in ("created_at", "updated_at", "status_at"):
+            if values[key] is None:
+                values.pop(key)
+        self.session.add(InstanceRow(**values))
+        self.session.flush()
+
+    def instance(self, key: str) -> Instance | None:
+        """By id, else by name when exactly one instance has it."""
+        row = self.session.get(InstanceRow, key)
+        if row is None:
+            rows = list(self.session.scalars(select(InstanceRow).where(InstanceRow.name == key)))
+            live = [r for r in rows if r.status not in _TERMINAL]
+            row = rows[0] if len(rows) == 1 else live[0] if len(live) == 1 else None
+        return _instance(row) if row else None
+
+    def instances(
+        self, *, statuses: Collection[InstanceStatus] | None = None, task_id: str | None = None
+    ) -> list[Instance]:
+        query = select(InstanceRow).order_by(InstanceRow.created_at, InstanceRow.id)
+        if statuses is not None:
+            query = query.where(InstanceRow.status.in_([s.value for s in statuses]))
+        if task_id is not None:
+            query = query.where(InstanceRow.task_id == task_id)
+        return [_instance(r) for r in self.session.scalars(query)]
+
+    def update_instance(self, instance_id: str, **values: Any) -> Instance:
+        row = self.session.get(InstanceRow, instance_id)
+        if row is None:
+            raise KeyError(instance_id)
+        for key, value in values.items():
+            if not hasattr(row, key):
+                raise AttributeError(key)
+            setattr(row, key, value.value if isinstance(value, InstanceStatus) else value)
+        self.session.flush()
+        return _instance(row)
+
+    def count_instances(self, statuses: Collection[InstanceStatus]) -> int:
+        query = (
+            select(func.count())
+            .select_from(InstanceRow)
+            .where(InstanceRow.status.in_([s.value for s in statuses]))
+        )
+        return int(self.session.scalar(query) or 0)
 
     # events -----------------------------------------------------------------------------
     def append_event(self, event: NewEvent) -> Event:

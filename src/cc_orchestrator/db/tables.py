@@ -136,18 +136,28 @@ class InstanceRow(Base):
     worktree_id: Mapped[str | None] = mapped_column(
         ForeignKey("worktrees.id", ondelete="SET NULL"), nullable=True
     )
+    owns_worktree: Mapped[bool] = mapped_column(Boolean, default=False)
     task_id: Mapped[str | None] = mapped_column(
         ForeignKey("tasks.id", ondelete="SET NULL"), nullable=True, index=True
     )
     agent: Mapped[str] = mapped_column(String(64))
     mode: Mapped[str] = mapped_column(String(16))
+    permission_mode: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    prompt: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="starting", index=True)
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     session_name: Mapped[str] = mapped_column(String(128))
     pane_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     exit_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     agent_session_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    transcript_path: Mapped[str | None] = mapped_column(String(4096), nullable=True)
+    events_offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    stream_offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    transcript_offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     restarts: Mapped[int] = mapped_column(Integer, default=0)
+    restart_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     turns: Mapped[int] = mapped_column(Integer, default=0)
     input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -79,3 +79,37 @@ class NewEvent:
     entity_type: str
     entity_id: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Instance:
+    id: str
+    name: str
+    agent: str
+    mode: str  # interactive | headless
+    status: InstanceStatus
+    session_name: str
+    repo_id: int | None = None
+    worktree_id: str | None = None
+    owns_worktree: bool = False
+    task_id: str | None = None
+    permission_mode: str | None = None
+    prompt: str | None = None
+    status_reason: str | None = None
+    status_at: datetime | None = None
+    pane_pid: int | None = None
+    exit_status: int | None = None
+    agent_session_id: str | None = None
+    transcript_path: str | None = None
+    events_offset: int = 0
+    stream_offset: int = 0
+    transcript_offset: int = 0
+    stop_requested: bool = False
+    restarts: int = 0
+    restart_after: datetime | None = None
+    turns: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None

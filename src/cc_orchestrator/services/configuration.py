@@ -71,6 +71,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 
@@ -119,7 +121,7 @@ def set_value(key: str, raw: str, *, scope: Scope, cwd: Path, overrides: Mapping
     candidate = set_key(current, key, parse_value(raw))
     validate_source(f"{target} (after setting {key})", candidate)
     model = ConfigModel.model_validate(candidate)
-    candidate = set_key(current, key, _plain(get_key(_model_tree(model), key)))
+    candidate = set_key(current, key, get_key(_plain(model), key))
     _check_merged(target, candidate, cwd, overrides)
     _write_atomically(target, candidate)
     return target
@@ -139,15 +141,6 @@ def unset_value(key: str, *, scope: Scope, cwd: Path, overrides: Mapping[str, An
     _check_merged(target, current, cwd, overrides)
     _write_atomically(target, current)
     return target
-
-
-def _model_tree(model: BaseModel) -> dict[str, Any]:
-    return {
-        k: getattr(model, k)
-        if not isinstance(getattr(model, k), BaseModel)
-        else _model_tree(getattr(model, k))
-        for k in type(model).model_fields
-    }
 
 
 def _check_merged(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-25 23:30:35.382541
+Create Date: 2026-11-25 23:43:49.155438
 """
 
 from __future__ import annotations
@@ -113,16 +113,26 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("repo_id", sa.Integer(), nullable=True),
         sa.Column("worktree_id", sa.String(length=32), nullable=True),
+        sa.Column("owns_worktree", sa.Boolean(), nullable=False),
         sa.Column("task_id", sa.String(length=32), nullable=True),
         sa.Column("agent", sa.String(length=64), nullable=False),
         sa.Column("mode", sa.String(length=16), nullable=False),
+        sa.Column("permission_mode", sa.String(length=32), nullable=True),
+        sa.Column("prompt", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("status_reason", sa.Text(), nullable=True),
+        sa.Column("status_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("session_name", sa.String(length=128), nullable=False),
         sa.Column("pane_pid", sa.Integer(), nullable=True),
         sa.Column("exit_status", sa.Integer(), nullable=True),
         sa.Column("agent_session_id", sa.String(length=64), nullable=True),
+        sa.Column("transcript_path", sa.String(length=4096), nullable=True),
+        sa.Column("events_offset", sa.BigInteger(), nullable=False),
+        sa.Column("stream_offset", sa.BigInteger(), nullable=False),
+        sa.Column("transcript_offset", sa.BigInteger(), nullable=False),
+        sa.Column("stop_requested", sa.Boolean(), nullable=False),
         sa.Column("restarts", sa.Integer(), nullable=False),
+        sa.Column("restart_after", sa.DateTime(timezone=True), nullable=True),
         sa.Column("turns", sa.Integer(), nullable=False),
         sa.Column("input_tokens", sa.BigInteger(), nullable=False),
         sa.Column("output_tokens", sa.BigInteger(), nullable=False),

@@ -1,0 +1,235 @@
+"""Agent adapters: Claude Code (hooks give exact status) and generic command-line agents."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+from cc_orchestrator.config import AgentConfig, InstancesConfig
+from cc_orchestrator.domain.errors import ExternalError, InvalidInput
+from cc_orchestrator.domain.models import InstanceStatus
+from cc_orchestrator.ports import Agent, Launch, LaunchSpec
+
+# Appends the hook payload as one JSON line with a timestamp; runs a shell and `date` only,
+# never a Python interpreter (hooks block the agent's turn). JSON text holds no raw newline,
+# so deleting newlines keeps the payload intact.
+# The whole line is built first and written with one printf, so two hooks firing at once
+# cannot interleave half-lines.
+HOOK_COMMAND = (
+    r"""line=$(printf '{"cco_ts":"%s","event":' "$(date +%s.%N)"; tr -d '\n'; printf '}');"""
+    r""" printf '%s\n' "$line" >> "$CCO_EVENTS_FILE" """
+).strip()
+HOOK_EVENTS = (
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PostToolUse",
+    "PermissionRequest",
+    "Notification",
+    "Stop",
+    "StopFailure",
+    "SessionEnd",
+)
+PASS_THROUGH = re.compile(r"^(ANTHROPIC_|CLAUDE_|CLAUDECODE$|DISABLE_|IS_SANDBOX$)")
+# The prompt is read from the instance's prompt file by a fixed script (user text never becomes
+# shell code, and a long prompt never meets tmux's command-length limit).
+PROMPT_WRAPPER = 'exec "$0" "$@" "$(cat "$CCO_PROMPT_FILE")"'
+# A headless run also writes its stream-json to a file.
+HEADLESS_WRAPPER = (
+    'exec "$0" "$@" "$(cat "$CCO_PROMPT_FILE")" >>"$CCO_STREAM_FILE" 2>>"$CCO_STDERR_FILE"'
+)
+# Generic agents: every argument that is exactly {prompt} becomes the prompt file's text.
+GENERIC_WRAPPER = (
+    'p=$(cat "$CCO_PROMPT_FILE"); for a do shift;'
+    ' if [ "$a" = "{prompt}" ]; then set -- "$@" "$p"; else set -- "$@" "$a"; fi; done;'
+    ' exec "$@"'
+)
+
+
+def hook_settings() -> dict[str, object]:
+    entry = [{"hooks": [{"type": "command", "command": HOOK_COMMAND, "timeout": 10}]}]
+    return {"hooks": {event: entry for event in HOOK_EVENTS}}
+
+
+def agent_env(spec: LaunchSpec, extra: Mapping[str, str]) -> dict[str, str]:
+    """The orchestrator's own ANTHROPIC_* / CLAUDE_* variables, configured ones, and ours."""
+    env = {k: v for k, v in os.environ.items() if PASS_THROUGH.match(k)}
+    env.update(extra)
+    env.update(spec.env)
+    env.update(
+        {
+            "CCO_INSTANCE_ID": spec.instance_id,
+            "CCO_EVENTS_FILE": str(spec.files.events),
+            "CCO_STREAM_FILE": str(spec.files.stream),
+            "CCO_STDERR_FILE": str(spec.files.stderr),
+            "CCO_PROMPT_FILE": str(spec.files.prompt),
+        }
+    )
+    return env
+
+
+def find_claude(configured: str | None) -> str:
+    """The configured path, else `claude` on PATH, else the one in the claude-agent-sdk wheel."""
+    if configured:
+        path = Path(configured).expanduser()
+        if path.is_file() and os.access(path, os.X_OK):
+            return str(path)
+        raise ExternalError(
+            f"instances.claude_path {configured!r} is not an executable file",
+            hint="fix it with `cco config set instances.claude_path PATH`",
+        )
+    on_path = shutil.which("claude")
+    if on_path:
+        return on_path
+    spec = importlib.util.find_spec("claude_agent_sdk")
+    if spec is not None and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            bundled = Path(location) / "_bundled" / "claude"
+            if bundled.is_file() and os.access(bundled, os.X_OK):
+                return str(bundled)
+    raise ExternalError(
+        "Claude Code was not found: no `claude` on PATH and no claude-agent-sdk installed",
+        hint="install it (npm install -g @anthropic-ai/claude-code) or set instances.claude_path",
+    )
+
+
+# First-run dialogs of Claude Code, read on screen before answering (never a blind Enter).
+# Each: a pattern that must be on screen, the keys that choose the safe "yes", what it is.
+_CLAUDE_DIALOGS: list[tuple[re.Pattern[str], list[str], str]] = [
+    (
+        re.compile(r"(?s)trust the files in this folder.*1\. Yes, proceed"),
+        ["1"],
+        "trusted the repository folder",
+    ),
+    (
+        re.compile(r"(?s)Do you want to use this API key\?.*1\. Yes"),
+        ["1"],
+        "approved the configured API key",
+    ),
+]
+_CLAUDE_BYPASS = re.compile(r"(?s)Bypass Permissions mode.*2\. Yes, I accept")
+
+
+class ClaudeAgent:
+    name = "claude"
+    uses_hooks = True
+
+    def __init__(self, config: InstancesConfig) -> None:
+        self.config = config
+
+    def check(self) -> None:
+        find_claude(self.config.claude_path)
+
+    def launch(self, spec: LaunchSpec) -> Launch:
+        binary = find_claude(self.config.claude_path)
+        args = [
+            "--permission-mode",
+            spec.permission_mode,
+            "--settings",
+            json.dumps(hook_settings(), separators=(",", ":")),
+        ]
+        if spec.model:
+            args += ["--model", spec.model]
+        args += ["--resume", spec.session_id] if spec.resume else ["--session-id", spec.session_id]
+        env = agent_env(spec, self.config.env)
+        if spec.mode == "headless":
+            if not spec.prompt:
+                raise InvalidInput("a headless instance needs a prompt", hint="pass --prompt")
+            headless = ["-p", "--output-format", "stream-json", "--verbose"]
+            argv = ["/bin/sh", "-c", HEADLESS_WRAPPER, binary, *headless, *args, "--"]
+            return Launch(argv=argv, env=env)
+        if spec.prompt:
+            return Launch(argv=["/bin/sh", "-c", PROMPT_WRAPPER, binary, *args, "--"], env=env)
+        return Launch(argv=[binary, *args], env=env)
+
+    def screen_status(self, screen: str, quiet_for_s: float) -> tuple[InstanceStatus, str] | None:
+        return None  # hooks say it exactly
+
+    def observed_status(self, pid: int) -> tuple[InstanceStatus, str] | None:
+        """Claude Code's own (undocumented, best-effort) state file, for what fires no hook."""
+        base = os.environ.get("CLAUDE_CONFIG_DIR") or self.config.env.get("CLAUDE_CONFIG_DIR")
+        folder = Path(base) if base else Path.home() / ".claude"
+        try:
+            state = json.loads((folder / "sessions" / f"{pid}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if isinstance(state, dict) and state.get("status") == "idle":
+            return InstanceStatus.IDLE, "the question was answered (no hook fires for a denial)"
+        return None
+
+    def startup_answer(self, screen: str) -> tuple[list[str], str] | None:
+        for pattern, keys, what in _CLAUDE_DIALOGS:
+            if pattern.search(screen):
+                return keys, what
+        if self.config.permission_mode == "bypassPermissions" and _CLAUDE_BYPASS.search(screen):
+            # The user chose bypass mode in their configuration: accepting is their decision.
+            return ["2"], "accepted bypass-permissions mode as configured"
+        return None
+
+
+class GenericAgent:
+    """Any command-line agent: status from pane activity and configured screen patterns."""
+
+    uses_hooks = False
+
+    def __init__(self, name: str, config: AgentConfig) -> None:
+        self.name = name
+        self.config = config
+        self._idle = re.compile(config.idle_pattern) if config.idle_pattern else None
+        self._working = re.compile(config.working_pattern) if config.working_pattern else None
+        self._waiting = re.compile(config.waiting_pattern) if config.waiting_pattern else None
+
+    def check(self) -> None:
+        program = self.config.command[0]
+        if not (shutil.which(program) or (Path(program).is_file() and os.access(program, os.X_OK))):
+            raise ExternalError(f"agent {self.name!r}: {program!r} is not installed or not on PATH")
+
+    def launch(self, spec: LaunchSpec) -> Launch:
+        if spec.mode == "headless":
+            raise InvalidInput(f"agent {self.name!r} has no headless mode; use interactive")
+        has_slot = "{prompt}" in self.config.command
+        env = agent_env(spec, self.config.env)
+        if has_slot:
+            argv = ["/bin/sh", "-c", GENERIC_WRAPPER, "sh", *self.config.command]
+            return Launch(argv=argv, env=env)
+        return Launch(argv=list(self.config.command), env=env, type_prompt=spec.prompt)
+
+    def screen_status(self, screen: str, quiet_for_s: float) -> tuple[InstanceStatus, str] | None:
+        """The pattern matched furthest down the screen wins: it is the newest state."""
+        tail = "\n".join(screen.rstrip().splitlines()[-15:])
+        best: tuple[int, InstanceStatus, str] | None = None
+        for pattern, status, why in (
+            (self._waiting, InstanceStatus.WAITING_INPUT, "the screen asks for input"),
+            (self._working, InstanceStatus.WORKING, "the screen shows work"),
+            (self._idle, InstanceStatus.IDLE, "the screen shows the prompt"),
+        ):
+            if pattern is None:
+                continue
+            ends = [m.end() for m in pattern.finditer(tail)]
+            if ends and (best is None or ends[-1] > best[0]):
+                best = (ends[-1], status, why)
+        if best is not None:
+            return best[1], best[2]
+        if quiet_for_s >= self.config.quiet_after_s:
+            return InstanceStatus.IDLE, f"no output for {quiet_for_s:.0f}s"
+        return InstanceStatus.WORKING, "output is changing"
+
+    def startup_answer(self, screen: str) -> tuple[list[str], str] | None:
+        return None
+
+    def observed_status(self, pid: int) -> tuple[InstanceStatus, str] | None:
+        return None
+
+
+def make_agent(name: str, instances: InstancesConfig, agents: Mapping[str, AgentConfig]) -> Agent:
+    if name in agents:
+        return GenericAgent(name, agents[name])
+    if name == "claude":
+        return ClaudeAgent(instances)
+    known = ", ".join(sorted({"claude", *agents}))
+    raise InvalidInput(f"unknown agent {name!r}", hint=f"known agents: {known}")

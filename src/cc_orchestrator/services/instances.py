@@ -1,0 +1,890 @@
+"""Instances: an agent in a tmux session working in one worktree.
+
+Status comes from one status machine (domain.instance_status) fed by the agent's hook events,
+the headless stream, and process liveness read with one batched tmux call. `sync()` applies
+everything written since the last look, so the status is exact even when no daemon ran:
+hook events are files first, and their offsets are stored with the status they produced.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cc_orchestrator.config import InstancesConfig, TmuxConfig
+from cc_orchestrator.domain import instance_status as machine
+from cc_orchestrator.domain.errors import (
+    CcoError,
+    Conflict,
+    InvalidInput,
+    LimitReached,
+    NotFound,
+)
+from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent, Worktree
+from cc_orchestrator.domain.names import check_name, new_id
+from cc_orchestrator.logs import get_logger
+from cc_orchestrator.ports import (
+    Agent,
+    InstanceFiles,
+    LaunchSpec,
+    Locks,
+    Multiplexer,
+    PaneInfo,
+    Store,
+)
+from cc_orchestrator.services.worktrees import WorktreeService
+
+log = get_logger("cco.instances")
+S = InstanceStatus
+AgentFactory = Callable[[str], Agent]
+MODES = ("interactive", "headless")
+
+
+@dataclass
+class _Pending:
+    """What one sync found for one instance, applied in a single write transaction."""
+
+    instance: Instance
+    status: InstanceStatus
+    changes: list[tuple[InstanceStatus, str]] = field(default_factory=list)
+    updates: dict[str, Any] = field(default_factory=dict)
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def move(self, change: machine.Change) -> None:
+        new = change.status
+        if new is None or new == self.status or not machine.can_move(self.status, new):
+            return
+        self.changes.append((new, change.reason))
+        self.status = new
+
+
+@dataclass(frozen=True)
+class Leftover:
+    session: str
+    reason: str
+
+
+def _read_lines(path: Path, offset: int, limit: int = 4 * 1024 * 1024) -> tuple[list[str], int]:
+    """Complete lines appended since offset, and the offset after the last complete line."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(limit)
+    except FileNotFoundError:
+        return [], offset
+    end = data.rfind(b"\n")
+    if end < 0:
+        return [], offset
+    chunk = data[: end + 1]
+    return chunk.decode("utf-8", "replace").splitlines(), offset + len(chunk)
+
+
+class InstanceService:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        mux: Multiplexer,
+        locks: Locks,
+        worktrees: WorktreeService,
+        agents: AgentFactory,
+        config: InstancesConfig,
+        tmux: TmuxConfig,
+        data_dir: Path,
+    ) -> None:
+        self.store = store
+        self.mux = mux
+        self.locks = locks
+        self.worktrees = worktrees
+        self.agents = agents
+        self.config = config
+        self.tmux = tmux
+        self.data_dir = data_dir
+
+    # ------------------------------------------------------------------ lookups
+    def files(self, instance_id: str) -> InstanceFiles:
+        return InstanceFiles(self.data_dir / "instances" / instance_id)
+
+    def get(self, key: str) -> Instance:
+        with self.store.read() as tx:
+            inst = tx.instance(key)
+        if inst is None:
+            raise NotFound(f"no instance {key!r}", hint="`cco instances list` shows them")
+        return inst
+
+    def all(self, *, include_ended: bool = True) -> list[Instance]:
+        with self.store.read() as tx:
+            statuses = None if include_ended else machine.LIVE
+            return tx.instances(statuses=statuses)
+
+    # ------------------------------------------------------------------ spawn
+    def spawn(
+        self,
+        *,
+        repo: Path | None = None,
+        worktree_id: str | None = None,
+        prompt: str | None = None,
+        agent: str | None = None,
+        mode: str | None = None,
+        name: str | None = None,
+        base: str | None = None,
+        task_id: str | None = None,
+    ) -> Instance:
+        """Worktree (made or given) + tmux session + agent; every step undone on failure."""
+        agent_name = agent or self.config.agent
+        mode = mode or self.config.mode
+        if mode not in MODES:
+            raise InvalidInput(f"unknown mode {mode!r}", hint="use interactive or headless")
+        if name is not None:
+            check_name(name, "instance name")
+        prompt = self._check_prompt(prompt)
+        if repo is None and worktree_id is None:
+            raise InvalidInput("say where to work", hint="pass --repo PATH or --worktree ID")
+        adapter = self.agents(agent_name)
+        adapter.check()
+
+        given: Worktree | None = None
+        if worktree_id is not None:
+            given = self.worktrees.get(worktree_id)
+        inst_id = new_id()
+        session = f"{self.tmux.session_prefix}{inst_id}"
+        record = Instance(
+            id=inst_id,
+            name=name or inst_id,
+            agent=agent_name,
+            mode=mode,
+            status=S.STARTING,
+            session_name=session,
+            worktree_id=given.id if given else None,
+            repo_id=given.repo_id if given else None,
+            owns_worktree=given is None,
+            task_id=task_id,
+            permission_mode=self.config.permission_mode,
+            prompt=prompt,
+            agent_session_id=str(uuid.uuid4()),
+            status_reason="spawning",
+        )
+        # Step 1: the row, under the limit, in one write transaction (exact under concurrency).
+        with self.store.write() as tx:
+            if given is not None:
+                busy = [i for i in tx.instances(statuses=machine.LIVE) if i.worktree_id == given.id]
+                if busy:
+                    raise Conflict(
+                        f"worktree {given.id} is in use by instance {busy[0].id}",
+                        hint="stop that instance first, or omit --worktree for a new one",
+                    )
+            limit = self.config.max_running
+            if limit and tx.count_instances(machine.LIVE) >= limit:
+                raise LimitReached(
+                    f"{limit} instances are running, the most instances.max_running allows",
+                    hint="stop one, or raise the limit: cco config set instances.max_running N",
+                )
+            tx.add_instance(record)
+            tx.append_event(
+                self._event(
+                    record, "instance.created", status=S.STARTING.value, agent=agent_name, mode=mode
+                )
+            )
+        wt: Worktree | None = given
+        made_worktree = False
+        session_started = False
+        try:
+            # Step 2: the worktree.
+            if wt is None:
+                assert repo is not None
+                wt = self.worktrees.create(repo=repo, name=name, base=base)
+                made_worktree = True
+                with self.store.write() as tx:
+                    tx.update_instance(inst_id, worktree_id=wt.id, repo_id=wt.repo_id)
+            # Step 3: the instance's files and the tmux session.
+            files = self.files(inst_id)
+            files.folder.mkdir(parents=True, exist_ok=True)
+            files.events.touch()
+            spec = self._spec(record, wt, resume=False)
+            self._write_prompt(spec)
+            launch = adapter.launch(spec)
+            self.mux.new_session(
+                session, cwd=wt.path, argv=launch.argv, env=launch.env, raw_log=files.raw_log
+            )
+            session_started = True
+            if launch.type_prompt:
+                self.mux.send_text(session, launch.type_prompt)
+            # Step 4: what tmux says about the new pane.
+            pane = self.mux.panes().get(session)
+            with self.store.write() as tx:
+                record = tx.update_instance(
+                    inst_id,
+                    pane_pid=pane.pid if pane else None,
+                    status_reason="started",
+                )
+                tx.append_event(
+                    self._event(
+                        record,
+                        "instance.started",
+                        session=session,
+                        worktree_id=wt.id,
+                        path=str(wt.path),
+                    )
+                )
+        except BaseException as exc:
+            self._undo_spawn(
+                inst_id, session if session_started else None, wt if made_worktree else None, exc
+            )
+            raise
+        log.info("instance.spawned", instance_id=inst_id, task_id=task_id, session=session)
+        return record
+
+    def _undo_spawn(
+        self, inst_id: str, session: str | None, wt: Worktree | None, exc: BaseException
+    ) -> None:
+        if session is not None:
+            try:
+                self.mux.kill_session(session)
+            except CcoError as err:
+                log.warning("undo.session_failed", instance_id=inst_id, error=str(err))
+        if wt is not None:
+            try:
+                self.worktrees.remove(wt.id, force=True, delete_branch=True)
+            except CcoError as err:
+                log.warning("undo.worktree_failed", instance_id=inst_id, error=str(err))
+        reason = (
+            f"spawn failed: {exc}"
+            if isinstance(exc, CcoError)
+            else (f"spawn failed: {type(exc).__name__}: {exc}")
+        )
+        with self.store.write() as tx:
+            inst = tx.update_instance(
+                inst_id, status=S.FAILED, status_reason=reason, status_at=datetime.now(UTC)
+            )
+            tx.append_event(
+                self._event(
+                    inst,
+                    "instance.status",
+                    status=S.FAILED.value,
+                    previous=S.STARTING.value,
+                    reason=reason,
+                )
+            )
+
+    def _check_prompt(self, prompt: str | None) -> str | None:
+        if prompt is None:
+            return None
+        if "\x00" in prompt:
+            raise InvalidInput(
+                "the prompt contains a NUL byte (binary data?)", hint="pass text only"
+            )
+        size = len(prompt.encode("utf-8", "surrogatepass"))
+        if size > self.config.max_prompt_bytes:
+            raise InvalidInput(
+                f"the prompt is {size} bytes, more than instances.max_prompt_bytes "
+                f"({self.config.max_prompt_bytes})",
+                hint="put long instructions in a file in the repository and point to it",
+            )
+        if not prompt.strip():
+            raise InvalidInput("the prompt is empty")
+        return prompt
+
+    def _spec(
+        self, inst: Instance, wt: Worktree, *, resume: bool, prompt: str | None = None
+    ) -> LaunchSpec:
+        return LaunchSpec(
+            instance_id=inst.id,
+            cwd=wt.path,
+            repo_root=wt.repo_path,
+            files=self.files(inst.id),
+            mode=inst.mode,
+            prompt=inst.prompt if prompt is None and not resume else prompt,
+            session_id=inst.agent_session_id or str(uuid.uuid4()),
+            resume=resume,
+            permission_mode=inst.permission_mode or self.config.permission_mode,
+            model=self.config.model,
+            env={},
+        )
+
+    @staticmethod
+    def _write_prompt(spec: LaunchSpec) -> None:
+        spec.files.folder.mkdir(parents=True, exist_ok=True)
+        tmp = spec.files.prompt.with_suffix(".tmp")
+        tmp.write_text(spec.prompt or "", encoding="utf-8")
+        tmp.chmod(0o600)
+        tmp.replace(spec.files.prompt)
+
+    def _event(self, inst: Instance, kind: str, **data: Any) -> NewEvent:
+        payload = {"instance_id": inst.id, "name": inst.name, **data}
+        if inst.task_id:
+            payload["task_id"] = inst.task_id
+        return NewEvent(kind, "instance", inst.id, payload)
+
+    # ------------------------------------------------------------------ steering
+    def send(self, key: str, text: str, *, force: bool = False) -> Instance:
+        """Type a prompt or an answer; only when the agent can take it (idle or asking)."""
+        self.sync()
+        inst = self.get(key)
+        text = self._check_prompt(text) or ""
+        if inst.status in machine.TERMINAL:
+            raise Conflict(
+                f"instance {inst.id} has {inst.status.value}",
+                hint=f"restart it first: cco instances restart {inst.id}",
+            )
+        if inst.mode == "headless":
+            return self._headless_turn(inst, text)
+        if inst.status in (S.WORKING, S.STARTING) and not force:
+            raise Conflict(
+                f"instance {inst.id} is {inst.status.value}; text typed now could be lost",
+                hint="wait until it is idle or waiting_input, or pass --force",
+            )
+        if inst.status == S.WAITING_INPUT and "\n" not in text and len(text) <= 16:
+            # A dialog's choice ("1", "y"): typed as keys, since a paste may not select.
+            self.mux.send_keys(inst.session_name, "-l", text)
+            if len(text) > 1:
+                self.mux.send_keys(inst.session_name, "Enter")
+        else:
+            self.mux.send_text(inst.session_name, text)
+        with self.store.write() as tx:
+            tx.append_event(
+                self._event(
+                    inst, "instance.input", chars=len(text), answered=inst.status == S.WAITING_INPUT
+                )
+            )
+        return inst
+
+    def _headless_turn(self, inst: Instance, text: str) -> Instance:
+        pane = self.mux.panes().get(inst.session_name)
+        if pane is not None and not pane.dead:
+            raise Conflict(
+                f"instance {inst.id} is still running its turn",
+                hint="wait for it to finish, then send again",
+            )
+        wt = self._worktree_of(inst)
+        spec = replace(self._spec(inst, wt, resume=True), prompt=text)
+        self._write_prompt(spec)
+        launch = self.agents(inst.agent).launch(spec)
+        self._run(inst, wt, launch.argv, launch.env, fresh=pane is None)
+        with self.store.write() as tx:
+            inst = tx.update_instance(
+                inst.id,
+                status=S.STARTING,
+                status_reason="new turn",
+                status_at=datetime.now(UTC),
+                exit_status=None,
+            )
+            tx.append_event(
+                self._event(inst, "instance.status", status=S.STARTING.value, reason="new turn")
+            )
+        return inst
+
+    def _run(
+        self, inst: Instance, wt: Worktree, argv: list[str], env: dict[str, str], *, fresh: bool
+    ) -> None:
+        files = self.files(inst.id)
+        files.folder.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            self.mux.new_session(
+                inst.session_name, cwd=wt.path, argv=argv, env=env, raw_log=files.raw_log
+            )
+        else:
+            self.mux.respawn(
+                inst.session_name, cwd=wt.path, argv=argv, env=env, raw_log=files.raw_log
+            )
+
+    def _worktree_of(self, inst: Instance) -> Worktree:
+        if inst.worktree_id is None:
+            raise Conflict(f"instance {inst.id} has no worktree")
+        try:
+            return self.worktrees.get(inst.worktree_id)
+        except NotFound:
+            raise Conflict(
+                f"the worktree of instance {inst.id} was removed", hint="spawn a new instance"
+            ) from None
+
+    def stop(self, key: str, *, remove_worktree: bool = False, force: bool = False) -> Instance:
+        inst = self.get(key)
+        wt = None
+        if remove_worktree and inst.worktree_id:
+            wt = self.worktrees.get(inst.worktree_id)
+            if not force and self.worktrees.vcs.is_dirty(wt.path):
+                raise Conflict(
+                    f"worktree {wt.id} has uncommitted changes; nothing was stopped",
+                    hint="commit them, stop without --remove-worktree, or pass --force",
+                )
+        with self.store.write() as tx:
+            tx.update_instance(inst.id, stop_requested=True, restart_after=None)
+        self.mux.kill_session(inst.session_name)
+        with self.store.write() as tx:
+            current = tx.instance(inst.id)
+            assert current is not None
+            if current.status != S.STOPPED:
+                inst = tx.update_instance(
+                    inst.id,
+                    status=S.STOPPED,
+                    status_reason="stopped by the user",
+                    status_at=datetime.now(UTC),
+                )
+                tx.append_event(
+                    self._event(
+                        inst,
+                        "instance.status",
+                        status=S.STOPPED.value,
+                        previous=current.status.value,
+                        reason="stopped by the user",
+                    )
+                )
+        if wt is not None:
+            self.worktrees.remove(wt.id, force=force, delete_branch=True)
+        return inst
+
+    def restart(self, key: str, *, reason: str = "restarted by the user") -> Instance:
+        inst = self.get(key)
+        wt = self._worktree_of(inst)
+        return self._restart(inst, wt, reason=reason)
+
+    def _restart(self, inst: Instance, wt: Worktree, *, reason: str) -> Instance:
+        adapter = self.agents(inst.agent)
+        # Resume the same agent session so the conversation survives (if it ever started).
+        started = self.files(inst.id).events.exists() and self.files(inst.id).events.stat().st_size
+        spec = self._spec(inst, wt, resume=bool(started))
+        if inst.mode == "headless" and started:
+            spec = replace(spec, prompt="Continue where you left off.")
+        self._write_prompt(spec)
+        launch = adapter.launch(spec)
+        fresh = not self.mux.has_session(inst.session_name)
+        self._run(inst, wt, launch.argv, launch.env, fresh=fresh)
+        pane = self.mux.panes().get(inst.session_name)
+        with self.store.write() as tx:
+            previous = inst.status
+            inst = tx.update_instance(
+                inst.id,
+                status=S.STARTING,
+                status_reason=reason,
+                status_at=datetime.now(UTC),
+                restarts=inst.restarts + 1,
+                restart_after=None,
+                stop_requested=False,
+                exit_status=None,
+                pane_pid=pane.pid if pane else None,
+            )
+            tx.append_event(
+                self._event(
+                    inst,
+                    "instance.status",
+                    status=S.STARTING.value,
+                    previous=previous.value,
+                    reason=reason,
+                    restarts=inst.restarts,
+                )
+            )
+        log.info("instance.restarted", instance_id=inst.id, reason=reason)
+        return inst
+
+    def attach_argv(self, key: str) -> list[str]:
+        inst = self.get(key)
+        if not self.mux.has_session(inst.session_name):
+            raise Conflict(
+                f"instance {inst.id} has no tmux session any more",
+                hint=f"restart it: cco instances restart {inst.id}",
+            )
+        return self.mux.attach_argv(inst.session_name)
+
+    # ------------------------------------------------------------------ logs
+    def log_lines(
+        self, key: str, *, raw: bool = False, follow: bool = False, poll_s: float = 0.2
+    ) -> Iterator[str]:
+        """The structured log (turns, tools, messages, cost) or the raw terminal output."""
+        inst = self.get(key)
+        files = self.files(inst.id)
+        if raw:
+            path = files.raw_log
+        elif inst.mode == "headless":
+            path = files.stream
+        else:
+            path = Path(inst.transcript_path) if inst.transcript_path else files.events
+        offset = 0
+        while True:
+            if raw:
+                try:
+                    with open(path, "rb") as fh:
+                        fh.seek(offset)
+                        data = fh.read()
+                except FileNotFoundError:
+                    data = b""
+                offset += len(data)
+                if data:
+                    yield data.decode("utf-8", "replace")
+            else:
+                lines, offset = _read_lines(path, offset)
+                for line in lines:
+                    text = render_log_line(line)
+                    if text:
+                        yield text + "\n"
+            if not follow:
+                return
+            if not raw and inst.mode == "interactive" and not inst.transcript_path:
+                fresh = self.get(inst.id)
+                if fresh.transcript_path:
+                    inst, path, offset = fresh, Path(fresh.transcript_path), 0
+            time.sleep(poll_s)
+
+    # ------------------------------------------------------------------ sync
+    def sync(self, *, now: datetime | None = None) -> list[Instance]:
+        """Apply every hook event, stream line and liveness change since the last look."""
+        now = now or datetime.now(UTC)
+        with self.locks.hold("instances-sync"):
+            with self.store.read() as tx:
+                watched = [
+                    i
+                    for i in tx.instances()
+                    if i.status in machine.LIVE or (i.status == S.FAILED and i.restart_after)
+                ]
+            if not watched:
+                return []
+            panes = self.mux.panes()
+            pending = [self._look(inst, panes.get(inst.session_name), now) for inst in watched]
+            changed = [p for p in pending if p.changes or p.updates or p.notes]
+            if changed:
+                with self.store.write() as tx:
+                    for p in changed:
+                        self._apply(tx, p, now)
+            for p in pending:
+                self._cap_raw_log(p.instance)
+            for p in pending:
+                self._maybe_restart(p.instance.id, now)
+        with self.store.read() as tx:
+            return [i for i in (tx.instance(p.instance.id) for p in pending) if i]
+
+    def _look(self, inst: Instance, pane: PaneInfo | None, now: datetime) -> _Pending:
+        p = _Pending(instance=inst, status=inst.status)
+        files = self.files(inst.id)
+        # 1. hook events, in order
+        lines, offset = _read_lines(files.events, inst.events_offset)
+        submitted = inst.events_offset > 0 and inst.status != S.STARTING
+        for line in lines:
+            try:
+                record = json.loads(line)
+                payload = record["event"]
+                if not isinstance(payload, dict):
+                    continue
+            except (ValueError, KeyError, TypeError):
+                continue
+            if payload.get("session_id") and payload["session_id"] != inst.agent_session_id:
+                p.updates["agent_session_id"] = payload["session_id"]
+            if payload.get("transcript_path"):
+                p.updates["transcript_path"] = str(payload["transcript_path"])
+            if payload.get("hook_event_name") == "Stop" and inst.mode == "interactive":
+                p.updates["turns"] = p.updates.get("turns", inst.turns) + 1
+            if inst.mode == "headless" and payload.get("hook_event_name") == "SessionEnd":
+                continue  # each headless turn is a process; its result event ends the turn
+            pending_prompt = bool(inst.prompt) and not inst.restarts and not submitted
+            if payload.get("hook_event_name") == "UserPromptSubmit":
+                submitted = True
+            p.move(machine.from_hook(p.status, payload, prompt_pending=pending_prompt))
+        if offset != inst.events_offset:
+            p.updates["events_offset"] = offset
+        # 2. headless stream-json: session id, result, cost
+        if inst.mode == "headless":
+            self._look_stream(inst, p)
+        # 3. interactive transcript: tokens and cost
+        transcript = p.updates.get("transcript_path", inst.transcript_path)
+        if transcript and inst.mode == "interactive":
+            self._look_transcript(inst, Path(transcript), p)
+        # 4. the process itself
+        if pane is None:
+            if p.status in machine.LIVE:
+                p.move(
+                    machine.Change(
+                        S.STOPPED if inst.stop_requested else S.FAILED,
+                        "stopped by the user"
+                        if inst.stop_requested
+                        else "its tmux session vanished (killed outside cco?)",
+                    )
+                )
+        elif pane.dead:
+            p.updates["exit_status"] = pane.exit_status
+            headless_between_turns = inst.mode == "headless" and p.status == S.IDLE
+            if not headless_between_turns and p.status in machine.LIVE:
+                p.move(machine.from_exit(p.status, pane.exit_status, stopping=inst.stop_requested))
+        else:
+            if pane.pid and pane.pid != inst.pane_pid:
+                p.updates["pane_pid"] = pane.pid
+            self._look_screen(inst, pane, p, now)
+            if p.status == S.WAITING_INPUT and pane.pid:
+                # A denied permission fires no hook; the agent's own state file tells.
+                seen = self.agents(inst.agent).observed_status(pane.pid)
+                if seen is not None and seen[0] != S.WAITING_INPUT:
+                    p.move(machine.Change(*seen))
+        # 5. hung: working, yet no hook event and no pane output for too long
+        hung = self.config.hung_after_s
+        if hung and p.status == S.WORKING and pane is not None and not pane.dead:
+            last = max(
+                inst.status_at.timestamp() if inst.status_at else 0,
+                pane.activity,
+                files.events.stat().st_mtime if files.events.exists() else 0,
+            )
+            if now.timestamp() - last > hung:
+                p.move(machine.Change(S.FAILED, f"hung: no activity for {hung}s"))
+        return p
+
+    def _look_stream(self, inst: Instance, p: _Pending) -> None:
+        lines, offset = _read_lines(self.files(inst.id).stream, inst.stream_offset)
+        for line in lines:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(obj, dict):
+                continue
+            if obj.get("type") == "system" and obj.get("subtype") == "init":
+                if obj.get("session_id"):
+                    p.updates["agent_session_id"] = obj["session_id"]
+                if p.status == S.STARTING:
+                    p.move(machine.Change(S.WORKING, "headless run started"))
+            elif obj.get("type") == "result":
+                usage = obj.get("usage") or {}
+                p.updates["turns"] = p.updates.get("turns", inst.turns) + int(
+                    obj.get("num_turns") or 0
+                )
+                p.updates["input_tokens"] = p.updates.get("input_tokens", inst.input_tokens) + int(
+                    (usage.get("input_tokens") or 0)
+                    + (usage.get("cache_creation_input_tokens") or 0)
+                    + (usage.get("cache_read_input_tokens") or 0)
+                )
+                p.updates["output_tokens"] = p.updates.get(
+                    "output_tokens", inst.output_tokens
+                ) + int(usage.get("output_tokens") or 0)
+                p.updates["cost_usd"] = p.updates.get("cost_usd", inst.cost_usd) + float(
+                    obj.get("total_cost_usd") or 0.0
+                )
+                if obj.get("session_id"):
+                    p.updates["agent_session_id"] = obj["session_id"]
+                if obj.get("is_error"):
+                    why = obj.get("terminal_reason") or obj.get("subtype") or "error"
+                    detail = str(obj.get("result") or "")[:200]
+                    p.move(machine.Change(S.FAILED, f"the agent failed ({why}): {detail}".strip()))
+                else:
+                    p.move(machine.Change(S.IDLE, "turn finished"))
+                p.notes.append(
+                    (
+                        "instance.result",
+                        {
+                            "is_error": bool(obj.get("is_error")),
+                            "num_turns": obj.get("num_turns"),
+                            "cost_usd": obj.get("total_cost_usd"),
+                            "subtype": obj.get("subtype"),
+                        },
+                    )
+                )
+        if offset != inst.stream_offset:
+            p.updates["stream_offset"] = offset
+
+    def _look_transcript(self, inst: Instance, path: Path, p: _Pending) -> None:
+        start = inst.transcript_offset if path == Path(inst.transcript_path or "") else 0
+        lines, offset = _read_lines(path, start)
+        if not lines:
+            return
+        tokens_in = p.updates.get("input_tokens", inst.input_tokens if start else 0)
+        tokens_out = p.updates.get("output_tokens", inst.output_tokens if start else 0)
+        cost = None
+        seen: set[str] = set()
+        for line in lines:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(obj, dict):
+                continue
+            if obj.get("type") == "cost-state" and obj.get("totalCostUSD") is not None:
+                cost = float(obj["totalCostUSD"])
+            message = obj.get("message")
+            if obj.get("type") == "assistant" and isinstance(message, dict):
+                # One API message can span several records (one per content block).
+                msg_id = str(message.get("id") or "")
+                if msg_id and msg_id in seen:
+                    continue
+                seen.add(msg_id)
+                usage = message.get("usage") or {}
+                tokens_in += int(
+                    (usage.get("input_tokens") or 0)
+                    + (usage.get("cache_creation_input_tokens") or 0)
+                    + (usage.get("cache_read_input_tokens") or 0)
+                )
+                tokens_out += int(usage.get("output_tokens") or 0)
+        p.updates["input_tokens"] = tokens_in
+        p.updates["output_tokens"] = tokens_out
+        if cost is not None:
+            p.updates["cost_usd"] = cost
+        p.updates["transcript_offset"] = offset
+
+    def _look_screen(self, inst: Instance, pane: PaneInfo, p: _Pending, now: datetime) -> None:
+        """Only what hooks cannot tell: first-run dialogs, and agents without hooks."""
+        adapter = self.agents(inst.agent)
+        if adapter.uses_hooks and p.status != S.STARTING:
+            return
+        try:
+            screen = self.mux.capture(inst.session_name)
+        except CcoError:
+            return
+        if adapter.uses_hooks:
+            answer = adapter.startup_answer(screen)
+            if answer is not None:
+                keys, what = answer
+                self.mux.send_keys(inst.session_name, *keys)
+                p.notes.append(("instance.dialog", {"answered": what}))
+            return
+        quiet = now.timestamp() - pane.activity if pane.activity else 0.0
+        seen = adapter.screen_status(screen, quiet)
+        if seen is not None:
+            p.move(machine.Change(*seen))
+
+    def _apply(self, tx: Any, p: _Pending, now: datetime) -> None:
+        inst = p.instance
+        values = dict(p.updates)
+        if p.changes:
+            final, reason = p.changes[-1]
+            values.update(status=final, status_reason=reason, status_at=now)
+            policy = self.config
+            if (
+                final == S.FAILED
+                and not inst.stop_requested
+                and policy.restart == "on_failure"
+                and inst.restarts < policy.max_restarts
+            ):
+                delay = policy.restart_backoff_s * (2**inst.restarts)
+                values["restart_after"] = now + timedelta(seconds=delay)
+        updated = tx.update_instance(inst.id, **values)
+        previous = inst.status
+        for status, reason in p.changes:
+            tx.append_event(
+                self._event(
+                    updated,
+                    "instance.status",
+                    status=status.value,
+                    previous=previous.value,
+                    reason=reason,
+                )
+            )
+            log.info(
+                "instance.status",
+                instance_id=inst.id,
+                task_id=inst.task_id,
+                status=status.value,
+                previous=previous.value,
+                reason=reason,
+            )
+            previous = status
+        for kind, data in p.notes:
+            tx.append_event(self._event(updated, kind, **data))
+
+    def _maybe_restart(self, inst_id: str, now: datetime) -> None:
+        with self.store.read() as tx:
+            inst = tx.instance(inst_id)
+        if (
+            inst is None
+            or inst.status != S.FAILED
+            or inst.restart_after is None
+            or inst.restart_after > now
+            or inst.stop_requested
+        ):
+            return
+        try:
+            wt = self._worktree_of(inst)
+            self._restart(inst, wt, reason=f"restart {inst.restarts + 1} after failure")
+        except CcoError as exc:
+            with self.store.write() as tx:
+                tx.update_instance(inst.id, restart_after=None)
+                tx.append_event(self._event(inst, "instance.restart_failed", error=str(exc)))
+
+    def _cap_raw_log(self, inst: Instance) -> None:
+        """Keep the pane log under its cap: the newest half stays, the rest goes to .1."""
+        path = self.files(inst.id).raw_log
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return
+        cap = self.config.raw_log_max_bytes
+        if size <= cap:
+            return
+        keep = cap // 2
+        with open(path, "r+b") as fh:
+            fh.seek(size - keep)
+            tail = fh.read()
+            fh.seek(0)
+            head = fh.read(size - keep)
+            path.with_suffix(".log.1").write_bytes(head[-cap:])
+            # cat appends with O_APPEND, so truncating here never leaves a hole.
+            fh.seek(0)
+            fh.truncate(0)
+            fh.write(tail)
+
+    # ------------------------------------------------------------------ reconcile
+    def reconcile(self, *, kill_leftovers: bool = False) -> list[Leftover]:
+        """Adopt what still runs, mark what vanished, list (and maybe kill) leftover sessions.
+
+        Only sessions with cco's prefix on cco's socket are ever considered; others are
+        another program's and never touched.
+        """
+        self.sync()
+        with self.store.read() as tx:
+            by_session = {i.session_name: i for i in tx.instances()}
+        leftovers: list[Leftover] = []
+        for session in self.mux.sessions():
+            if not session.startswith(self.tmux.session_prefix):
+                continue
+            inst = by_session.get(session)
+            if inst is None:
+                leftovers.append(Leftover(session, "no instance has this session"))
+            elif inst.status in machine.TERMINAL and not inst.restart_after:
+                leftovers.append(Leftover(session, f"instance {inst.id} has {inst.status.value}"))
+        if kill_leftovers:
+            for item in leftovers:
+                self.mux.kill_session(item.session)
+        return leftovers
+
+
+def render_log_line(line: str) -> str | None:
+    """One stream-json / transcript / hook line as a readable log line (None to skip)."""
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return line.strip() or None
+    if not isinstance(obj, dict):
+        return None
+    if "cco_ts" in obj and isinstance(obj.get("event"), dict):
+        event = obj["event"]
+        name = event.get("hook_event_name", "?")
+        detail = event.get("tool_name") or event.get("prompt") or event.get("message") or ""
+        return f"[{name}] {str(detail)[:300]}".rstrip()
+    kind = obj.get("type")
+    if kind == "result":
+        return (
+            f"[result] {'error' if obj.get('is_error') else 'ok'} turns={obj.get('num_turns')}"
+            f" cost=${float(obj.get('total_cost_usd') or 0):.4f}"
+        )
+    if kind == "system" and obj.get("subtype") == "init":
+        return f"[session] {obj.get('session_id')} model={obj.get('model')}"
+    if kind == "cost-state":
+        return None
+    message = obj.get("message")
+    if kind in ("assistant", "user") and isinstance(message, dict):
+        parts: list[str] = []
+        content = message.get("content")
+        if isinstance(content, str):
+            parts.append(content)
+        elif isinstance(content, list):
+            for block in content:
+                if not isinstance(block, dict):
+                    continue
+                if block.get("type") == "text":
+                    parts.append(str(block.get("text", "")))
+                elif block.get("type") == "tool_use":
+                    args = json.dumps(block.get("input", {}), ensure_ascii=False)[:200]
+                    parts.append(f"→ {block.get('name')} {args}")
+                elif block.get("type") == "tool_result":
+                    parts.append("← tool result")
+        text = " ".join(p for p in parts if p).strip()
+        return f"[{kind}] {text[:500]}" if text else None
+    return None
