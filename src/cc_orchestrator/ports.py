@@ -94,6 +94,11 @@ class InstanceFiles:
         return self.folder / "stderr.log"
 
     @property
+    def status(self) -> Path:
+        """The agent's live totals (Claude Code's status line input), newest copy."""
+        return self.folder / "status.json"
+
+    @property
     def prompt(self) -> Path:
         """The prompt of the next run, read by the launch script (never through a shell)."""
         return self.folder / "prompt.txt"

@@ -51,9 +51,20 @@ GENERIC_WRAPPER = (
 )
 
 
+# The status line command gets the session's live totals (cost, tokens) as JSON on stdin; keep
+# the newest copy for the orchestrator and show which instance this is.
+STATUS_LINE_COMMAND = (
+    'cat > "$CCO_STATUS_FILE.tmp" && mv -f "$CCO_STATUS_FILE.tmp" "$CCO_STATUS_FILE";'
+    ' printf "cco %s" "$CCO_INSTANCE_ID"'
+)
+
+
 def hook_settings() -> dict[str, object]:
     entry = [{"hooks": [{"type": "command", "command": HOOK_COMMAND, "timeout": 10}]}]
-    return {"hooks": {event: entry for event in HOOK_EVENTS}}
+    return {
+        "hooks": {event: entry for event in HOOK_EVENTS},
+        "statusLine": {"type": "command", "command": STATUS_LINE_COMMAND, "padding": 0},
+    }
 
 
 def agent_env(spec: LaunchSpec, extra: Mapping[str, str]) -> dict[str, str]:
@@ -68,6 +79,7 @@ def agent_env(spec: LaunchSpec, extra: Mapping[str, str]) -> dict[str, str]:
             "CCO_STREAM_FILE": str(spec.files.stream),
             "CCO_STDERR_FILE": str(spec.files.stderr),
             "CCO_PROMPT_FILE": str(spec.files.prompt),
+            "CCO_STATUS_FILE": str(spec.files.status),
         }
     )
     return env
@@ -98,21 +110,39 @@ def find_claude(configured: str | None) -> str:
     )
 
 
-# First-run dialogs of Claude Code, read on screen before answering (never a blind Enter).
-# Each: a pattern that must be on screen, the keys that choose the safe "yes", what it is.
-_CLAUDE_DIALOGS: list[tuple[re.Pattern[str], list[str], str]] = [
-    (
-        re.compile(r"(?s)trust the files in this folder.*1\. Yes, proceed"),
-        ["1"],
-        "trusted the repository folder",
-    ),
-    (
-        re.compile(r"(?s)Do you want to use this API key\?.*1\. Yes"),
-        ["1"],
-        "approved the configured API key",
-    ),
+# First-run dialogs of Claude Code (2.1.x), read on screen before answering, never a blind
+# Enter: (what identifies the dialog, the option to choose, what choosing it means).
+# The cursor is moved one step per look and Enter is pressed only once the cursor is on the
+# chosen option, so a dropped keystroke can never confirm the wrong answer.
+_CONFIRM = "Enter to confirm"
+_CLAUDE_DIALOGS: list[tuple[str, str, str]] = [
+    ("Yes, I trust this folder", "Yes, I trust this folder", "trusted the repository folder"),
+    ("Do you want to use this API key?", "Yes", "approved the ANTHROPIC_API_KEY it was given"),
 ]
-_CLAUDE_BYPASS = re.compile(r"(?s)Bypass Permissions mode.*2\. Yes, I accept")
+_CLAUDE_BYPASS = (
+    "Bypass Permissions mode",
+    "Yes, I accept",
+    "accepted bypass-permissions mode as configured",
+)
+
+
+def _option(line: str) -> str:
+    return line.replace("❯", " ").strip()
+
+
+def dialog_keys(screen: str, marker: str, target: str) -> list[str] | None:
+    """The next key that moves a select-dialog's cursor toward target, or Enter when on it."""
+    if marker not in screen or _CONFIRM not in screen:
+        return None
+    lines = screen.splitlines()
+    selected = [n for n, line in enumerate(lines) if "❯" in line]
+    wanted = [n for n, line in enumerate(lines) if _option(line) == target]
+    if not selected or not wanted:
+        return None
+    here, there = selected[-1], wanted[-1]
+    if here == there:
+        return ["Enter"]
+    return ["Down"] if there > here else ["Up"]
 
 
 class ClaudeAgent:
@@ -163,12 +193,14 @@ class ClaudeAgent:
         return None
 
     def startup_answer(self, screen: str) -> tuple[list[str], str] | None:
-        for pattern, keys, what in _CLAUDE_DIALOGS:
-            if pattern.search(screen):
-                return keys, what
-        if self.config.permission_mode == "bypassPermissions" and _CLAUDE_BYPASS.search(screen):
+        dialogs = list(_CLAUDE_DIALOGS)
+        if self.config.permission_mode == "bypassPermissions":
             # The user chose bypass mode in their configuration: accepting is their decision.
-            return ["2"], "accepted bypass-permissions mode as configured"
+            dialogs.append(_CLAUDE_BYPASS)
+        for marker, target, what in dialogs:
+            keys = dialog_keys(screen, marker, target)
+            if keys is not None:
+                return keys, what if keys == ["Enter"] else f"moving to {target!r}"
         return None
 
 

@@ -111,5 +111,6 @@ class Instance:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    cost_base_usd: float = 0.0
     created_at: datetime | None = None
     updated_at: datetime | None = None

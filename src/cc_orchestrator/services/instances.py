@@ -70,6 +70,25 @@ class Leftover:
     reason: str
 
 
+DIALOG_KEY_GAP_S = 0.6
+
+
+def _older_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime >= seconds
+    except FileNotFoundError:
+        return True
+
+
+def _status_cost(path: Path) -> float | None:
+    """The running cost of the agent's current process, from its status line input."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return float(data["cost"]["total_cost_usd"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _read_lines(path: Path, offset: int, limit: int = 4 * 1024 * 1024) -> tuple[list[str], int]:
     """Complete lines appended since offset, and the offset after the last complete line."""
     try:
@@ -453,6 +472,10 @@ class InstanceService:
             spec = replace(spec, prompt="Continue where you left off.")
         self._write_prompt(spec)
         launch = adapter.launch(spec)
+        # The new process reports its own totals from zero: what was spent so far is the base.
+        self.files(inst.id).status.unlink(missing_ok=True)
+        with self.store.write() as tx:
+            inst = tx.update_instance(inst.id, cost_base_usd=inst.cost_usd)
         fresh = not self.mux.has_session(inst.session_name)
         self._run(inst, wt, launch.argv, launch.env, fresh=fresh)
         pane = self.mux.panes().get(inst.session_name)
@@ -682,13 +705,12 @@ class InstanceService:
             p.updates["stream_offset"] = offset
 
     def _look_transcript(self, inst: Instance, path: Path, p: _Pending) -> None:
+        """Tokens from the transcript; cost from the live status file (or cost-state records)."""
         start = inst.transcript_offset if path == Path(inst.transcript_path or "") else 0
         lines, offset = _read_lines(path, start)
-        if not lines:
-            return
         tokens_in = p.updates.get("input_tokens", inst.input_tokens if start else 0)
         tokens_out = p.updates.get("output_tokens", inst.output_tokens if start else 0)
-        cost = None
+        process_cost: float | None = None
         seen: set[str] = set()
         for line in lines:
             try:
@@ -698,7 +720,7 @@ class InstanceService:
             if not isinstance(obj, dict):
                 continue
             if obj.get("type") == "cost-state" and obj.get("totalCostUSD") is not None:
-                cost = float(obj["totalCostUSD"])
+                process_cost = float(obj["totalCostUSD"])
             message = obj.get("message")
             if obj.get("type") == "assistant" and isinstance(message, dict):
                 # One API message can span several records (one per content block).
@@ -713,11 +735,17 @@ class InstanceService:
                     + (usage.get("cache_read_input_tokens") or 0)
                 )
                 tokens_out += int(usage.get("output_tokens") or 0)
-        p.updates["input_tokens"] = tokens_in
-        p.updates["output_tokens"] = tokens_out
-        if cost is not None:
-            p.updates["cost_usd"] = cost
-        p.updates["transcript_offset"] = offset
+        if lines:
+            p.updates["input_tokens"] = tokens_in
+            p.updates["output_tokens"] = tokens_out
+            p.updates["transcript_offset"] = offset
+        live = _status_cost(self.files(inst.id).status)
+        if live is None:
+            live = process_cost  # written by the agent when its process ends
+        if live is not None:
+            cost = round(inst.cost_base_usd + live, 6)
+            if cost != inst.cost_usd:
+                p.updates["cost_usd"] = cost
 
     def _look_screen(self, inst: Instance, pane: PaneInfo, p: _Pending, now: datetime) -> None:
         """Only what hooks cannot tell: first-run dialogs, and agents without hooks."""
@@ -730,10 +758,16 @@ class InstanceService:
             return
         if adapter.uses_hooks:
             answer = adapter.startup_answer(screen)
-            if answer is not None:
+            stamp = self.files(inst.id).folder / "dialog-key"
+            if answer is not None and _older_than(stamp, DIALOG_KEY_GAP_S):
+                # One key per look, and not before the screen had time to redraw: a key sent
+                # twice into a select list could wrap around to the wrong answer.
                 keys, what = answer
+                stamp.touch()
                 self.mux.send_keys(inst.session_name, *keys)
-                p.notes.append(("instance.dialog", {"answered": what}))
+                if keys == ["Enter"]:
+                    p.notes.append(("instance.dialog", {"answered": what}))
+                    log.info("instance.dialog", instance_id=inst.id, answered=what)
             return
         quiet = now.timestamp() - pane.activity if pane.activity else 0.0
         seen = adapter.screen_status(screen, quiet)

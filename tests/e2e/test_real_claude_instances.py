@@ -1,0 +1,150 @@
+"""The orchestrator driving the REAL Claude Code CLI (pinned) against a scripted fake model.
+
+Spawned through the same service the CLI uses; the first-run dialogs (trusting the repository,
+approving the API key) are NOT pre-accepted here: the orchestrator reads and answers them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cc_orchestrator.bootstrap import App, build_app
+from cc_orchestrator.domain.models import Instance, InstanceStatus
+from tests.conftest import Cco, wait_for
+from tests.support.claude_cli import find_real_claude, isolated_claude_env
+from tests.support.fake_anthropic import FakeAnthropic
+
+S = InstanceStatus
+CLAUDE = find_real_claude()
+_REQUIRED = os.environ.get("CCO_REQUIRE_REAL_CLAUDE") == "1"
+
+pytestmark = [
+    pytest.mark.skipif(
+        CLAUDE is None and not _REQUIRED,
+        reason="the pinned Claude Code CLI is not installed (pip install claude-agent-sdk)",
+    ),
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+@pytest.fixture
+def fake_model() -> Iterator[FakeAnthropic]:
+    with FakeAnthropic() as fake:
+        yield fake
+
+
+@pytest.fixture
+def app(
+    fake_model: FakeAnthropic,
+    tmp_path: Path,
+    repo: Path,
+    tmux_socket: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[App]:
+    assert CLAUDE is not None, "CCO_REQUIRE_REAL_CLAUDE=1 but the pinned CLI is not installed"
+    env = isolated_claude_env(tmp_path, fake_model.url, [repo])
+    config = Path(env["CLAUDE_CONFIG_DIR"]) / ".claude.json"
+    data = json.loads(config.read_text())
+    # Leave onboarding done (offline it cannot run), but let the orchestrator face the
+    # "trust this folder" and "use this API key?" dialogs itself.
+    data["projects"] = {}
+    data["customApiKeyResponses"] = {"approved": [], "rejected": []}
+    config.write_text(json.dumps(data))
+    for key, value in env.items():
+        if key not in ("PATH", "HOME", "USER", "LOGNAME", "SHELL"):
+            monkeypatch.setenv(key, value)
+    monkeypatch.setenv("CC_ORCH_INSTANCES__CLAUDE_PATH", CLAUDE)
+    monkeypatch.setenv("CC_ORCH_INSTANCES__RESTART", "never")
+    app = build_app(log_to_file=False)
+    yield app
+    app.close()
+
+
+def look(app: App, inst_id: str) -> Instance:
+    app.instances.sync()
+    return app.instances.get(inst_id)
+
+
+def statuses(app: App, inst_id: str) -> list[str]:
+    with app.store.read() as tx:
+        return [
+            e.data["status"]
+            for e in tx.events(entity_id=inst_id, limit=1000)
+            if e.kind == "instance.status"
+        ]
+
+
+def test_real_claude_works_then_idles_with_cost(
+    app: App, fake_model: FakeAnthropic, repo: Path
+) -> None:
+    fake_model.script_write_file("hello.txt", "hi from the model\n")
+    inst = app.instances.spawn(repo=repo, prompt="please write hello.txt")
+    wait_for(
+        lambda: i if (i := look(app, inst.id)).status == S.IDLE and i.turns >= 1 else None,
+        timeout=60,
+        what="the real CLI to finish its turn",
+    )
+    # the cost arrives through the status line, redrawn just after the turn
+    done = wait_for(lambda: i if (i := look(app, inst.id)).cost_usd > 0 else None, what="the cost")
+    wt = app.worktrees.get(done.worktree_id or "")
+    assert (wt.path / "hello.txt").read_text() == "hi from the model\n"
+    history = statuses(app, inst.id)
+    assert "working" in history and history[-1] == "idle", history
+    assert done.input_tokens > 0 and done.output_tokens > 0
+    assert done.cost_usd > 0
+    with app.store.read() as tx:
+        answered = [
+            e.data["answered"]
+            for e in tx.events(entity_id=inst.id, limit=1000)
+            if e.kind == "instance.dialog"
+        ]
+    assert "trusted the repository folder" in answered
+
+
+def test_real_claude_permission_question_answered_with_send(
+    app: App, fake_model: FakeAnthropic, repo: Path, cco: Cco
+) -> None:
+    fake_model.script_bash("sh -c 'echo ok > asked.txt'")
+    inst = app.instances.spawn(repo=repo, prompt="run the command")
+    waiting = wait_for(
+        lambda: i if (i := look(app, inst.id)).status == S.WAITING_INPUT else None,
+        timeout=60,
+        what="the permission question",
+    )
+    assert "Bash" in (waiting.status_reason or "")
+    wt = app.worktrees.get(waiting.worktree_id or "")
+    assert not (wt.path / "asked.txt").exists()
+    cco("instances", "send", inst.id, "1")
+    done = wait_for(
+        lambda: i if (i := look(app, inst.id)).status == S.IDLE else None,
+        timeout=60,
+        what="the turn to finish after the answer",
+    )
+    assert (wt.path / "asked.txt").read_text().strip() == "ok"
+    assert statuses(app, inst.id)[-3:] == ["waiting_input", "working", "idle"]
+    assert done.turns == 1
+
+
+def test_real_claude_headless_records_result(
+    app: App, fake_model: FakeAnthropic, repo: Path
+) -> None:
+    fake_model.script_write_file("headless.txt", "from -p\n")
+    inst = app.instances.spawn(repo=repo, prompt="write it", mode="headless")
+    done = wait_for(
+        lambda: i if (i := look(app, inst.id)).status in (S.IDLE, S.FAILED) else None,
+        timeout=60,
+        what="the headless result",
+    )
+    assert done.status == S.IDLE, done.status_reason
+    wt = app.worktrees.get(done.worktree_id or "")
+    assert (wt.path / "headless.txt").read_text() == "from -p\n"
+    assert done.cost_usd > 0 and done.turns >= 1 and done.output_tokens > 0
+    assert done.agent_session_id
+    lines = list(app.instances.log_lines(inst.id))
+    assert any(line.startswith("[result] ok") for line in lines), lines
