@@ -211,6 +211,7 @@ class Tx(Protocol):
     def events(
         self, *, after_id: int = 0, limit: int = 100, entity_id: str | None = None
     ) -> list[Event]: ...
+    def last_event_id(self) -> int: ...
 
 
 class Store(Protocol):

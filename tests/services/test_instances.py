@@ -323,3 +323,34 @@ def test_generic_agent_status_from_screen(
     assert (wt.path / "done.txt").read_text().strip() == "did task-one"
     lines = json.dumps(history(app, inst.id))
     assert "working" in lines
+
+
+def test_hung_instance_is_detected_and_restarted(
+    app: App, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.instances.config, "hung_after_s", 1)
+    inst = app.instances.spawn(repo=repo, prompt="hello")
+    wait_status(app, inst.id, S.IDLE)
+    app.instances.send(inst.id, "hang")
+    wait_status(app, inst.id, S.WORKING)
+    back = wait_for(
+        lambda: i if (i := status_of(app, inst.id)).restarts == 1 else None, what="restart"
+    )
+    assert back.status in (S.STARTING, S.IDLE)
+    with app.store.read() as tx:
+        reasons = [e.data.get("reason", "") for e in tx.events(entity_id=inst.id, limit=100)]
+    assert any(r.startswith("hung: no activity") for r in reasons), reasons
+    wait_status(app, inst.id, S.IDLE)
+
+
+def test_restart_gives_up_after_max_restarts(
+    app: App, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.instances.config, "max_restarts", 1)
+    inst = app.instances.spawn(repo=repo, prompt="crash")
+    wait_for(lambda: status_of(app, inst.id).restarts == 1, what="first restart")
+    app.instances.send(inst.id, "crash", force=True)
+    final = wait_status(app, inst.id, S.FAILED)
+    for _ in range(5):
+        app.instances.sync()
+    assert app.instances.get(inst.id).restarts == 1 and final.restart_after is None

@@ -283,13 +283,18 @@ def monitor(state: CliState, once: bool) -> None:
         return
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
-    last: dict[str, InstanceStatus] = {}
+    seen = {"id": app.instances.last_event_id()}
 
-    def tick(seen: list[Instance]) -> None:
-        for inst in seen:
-            if last.get(inst.id) != inst.status:
-                last[inst.id] = inst.status
-                click.echo(f"{inst.id}  {inst.status.value:13}  {inst.status_reason or ''}")
+    def tick(_instances: list[Instance]) -> None:
+        for event in app.instances.events(after_id=seen["id"]):
+            seen["id"] = event.id
+            if event.kind == "instance.status":
+                click.echo(
+                    f"{event.entity_id}  {event.data.get('status', ''):13}  "
+                    f"{event.data.get('reason', '')}"
+                )
+            elif event.kind == "instance.dialog":
+                click.echo(f"{event.entity_id}  {'dialog':13}  {event.data.get('answered', '')}")
 
     click.echo("monitoring instances (Ctrl-C to stop watching; instances keep running)")
     try:

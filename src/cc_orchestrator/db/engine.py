@@ -11,6 +11,8 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,8 +59,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        # The busy timeout first: switching a fresh file to WAL takes a lock that another
+        # process opening the same new database may hold for a moment.
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        _enable_wal(cur, busy_timeout_ms)
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
@@ -82,6 +86,22 @@ def _serialize_pg_writes(engine: Engine, busy_timeout_ms: int) -> None:
         if conn.get_execution_options().get(IMMEDIATE, False):
             conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(busy_timeout_ms)}")
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+
+
+def _enable_wal(cur: Any, busy_timeout_ms: int) -> None:
+    """Switch to WAL, retrying: SQLite does not apply the busy timeout to this switch, so two
+    processes opening a brand-new database at once can see "database is locked" here."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    delay = 0.005
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
@@ -135,7 +155,9 @@ def migrate(engine: Engine) -> None:
             if current_revision(engine) == head:
                 return
             cfg = _alembic_config(engine)
-            with engine.connect() as conn:
+            # BEGIN IMMEDIATE: the migration takes the write lock up front (waiting for it)
+            # instead of failing when it upgrades a read lock another process holds.
+            with engine.connect().execution_options(**{IMMEDIATE: True}) as conn:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
                 conn.commit()

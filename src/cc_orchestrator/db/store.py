@@ -212,6 +212,9 @@ class SqlTx:
         self.session.flush()
         return _event(row)
 
+    def last_event_id(self) -> int:
+        return int(self.session.scalar(select(func.max(EventRow.id))) or 0)
+
     def events(
         self, *, after_id: int = 0, limit: int = 100, entity_id: str | None = None
     ) -> list[Event]:

@@ -26,7 +26,7 @@ from cc_orchestrator.domain.errors import (
     LimitReached,
     NotFound,
 )
-from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent, Worktree
+from cc_orchestrator.domain.models import Event, Instance, InstanceStatus, NewEvent, Worktree
 from cc_orchestrator.domain.names import check_name, new_id
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import (
@@ -142,6 +142,17 @@ class InstanceService:
             statuses = None if include_ended else machine.LIVE
             return tx.instances(statuses=statuses)
 
+    def events(self, *, after_id: int = 0, limit: int = 1000) -> list[Event]:
+        """Instance events (status changes, dialogs, results) after an event id."""
+        with self.store.read() as tx:
+            return [
+                e for e in tx.events(after_id=after_id, limit=limit) if e.entity_type == "instance"
+            ]
+
+    def last_event_id(self) -> int:
+        with self.store.read() as tx:
+            return tx.last_event_id()
+
     # ------------------------------------------------------------------ spawn
     def spawn(
         self,
@@ -171,6 +182,9 @@ class InstanceService:
         given: Worktree | None = None
         if worktree_id is not None:
             given = self.worktrees.get(worktree_id)
+        else:
+            assert repo is not None
+            self.worktrees.check(repo=repo, name=name, base=base)
         inst_id = new_id()
         session = f"{self.tmux.session_prefix}{inst_id}"
         record = Instance(

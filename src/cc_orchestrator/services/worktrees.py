@@ -131,15 +131,15 @@ class WorktreeService:
         return [WorktreeView(wt, wt.path.is_dir()) for wt in rows]
 
     # ------------------------------------------------------------------------- create
-    def create(
+    def check(
         self,
         *,
         repo: Path,
         name: str | None = None,
         base: str | None = None,
         branch: str | None = None,
-        progress: Progress = _quiet,
-    ) -> Worktree:
+    ) -> Path:
+        """Refuse bad input before anything is created; returns the repository root."""
         if name is not None:
             check_name(name, "worktree name")
         if base is not None:
@@ -149,6 +149,23 @@ class WorktreeService:
         root = self.vcs.repo_root(repo)
         if branch is not None:
             self.vcs.check_branch_name(root, branch)
+        if base is not None and self.vcs.resolve_commit(root, base) is None:
+            raise InvalidInput(
+                f"{base!r} is not a branch, tag or commit in {root}",
+                hint="`git branch -a` and `git tag` list what exists",
+            )
+        return root
+
+    def create(
+        self,
+        *,
+        repo: Path,
+        name: str | None = None,
+        base: str | None = None,
+        branch: str | None = None,
+        progress: Progress = _quiet,
+    ) -> Worktree:
+        root = self.check(repo=repo, name=name, base=base, branch=branch)
         cfg = self.settings_for(root)
 
         with self._repo_lock(root):
