@@ -11,7 +11,7 @@ test:
 	.venv/bin/pytest
 
 lint:
-	.venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench && .venv/bin/mypy
+	.venv/bin/ruff check src tests && .venv/bin/ruff format --check src tests && .venv/bin/mypy
 
 fmt:
-	.venv/bin/ruff check --fix src tests bench && .venv/bin/ruff format src tests bench
+	.venv/bin/ruff check --fix src tests && .venv/bin/ruff format src tests
