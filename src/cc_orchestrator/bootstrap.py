@@ -17,6 +17,7 @@ from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.logs import setup_logging
 from cc_orchestrator.ports import Agent
 from cc_orchestrator.services.instances import InstanceService
+from cc_orchestrator.services.tasks import TaskService
 from cc_orchestrator.services.worktrees import WorktreeService
 
 
@@ -53,7 +54,7 @@ class App:
         return WorktreeService(
             store=self.store,
             vcs=self.git,
-            locks=FileLocks(self.data_dir / "locks"),
+            locks=self.locks,
             runner=ShellRunner(),
             settings_for=self.repo_settings,
             data_dir=self.data_dir,
@@ -73,13 +74,29 @@ class App:
         return InstanceService(
             store=self.store,
             mux=self.tmux,
-            locks=FileLocks(self.data_dir / "locks"),
+            locks=self.locks,
             worktrees=self.worktrees,
             agents=self.agent,
             config=settings.instances,
             tmux=settings.tmux,
             data_dir=self.data_dir,
         )
+
+    @cached_property
+    def tasks(self) -> TaskService:
+        settings = self.config.settings
+        return TaskService(
+            store=self.store,
+            instances=self.instances,
+            worktrees=self.worktrees,
+            vcs=self.git,
+            config=settings.tasks,
+            instances_config=settings.instances,
+        )
+
+    @cached_property
+    def locks(self) -> FileLocks:
+        return FileLocks(self.data_dir / "locks")
 
     def close(self) -> None:
         if "store" in self.__dict__:

@@ -193,6 +193,37 @@ class InstancesConfig(_Section):
         return value
 
 
+class TasksConfig(_Section):
+    max_running_per_repo: NonNegativeInt = Field(
+        default=0, description="Most running tasks per repository (0 = only the global limit)."
+    )
+    merge: Literal["merge", "ff", "none"] = Field(
+        default="merge",
+        description="On approve: a merge commit, a fast-forward only, or none (for a PR).",
+    )
+    keep_worktree: bool = Field(
+        default=False, description="Keep a task's worktree after it is approved."
+    )
+    commit_message: str = Field(
+        default="cco: {title} (task {id})",
+        description="Message of the commit of leftover work; {title} and {id} are filled in.",
+    )
+    scheduler_interval_s: float = Field(
+        default=1.0, gt=0, le=60, description="How often the daemon schedules."
+    )
+
+    @field_validator("commit_message")
+    @classmethod
+    def _message(cls, value: str) -> str:
+        try:
+            value.format(title="t", id="i")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"only {{title}} and {{id}} can be filled in ({exc})") from None
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
 class AgentConfig(_Section):
     """A command-line agent other than Claude Code (codex, aider, gemini, a script)."""
 
@@ -240,6 +271,7 @@ class ConfigModel(BaseModel):
     worktrees: WorktreesConfig = Field(default_factory=WorktreesConfig)
     tmux: TmuxConfig = Field(default_factory=TmuxConfig)
     instances: InstancesConfig = Field(default_factory=InstancesConfig)
+    tasks: TasksConfig = Field(default_factory=TasksConfig)
     agents: dict[str, AgentConfig] = Field(
         default_factory=dict, description="Other agents by name: agents.<name>.command etc."
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cc_orchestrator.adapters.process import Completed, first_line, run
 from cc_orchestrator.domain.errors import Conflict, ExternalError, InvalidInput
-from cc_orchestrator.ports import GitWorktree
+from cc_orchestrator.ports import DiffSummary, GitWorktree
 
 
 def _env() -> dict[str, str]:
@@ -142,3 +142,148 @@ class GitCli:
     def is_ancestor(self, repo: Path, ancestor: str, descendant: str) -> bool:
         res = self._git(repo, "merge-base", "--is-ancestor", ancestor, descendant, check=False)
         return res.returncode == 0
+
+    # ------------------------------------------------------------------ task results
+    def _identity(self, cwd: Path) -> list[str]:
+        """-c options for an author when git has none configured (never the user's config)."""
+        email = self._git(cwd, "config", "user.email", check=False).stdout.strip()
+        if email:
+            return []
+        return ["-c", "user.name=cc-orchestrator", "-c", "user.email=cco@localhost"]
+
+    def merge(self, worktree: Path, ref: str, *, message: str) -> None:
+        args = [
+            *self._identity(worktree),
+            "merge",
+            "--no-ff",
+            "--no-edit",
+            "-m",
+            message,
+            "--end-of-options",
+            ref,
+        ]
+        res = self._git(worktree, *args, check=False)
+        if res.returncode != 0:
+            files = self._conflicts(worktree)
+            self._git(worktree, "merge", "--abort", check=False)
+            if files:
+                raise Conflict(
+                    f"merging {ref} conflicts in {', '.join(files[:5])}",
+                    hint="resolve it by hand, or start from one branch only",
+                )
+            raise ExternalError(f"git merge {ref} failed: {first_line(res.stderr or res.stdout)}")
+
+    def _conflicts(self, worktree: Path) -> list[str]:
+        res = self._git(worktree, "diff", "--name-only", "--diff-filter=U", check=False)
+        return [line for line in res.stdout.splitlines() if line]
+
+    def commit_all(self, worktree: Path, message: str) -> bool:
+        """Commit every change (tracked, new, deleted); False when there was nothing."""
+        self._git(worktree, "add", "-A")
+        if self._git(worktree, "diff", "--cached", "--quiet", check=False).returncode == 0:
+            return False
+        self._git(worktree, *self._identity(worktree), "commit", "-q", "--no-verify", "-m", message)
+        return True
+
+    def diff_summary(self, worktree: Path, base: str) -> DiffSummary:
+        ahead = self._git(worktree, "rev-list", "--count", f"{base}..HEAD").stdout.strip()
+        short = self._git(worktree, "diff", "--shortstat", f"{base}...HEAD").stdout
+        stat = self._git(worktree, "diff", "--stat=100", f"{base}...HEAD").stdout
+        numbers = {"file": 0, "insertion": 0, "deletion": 0}
+        for part in short.split(","):
+            words = part.split()
+            for key in numbers:
+                if len(words) >= 2 and words[1].startswith(key):
+                    numbers[key] = int(words[0])
+        lines = stat.rstrip().splitlines()
+        if len(lines) > 60:
+            lines = [*lines[:59], f" ... {len(lines) - 60} more files", lines[-1]]
+        return DiffSummary(
+            commits_ahead=int(ahead or 0),
+            files_changed=numbers["file"],
+            insertions=numbers["insertion"],
+            deletions=numbers["deletion"],
+            stat="\n".join(lines),
+        )
+
+    def integrate(self, repo: Path, branch: str, into: str, *, how: str, message: str) -> str:
+        """Bring branch into the local branch `into` (ff or a merge commit); its new commit.
+
+        Where `into` is checked out (the main checkout, say) the merge runs there, so that
+        working tree follows; elsewhere the commit is built without any checkout.
+        """
+        into_sha = self.resolve_commit(repo, f"refs/heads/{into}")
+        branch_sha = self.resolve_commit(repo, f"refs/heads/{branch}")
+        if into_sha is None:
+            raise Conflict(
+                f"{into!r} is not a local branch, so there is nothing to merge into",
+                hint="set the task's base to a branch, or use tasks.merge=none",
+            )
+        if branch_sha is None:
+            raise Conflict(f"branch {branch!r} does not exist any more")
+        can_ff = self.is_ancestor(repo, into_sha, branch_sha)
+        if how == "ff" and not can_ff:
+            raise Conflict(
+                f"{into} has moved on since the task started; a fast-forward is impossible",
+                hint="use tasks.merge=merge, or rebase the branch",
+            )
+        checked_out = [e.path for e in self.worktrees(repo) if e.branch == into and not e.prunable]
+        if checked_out:
+            place = checked_out[0]
+            if how == "ff":
+                args = ["merge", "--ff-only", "--end-of-options", branch]
+            else:
+                args = [
+                    *self._identity(place),
+                    "merge",
+                    "--no-ff",
+                    "--no-edit",
+                    "-m",
+                    message,
+                    "--end-of-options",
+                    branch,
+                ]
+            res = self._git(place, *args, check=False)
+            if res.returncode != 0:
+                files = self._conflicts(place)
+                if files:
+                    self._git(place, "merge", "--abort", check=False)
+                    raise Conflict(
+                        f"merging into {into} conflicts in {', '.join(files[:5])}",
+                        hint="reject the task with feedback, or merge by hand",
+                    )
+                raise Conflict(
+                    f"cannot merge into {into} at {place}: {first_line(res.stderr or res.stdout)}",
+                    hint="commit or stash your changes there first",
+                )
+            return self.resolve_commit(repo, f"refs/heads/{into}") or ""
+        if how == "ff":
+            new = branch_sha
+        else:
+            res = self._git(
+                repo, "merge-tree", "--write-tree", "--name-only", into_sha, branch_sha, check=False
+            )
+            lines = res.stdout.splitlines()
+            if res.returncode == 1:
+                files = [line for line in lines[1:] if line and " " not in line]
+                raise Conflict(
+                    f"merging into {into} conflicts in {', '.join(files[:5])}",
+                    hint="reject the task with feedback, or merge by hand",
+                )
+            if res.returncode != 0 or not lines:
+                raise ExternalError(f"git merge-tree failed: {first_line(res.stderr)}")
+            tree = lines[0].strip()
+            new = self._git(
+                repo,
+                *self._identity(repo),
+                "commit-tree",
+                tree,
+                "-p",
+                into_sha,
+                "-p",
+                branch_sha,
+                "-m",
+                message,
+            ).stdout.strip()
+        self._git(repo, "update-ref", "-m", message, f"refs/heads/{into}", new, into_sha)
+        return new

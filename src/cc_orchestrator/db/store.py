@@ -9,12 +9,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from cc_orchestrator.db.engine import IMMEDIATE, make_engine, migrate
-from cc_orchestrator.db.tables import EventRow, InstanceRow, RepositoryRow, WorktreeRow
+from cc_orchestrator.db.tables import (
+    EventRow,
+    InstanceRow,
+    RepositoryRow,
+    TaskDependencyRow,
+    TaskRow,
+    WorktreeRow,
+)
 from cc_orchestrator.domain.errors import StorageError
 from cc_orchestrator.domain.models import (
     Event,
@@ -22,6 +29,8 @@ from cc_orchestrator.domain.models import (
     InstanceStatus,
     NewEvent,
     Repository,
+    Task,
+    TaskStatus,
     Worktree,
     WorktreeStatus,
 )
@@ -200,6 +209,95 @@ class SqlTx:
         )
         return int(self.session.scalar(query) or 0)
 
+    # tasks ------------------------------------------------------------------------------
+    def _task(self, row: TaskRow) -> Task:
+        values = {
+            f.name: getattr(row, f.name)
+            for f in fields(Task)
+            if f.name not in ("repo_path", "depends_on")
+        }
+        values["status"] = TaskStatus(row.status)
+        values["labels"] = list(row.labels or [])
+        repo = self.session.get(RepositoryRow, row.repo_id) if row.repo_id else None
+        deps = self.session.scalars(
+            select(TaskDependencyRow.depends_on_id)
+            .where(TaskDependencyRow.task_id == row.id)
+            .order_by(TaskDependencyRow.depends_on_id)
+        )
+        return Task(**values, repo_path=Path(repo.path) if repo else None, depends_on=tuple(deps))
+
+    def add_task(self, task: Task) -> Task:
+        values = {
+            f.name: getattr(task, f.name)
+            for f in fields(Task)
+            if f.name not in ("repo_path", "depends_on")
+        }
+        values["status"] = task.status.value
+        for key in ("created_at", "updated_at"):
+            if values[key] is None:
+                values.pop(key)
+        row = TaskRow(**values)
+        self.session.add(row)
+        self.session.flush()
+        for dep in task.depends_on:
+            self.session.add(TaskDependencyRow(task_id=task.id, depends_on_id=dep))
+        self.session.flush()
+        return self._task(row)
+
+    def task(self, key: str) -> Task | None:
+        row = self.session.get(TaskRow, key)
+        return self._task(row) if row else None
+
+    def tasks(
+        self, *, statuses: Collection[TaskStatus] | None = None, repo_id: int | None = None
+    ) -> list[Task]:
+        query = select(TaskRow).order_by(TaskRow.created_at, TaskRow.id)
+        if statuses is not None:
+            query = query.where(TaskRow.status.in_([s.value for s in statuses]))
+        if repo_id is not None:
+            query = query.where(TaskRow.repo_id == repo_id)
+        return [self._task(r) for r in self.session.scalars(query)]
+
+    def update_task(self, task_id: str, **values: Any) -> Task:
+        row = self.session.get(TaskRow, task_id)
+        if row is None:
+            raise KeyError(task_id)
+        for key, value in values.items():
+            if not hasattr(row, key) or key in ("repo_path", "depends_on"):
+                raise AttributeError(key)
+            setattr(row, key, value.value if isinstance(value, TaskStatus) else value)
+        self.session.flush()
+        return self._task(row)
+
+    def set_dependencies(self, task_id: str, depends_on: Collection[str]) -> None:
+        self.session.execute(delete(TaskDependencyRow).where(TaskDependencyRow.task_id == task_id))
+        for dep in sorted(set(depends_on)):
+            self.session.add(TaskDependencyRow(task_id=task_id, depends_on_id=dep))
+        self.session.flush()
+
+    def dependency_edges(self) -> dict[str, list[str]]:
+        edges: dict[str, list[str]] = {}
+        for task_id, dep in self.session.execute(
+            select(TaskDependencyRow.task_id, TaskDependencyRow.depends_on_id)
+        ):
+            edges.setdefault(task_id, []).append(dep)
+        return edges
+
+    def dependents(self, task_id: str) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(TaskDependencyRow.task_id)
+                .where(TaskDependencyRow.depends_on_id == task_id)
+                .order_by(TaskDependencyRow.task_id)
+            )
+        )
+
+    def task_statuses(self, ids: Collection[str]) -> dict[str, TaskStatus]:
+        if not ids:
+            return {}
+        rows = self.session.execute(select(TaskRow.id, TaskRow.status).where(TaskRow.id.in_(ids)))
+        return {i: TaskStatus(s) for i, s in rows}
+
     # events -----------------------------------------------------------------------------
     def append_event(self, event: NewEvent) -> Event:
         row = EventRow(
@@ -245,9 +343,12 @@ class SqlStore:
                 with Session(bind=conn, expire_on_commit=False) as session, session.begin():
                     yield SqlTx(session)
         except OperationalError as exc:
+            locked = "locked" in str(exc.orig) or "lock timeout" in str(exc.orig)
             raise StorageError(
                 f"the state database failed: {exc.orig}",
-                hint="another process may hold it locked for too long; try again",
+                hint="another process held it locked for too long; try again"
+                if locked
+                else "check database.url and the data directory",
             ) from None
 
     def write(self) -> AbstractContextManager[SqlTx]:

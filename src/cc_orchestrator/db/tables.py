@@ -110,6 +110,23 @@ class TaskRow(Base):
     worktree_id: Mapped[str | None] = mapped_column(
         ForeignKey("worktrees.id", ondelete="SET NULL"), nullable=True
     )
+    # The instance of the current attempt; its id is chosen before it is spawned, so a start
+    # interrupted at any step can be recognized and finished or undone (no FK: it may not
+    # exist yet).
+    instance_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    turns_at_start: Mapped[int] = mapped_column(Integer, default=0)
+    branch: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    base_commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    commits_ahead: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    files_changed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    insertions: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    deletions: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    diff_stat: Mapped[str | None] = mapped_column(Text, nullable=True)
+    feedback: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -137,6 +154,8 @@ class InstanceRow(Base):
         ForeignKey("worktrees.id", ondelete="SET NULL"), nullable=True
     )
     owns_worktree: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The id the worktree will get, recorded before it is created (no FK: not there yet).
+    worktree_plan: Mapped[str | None] = mapped_column(String(32), nullable=True)
     task_id: Mapped[str | None] = mapped_column(
         ForeignKey("tasks.id", ondelete="SET NULL"), nullable=True, index=True
     )

@@ -92,6 +92,7 @@ class Instance:
     repo_id: int | None = None
     worktree_id: str | None = None
     owns_worktree: bool = False
+    worktree_plan: str | None = None
     task_id: str | None = None
     permission_mode: str | None = None
     prompt: str | None = None
@@ -114,3 +115,39 @@ class Instance:
     cost_base_usd: float = 0.0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    title: str
+    prompt: str
+    status: TaskStatus
+    repo_id: int | None = None
+    repo_path: Path | None = None
+    base_ref: str | None = None
+    priority: int = 0
+    status_reason: str | None = None
+    labels: list[str] = field(default_factory=list)
+    agent: str | None = None
+    mode: str | None = None
+    max_turns: int | None = None
+    max_cost_usd: float | None = None
+    worktree_id: str | None = None
+    instance_id: str | None = None
+    attempts: int = 0
+    turns_at_start: int = 0
+    branch: str | None = None
+    base_commit: str | None = None
+    commits_ahead: int | None = None
+    files_changed: int | None = None
+    insertions: int | None = None
+    deletions: int | None = None
+    diff_stat: str | None = None
+    feedback: str | None = None
+    cost_usd: float = 0.0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    depends_on: tuple[str, ...] = ()

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cc_orchestrator import faults
 from cc_orchestrator.config import InstancesConfig, TmuxConfig
 from cc_orchestrator.domain import instance_status as machine
 from cc_orchestrator.domain.errors import (
@@ -71,6 +72,7 @@ class Leftover:
 
 
 DIALOG_KEY_GAP_S = 0.6
+INTERRUPTED = "its start was interrupted (the process starting it died)"
 
 
 def _older_than(path: Path, seconds: float) -> bool:
@@ -142,12 +144,13 @@ class InstanceService:
             statuses = None if include_ended else machine.LIVE
             return tx.instances(statuses=statuses)
 
-    def events(self, *, after_id: int = 0, limit: int = 1000) -> list[Event]:
-        """Instance events (status changes, dialogs, results) after an event id."""
+    def events(
+        self, *, after_id: int = 0, limit: int = 1000, entity_types: Sequence[str] = ("instance",)
+    ) -> list[Event]:
+        """Events (status changes, dialogs, results) after an event id, of these entities."""
         with self.store.read() as tx:
-            return [
-                e for e in tx.events(after_id=after_id, limit=limit) if e.entity_type == "instance"
-            ]
+            events = tx.events(after_id=after_id, limit=limit)
+        return [e for e in events if e.entity_type in entity_types]
 
     def last_event_id(self) -> int:
         with self.store.read() as tx:
@@ -165,8 +168,15 @@ class InstanceService:
         name: str | None = None,
         base: str | None = None,
         task_id: str | None = None,
+        instance_id: str | None = None,
+        merge: Sequence[str] = (),
     ) -> Instance:
-        """Worktree (made or given) + tmux session + agent; every step undone on failure."""
+        """Worktree (made or given) + tmux session + agent; every step undone on failure.
+
+        instance_id: chosen beforehand by a caller that recorded it (the scheduler), so an
+        interrupted start can be recognized. merge: refs merged into a new worktree (stacked
+        work on several unmerged dependencies).
+        """
         agent_name = agent or self.config.agent
         mode = mode or self.config.mode
         if mode not in MODES:
@@ -185,7 +195,37 @@ class InstanceService:
         else:
             assert repo is not None
             self.worktrees.check(repo=repo, name=name, base=base)
-        inst_id = new_id()
+        inst_id = instance_id or new_id()
+        with self.locks.hold(f"spawn:{inst_id}"):
+            return self._spawn(
+                inst_id,
+                adapter,
+                given,
+                repo=repo,
+                prompt=prompt,
+                agent_name=agent_name,
+                mode=mode,
+                name=name,
+                base=base,
+                task_id=task_id,
+                merge=merge,
+            )
+
+    def _spawn(
+        self,
+        inst_id: str,
+        adapter: Agent,
+        given: Worktree | None,
+        *,
+        repo: Path | None,
+        prompt: str | None,
+        agent_name: str,
+        mode: str,
+        name: str | None,
+        base: str | None,
+        task_id: str | None,
+        merge: Sequence[str],
+    ) -> Instance:
         session = f"{self.tmux.session_prefix}{inst_id}"
         record = Instance(
             id=inst_id,
@@ -197,6 +237,7 @@ class InstanceService:
             worktree_id=given.id if given else None,
             repo_id=given.repo_id if given else None,
             owns_worktree=given is None,
+            worktree_plan=None if given else new_id(),
             task_id=task_id,
             permission_mode=self.config.permission_mode,
             prompt=prompt,
@@ -224,6 +265,7 @@ class InstanceService:
                     record, "instance.created", status=S.STARTING.value, agent=agent_name, mode=mode
                 )
             )
+        faults.point("spawn.after_row")
         wt: Worktree | None = given
         made_worktree = False
         session_started = False
@@ -231,8 +273,11 @@ class InstanceService:
             # Step 2: the worktree.
             if wt is None:
                 assert repo is not None
-                wt = self.worktrees.create(repo=repo, name=name, base=base)
+                wt = self.worktrees.create(
+                    repo=repo, name=name, base=base, worktree_id=record.worktree_plan, merge=merge
+                )
                 made_worktree = True
+                faults.point("spawn.after_worktree")
                 with self.store.write() as tx:
                     tx.update_instance(inst_id, worktree_id=wt.id, repo_id=wt.repo_id)
             # Step 3: the instance's files and the tmux session.
@@ -246,6 +291,7 @@ class InstanceService:
                 session, cwd=wt.path, argv=launch.argv, env=launch.env, raw_log=files.raw_log
             )
             session_started = True
+            faults.point("spawn.after_session")
             if launch.type_prompt:
                 self.mux.send_text(session, launch.type_prompt)
             # Step 4: what tmux says about the new pane.
@@ -304,6 +350,22 @@ class InstanceService:
                     reason=reason,
                 )
             )
+
+    def _undo_interrupted(self, inst: Instance) -> None:
+        """A spawn died half-way: the agent never ran, so its worktree and branch go."""
+        if inst.owns_worktree:
+            planned = inst.worktree_id or inst.worktree_plan
+            wt = self.worktrees.find(planned) if planned else None
+            if wt is not None:
+                self.worktrees.undo_interrupted(wt)
+        if self.mux.has_session(inst.session_name):
+            self.mux.kill_session(inst.session_name)
+
+    def check_prompt(self, prompt: str) -> str:
+        """A prompt fit to send: text, not empty, not too big."""
+        checked = self._check_prompt(prompt)
+        assert checked is not None
+        return checked
 
     def _check_prompt(self, prompt: str | None) -> str | None:
         if prompt is None:
@@ -472,17 +534,24 @@ class InstanceService:
             self.worktrees.remove(wt.id, force=force, delete_branch=True)
         return inst
 
-    def restart(self, key: str, *, reason: str = "restarted by the user") -> Instance:
+    def restart(
+        self, key: str, *, reason: str = "restarted by the user", prompt: str | None = None
+    ) -> Instance:
+        """Run the agent again in its worktree, resuming its conversation; prompt: a new one."""
         inst = self.get(key)
         wt = self._worktree_of(inst)
-        return self._restart(inst, wt, reason=reason)
+        return self._restart(inst, wt, reason=reason, prompt=self._check_prompt(prompt))
 
-    def _restart(self, inst: Instance, wt: Worktree, *, reason: str) -> Instance:
+    def _restart(
+        self, inst: Instance, wt: Worktree, *, reason: str, prompt: str | None = None
+    ) -> Instance:
         adapter = self.agents(inst.agent)
         # Resume the same agent session so the conversation survives (if it ever started).
         started = self.files(inst.id).events.exists() and self.files(inst.id).events.stat().st_size
         spec = self._spec(inst, wt, resume=bool(started))
-        if inst.mode == "headless" and started:
+        if prompt is not None:
+            spec = replace(spec, prompt=prompt)
+        elif inst.mode == "headless" and started:
             spec = replace(spec, prompt="Continue where you left off.")
         self._write_prompt(spec)
         launch = adapter.launch(spec)
@@ -589,6 +658,8 @@ class InstanceService:
                         self._apply(tx, p, now)
             for p in pending:
                 self._cap_raw_log(p.instance)
+                if any(reason == INTERRUPTED for _, reason in p.changes):
+                    self._undo_interrupted(p.instance)
             for p in pending:
                 self._maybe_restart(p.instance.id, now)
         with self.store.read() as tx:
@@ -630,7 +701,11 @@ class InstanceService:
         if transcript and inst.mode == "interactive":
             self._look_transcript(inst, Path(transcript), p)
         # 4. the process itself
-        if pane is None:
+        if pane is None and p.status == S.STARTING and not inst.pane_pid:
+            if self.locks.is_held(f"spawn:{inst.id}"):
+                return p  # being spawned right now by another process
+            p.move(machine.Change(S.FAILED, INTERRUPTED))
+        elif pane is None:
             if p.status in machine.LIVE:
                 p.move(
                     machine.Change(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -112,6 +112,28 @@ class WorktreeService:
         cfg = self.settings_for(root)
         return self._path_for(cfg, root, "x", "x").parent
 
+    def find(self, key: str) -> Worktree | None:
+        """A worktree in any state (creating, active, removed), or None."""
+        with self.store.read() as tx:
+            return tx.worktree(key)
+
+    def undo_interrupted(self, wt: Worktree) -> None:
+        """Remove a worktree whose creator died (the agent never ran in it)."""
+        if wt.status is WorktreeStatus.REMOVED:
+            return
+        with self._repo_lock(wt.repo_path):
+            self._undo_git(wt)
+            with self.store.write() as tx:
+                tx.mark_worktree_removed(wt.id, datetime.now(UTC))
+                tx.append_event(
+                    NewEvent(
+                        "worktree.removed",
+                        "worktree",
+                        wt.id,
+                        {"worktree_id": wt.id, "reason": "start interrupted"},
+                    )
+                )
+
     def get(self, key: str) -> Worktree:
         with self.store.read() as tx:
             wt = tx.worktree(key)
@@ -164,13 +186,23 @@ class WorktreeService:
         base: str | None = None,
         branch: str | None = None,
         progress: Progress = _quiet,
+        worktree_id: str | None = None,
+        merge: Sequence[str] = (),
     ) -> Worktree:
+        """worktree_id: an id chosen beforehand (by a spawn that recorded it first).
+        merge: refs merged into the new branch after creation (work stacked on several)."""
         root = self.check(repo=repo, name=name, base=base, branch=branch)
         cfg = self.settings_for(root)
 
         with self._repo_lock(root):
-            wt = self._add(root, cfg, name=name, base=base, branch=branch, progress=progress)
+            wt = self._add(
+                root, cfg, name=name, base=base, branch=branch, progress=progress, wt_id=worktree_id
+            )
         try:
+            for ref in merge:
+                check_ref(ref, "merge ref")
+                progress(f"merge {ref}")
+                self.vcs.merge(wt.path, ref, message=f"Merge {ref} into {wt.branch}")
             self._prepare(wt, cfg, progress)
         except BaseException:
             progress(f"undoing worktree {wt.id}")
@@ -187,8 +219,9 @@ class WorktreeService:
         base: str | None,
         branch: str | None,
         progress: Progress,
+        wt_id: str | None = None,
     ) -> Worktree:
-        wt_id = new_id()
+        wt_id = wt_id or new_id()
         name = name or wt_id
         with self.store.read() as tx:
             repo_row = tx.repo_by_path(root)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-25 23:57:29.948403
+Create Date: 2026-11-26 00:08:48.727513
 """
 
 from __future__ import annotations
@@ -88,6 +88,20 @@ def upgrade() -> None:
         sa.Column("max_turns", sa.Integer(), nullable=True),
         sa.Column("max_cost_usd", sa.Float(), nullable=True),
         sa.Column("worktree_id", sa.String(length=32), nullable=True),
+        sa.Column("instance_id", sa.String(length=32), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("turns_at_start", sa.Integer(), nullable=False),
+        sa.Column("branch", sa.String(length=255), nullable=True),
+        sa.Column("base_commit", sa.String(length=64), nullable=True),
+        sa.Column("commits_ahead", sa.Integer(), nullable=True),
+        sa.Column("files_changed", sa.Integer(), nullable=True),
+        sa.Column("insertions", sa.Integer(), nullable=True),
+        sa.Column("deletions", sa.Integer(), nullable=True),
+        sa.Column("diff_stat", sa.Text(), nullable=True),
+        sa.Column("feedback", sa.Text(), nullable=True),
+        sa.Column("cost_usd", sa.Float(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -114,6 +128,7 @@ def upgrade() -> None:
         sa.Column("repo_id", sa.Integer(), nullable=True),
         sa.Column("worktree_id", sa.String(length=32), nullable=True),
         sa.Column("owns_worktree", sa.Boolean(), nullable=False),
+        sa.Column("worktree_plan", sa.String(length=32), nullable=True),
         sa.Column("task_id", sa.String(length=32), nullable=True),
         sa.Column("agent", sa.String(length=64), nullable=False),
         sa.Column("mode", sa.String(length=16), nullable=False),

@@ -1,0 +1,20 @@
+"""Fault injection for the crash drills: `CCO_FAULT=<point>` kills this process with SIGKILL
+when it reaches that point, exactly as `kill -9` would. Unset, it costs one dict lookup."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+POINTS = (
+    "start.after_claim",  # the task is marked running, nothing spawned yet
+    "spawn.after_row",  # the instance row exists, no worktree yet
+    "spawn.after_worktree",  # the worktree exists, no tmux session yet
+    "spawn.after_session",  # the session runs, the instance is not marked started
+    "start.before_status",  # the instance runs, the task does not know it yet
+)
+
+
+def point(name: str) -> None:
+    if os.environ.get("CCO_FAULT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,657 @@
+"""Tasks: from a prompt to reviewed work on a branch, with dependencies, priorities, limits.
+
+A start is idempotent: the task is claimed (running, with the id its instance will get) in one
+write transaction before anything is spawned, so after a crash at any step the next look either
+adopts what runs or, when nothing ran, starts again; a task never runs twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cc_orchestrator import faults
+from cc_orchestrator.config import InstancesConfig, TasksConfig
+from cc_orchestrator.domain import instance_status as imachine
+from cc_orchestrator.domain import tasks as rules
+from cc_orchestrator.domain.errors import (
+    CcoError,
+    Conflict,
+    InvalidInput,
+    LimitReached,
+    NotFound,
+)
+from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent, Task, TaskStatus
+from cc_orchestrator.domain.names import new_id
+from cc_orchestrator.logs import get_logger
+from cc_orchestrator.ports import Store, Tx, Vcs
+from cc_orchestrator.services.instances import INTERRUPTED, MODES, InstanceService
+from cc_orchestrator.services.worktrees import WorktreeService
+
+log = get_logger("cco.tasks")
+T = TaskStatus
+S = InstanceStatus
+MAX_TITLE = 200
+
+
+@dataclass(frozen=True)
+class DepsView:
+    task: Task
+    dependencies: list[Task]
+    dependents: list[Task]
+
+
+class TaskService:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        instances: InstanceService,
+        worktrees: WorktreeService,
+        vcs: Vcs,
+        config: TasksConfig,
+        instances_config: InstancesConfig,
+    ) -> None:
+        self.store = store
+        self.instances = instances
+        self.worktrees = worktrees
+        self.vcs = vcs
+        self.config = config
+        self.instances_config = instances_config
+
+    # ------------------------------------------------------------------ reading
+    def get(self, key: str) -> Task:
+        with self.store.read() as tx:
+            task = tx.task(key)
+        if task is None:
+            raise NotFound(f"no task {key!r}", hint="`cco tasks list` shows them")
+        return task
+
+    def all(self, *, statuses: Sequence[TaskStatus] | None = None) -> list[Task]:
+        with self.store.read() as tx:
+            return tx.tasks(statuses=statuses)
+
+    def deps(self, key: str) -> DepsView:
+        task = self.get(key)
+        with self.store.read() as tx:
+            deps = [t for t in (tx.task(d) for d in task.depends_on) if t]
+            dependents = [t for t in (tx.task(d) for d in tx.dependents(task.id)) if t]
+        return DepsView(task, deps, dependents)
+
+    # ------------------------------------------------------------------ creating and editing
+    def add(
+        self,
+        *,
+        title: str,
+        prompt: str,
+        repo: Path,
+        base: str | None = None,
+        priority: int = 0,
+        labels: Sequence[str] = (),
+        depends_on: Sequence[str] = (),
+        agent: str | None = None,
+        mode: str | None = None,
+        max_turns: int | None = None,
+        max_cost_usd: float | None = None,
+    ) -> Task:
+        title = self._check_title(title)
+        prompt = self.instances.check_prompt(prompt)
+        root = self.worktrees.check(repo=repo, base=base)
+        self._check_agent(agent, mode)
+        self._check_budget(max_turns, max_cost_usd)
+        labels = self._check_labels(labels)
+        task_id = new_id()
+        with self.store.write() as tx:
+            statuses = self._dep_statuses(tx, depends_on)
+            repo_row = tx.ensure_repo(root)
+            status, reason = rules.readiness(statuses)
+            task = tx.add_task(
+                Task(
+                    id=task_id,
+                    title=title,
+                    prompt=prompt,
+                    status=status,
+                    status_reason=reason,
+                    repo_id=repo_row.id,
+                    base_ref=base,
+                    priority=priority,
+                    labels=labels,
+                    agent=agent,
+                    mode=mode,
+                    max_turns=max_turns,
+                    max_cost_usd=max_cost_usd,
+                    depends_on=tuple(sorted(set(depends_on))),
+                )
+            )
+            tx.append_event(
+                self._event(
+                    task,
+                    "task.created",
+                    status=status.value,
+                    title=title,
+                    depends_on=list(task.depends_on),
+                )
+            )
+        log.info("task.created", task_id=task.id, status=status.value)
+        return task
+
+    def edit(
+        self,
+        key: str,
+        *,
+        title: str | None = None,
+        prompt: str | None = None,
+        priority: int | None = None,
+        labels: Sequence[str] | None = None,
+        base: str | None = None,
+        add_deps: Sequence[str] = (),
+        remove_deps: Sequence[str] = (),
+    ) -> Task:
+        task = self.get(key)
+        changes: dict[str, Any] = {}
+        if title is not None:
+            changes["title"] = self._check_title(title)
+        if priority is not None:
+            changes["priority"] = priority
+        if labels is not None:
+            changes["labels"] = self._check_labels(labels)
+        reshape = prompt is not None or base is not None or add_deps or remove_deps
+        if reshape and task.status not in (*rules.OPEN, T.BLOCKED, T.FAILED, T.CANCELLED):
+            raise Conflict(
+                f"task {task.id} is {task.status.value}; its prompt, base and "
+                "dependencies can change only before it starts",
+                hint="cancel it first, or reject it with feedback",
+            )
+        if prompt is not None:
+            changes["prompt"] = self.instances.check_prompt(prompt)
+        if base is not None and task.repo_path is not None:
+            self.worktrees.check(repo=task.repo_path, base=base)
+            changes["base_ref"] = base
+        with self.store.write() as tx:
+            deps = (set(task.depends_on) | set(add_deps)) - set(remove_deps)
+            if add_deps or remove_deps:
+                self._dep_statuses(tx, add_deps)
+                cycle = rules.find_cycle(tx.dependency_edges(), task.id, deps)
+                if cycle:
+                    raise InvalidInput(
+                        "that dependency would close a cycle: " + " -> ".join(cycle),
+                        hint="remove one of these edges",
+                    )
+                tx.set_dependencies(task.id, deps)
+            if task.status in rules.OPEN or task.status == T.BLOCKED:
+                status, reason = rules.readiness(self._dep_statuses(tx, deps, strict=False))
+                if status != task.status:
+                    changes.update(status=status, status_reason=reason)
+            updated = tx.update_task(task.id, **changes) if changes else tx.task(task.id)
+            assert updated is not None
+            tx.append_event(
+                self._event(
+                    updated,
+                    "task.edited",
+                    fields=sorted([*changes, *(["depends_on"] if add_deps or remove_deps else [])]),
+                )
+            )
+            if "status" in changes:
+                tx.append_event(self._status_event(updated, task.status))
+        return updated
+
+    def _check_title(self, title: str) -> str:
+        title = " ".join(title.split())
+        if not title:
+            raise InvalidInput("the title is empty")
+        if len(title) > MAX_TITLE:
+            raise InvalidInput(
+                f"the title is longer than {MAX_TITLE} characters",
+                hint="put the details in the prompt",
+            )
+        return title
+
+    def _check_labels(self, labels: Sequence[str]) -> list[str]:
+        out = []
+        for label in labels:
+            label = label.strip()
+            if not label or len(label) > 50 or any(ord(c) < 32 for c in label):
+                raise InvalidInput(f"label {label!r} is not valid", hint="1-50 printable chars")
+            out.append(label)
+        return sorted(set(out))
+
+    def _check_agent(self, agent: str | None, mode: str | None) -> None:
+        if mode is not None and mode not in MODES:
+            raise InvalidInput(f"unknown mode {mode!r}", hint="use interactive or headless")
+        if agent is not None:
+            self.instances.agents(agent)
+
+    @staticmethod
+    def _check_budget(max_turns: int | None, max_cost: float | None) -> None:
+        if max_turns is not None and max_turns <= 0:
+            raise InvalidInput("--max-turns must be a positive number")
+        if max_cost is not None and max_cost <= 0:
+            raise InvalidInput("--max-cost must be a positive amount of USD")
+
+    def _dep_statuses(
+        self, tx: Tx, deps: Sequence[str] | set[str], *, strict: bool = True
+    ) -> dict[str, TaskStatus]:
+        statuses = tx.task_statuses(list(deps))
+        missing = sorted(set(deps) - set(statuses))
+        if missing:
+            raise NotFound(
+                f"no task {missing[0]!r} to depend on", hint="`cco tasks list` shows them"
+            )
+        if strict:
+            cancelled = sorted(d for d, s in statuses.items() if s == T.CANCELLED)
+            if cancelled:
+                raise InvalidInput(
+                    f"task {cancelled[0]} is cancelled, so it can never finish",
+                    hint=f"retry it first: cco tasks retry {cancelled[0]}",
+                )
+        return statuses
+
+    # ------------------------------------------------------------------ events
+    def _event(self, task: Task, kind: str, **data: Any) -> NewEvent:
+        return NewEvent(kind, "task", task.id, {"task_id": task.id, **data})
+
+    def _status_event(self, task: Task, previous: TaskStatus) -> NewEvent:
+        return self._event(
+            task,
+            "task.status",
+            status=task.status.value,
+            previous=previous.value,
+            reason=task.status_reason or "",
+        )
+
+    def _move(self, tx: Tx, task: Task, status: TaskStatus, reason: str, **values: Any) -> Task:
+        if not rules.can_move(task.status, status):
+            raise Conflict(
+                f"task {task.id} is {task.status.value} and cannot become {status.value}"
+            )
+        updated = tx.update_task(task.id, status=status, status_reason=reason, **values)
+        if status != task.status:
+            tx.append_event(self._status_event(updated, task.status))
+            log.info(
+                "task.status",
+                task_id=task.id,
+                status=status.value,
+                previous=task.status.value,
+                reason=reason,
+            )
+        return updated
+
+    # ------------------------------------------------------------------ lifecycle
+    def cancel(self, key: str) -> Task:
+        task = self.get(key)
+        if task.status in (T.DONE, T.CANCELLED):
+            raise Conflict(f"task {task.id} is already {task.status.value}")
+        if task.instance_id and task.status in (*rules.ACTIVE, T.REVIEW):
+            with contextlib.suppress(NotFound):
+                self.instances.stop(task.instance_id)
+        with self.store.write() as tx:
+            current = tx.task(task.id)
+            assert current is not None
+            task = self._move(
+                tx, current, T.CANCELLED, "cancelled by the user", finished_at=datetime.now(UTC)
+            )
+        self.refresh_waiting()
+        return task
+
+    def retry(self, key: str) -> Task:
+        task = self.get(key)
+        if task.status not in (T.FAILED, T.CANCELLED, T.BLOCKED):
+            raise Conflict(
+                f"task {task.id} is {task.status.value}; only failed, cancelled or "
+                "blocked tasks can be retried"
+            )
+        with self.store.write() as tx:
+            status, reason = rules.readiness(self._dep_statuses(tx, task.depends_on, strict=False))
+            if status == T.BLOCKED:
+                raise Conflict(
+                    f"task {task.id} cannot run: {reason}", hint="retry that dependency first"
+                )
+            task = self._move(
+                tx, task, status, f"retried: {reason}", instance_id=None, finished_at=None
+            )
+        self.refresh_waiting()
+        return task
+
+    def start(self, key: str) -> Task:
+        """Start now, ahead of the queue (still within the limits)."""
+        task = self.get(key)
+        if task.status == T.PENDING:
+            raise Conflict(
+                f"task {task.id} is {task.status_reason}",
+                hint="it starts by itself when they finish",
+            )
+        if task.status != T.READY:
+            raise Conflict(f"task {task.id} is {task.status.value}; only a ready task starts")
+        if not self._capacity(task):
+            raise LimitReached(
+                "no free slot: instances.max_running (or tasks.max_running_per_repo) is reached",
+                hint="it will start by itself when a slot frees up (with `cco up` running)",
+            )
+        return self._start(task)
+
+    def approve(self, key: str) -> Task:
+        task = self.get(key)
+        if task.status != T.REVIEW:
+            raise Conflict(
+                f"task {task.id} is {task.status.value}; only a task in review can be approved"
+            )
+        with self.store.read() as tx:
+            unfinished = {d: s for d, s in tx.task_statuses(task.depends_on).items() if s != T.DONE}
+        if unfinished:
+            first = sorted(unfinished)[0]
+            raise Conflict(
+                f"its dependency {first} is {unfinished[first].value}, and this "
+                "branch holds its commits too",
+                hint=f"approve {first} first",
+            )
+        assert task.repo_path is not None and task.branch is not None
+        how = self.config.merge
+        merged_into = None
+        if how != "none":
+            into = task.base_ref or self._current_branch(task.repo_path)
+            self.vcs.integrate(
+                task.repo_path,
+                task.branch,
+                into,
+                how=how,
+                message=f"Merge task {task.id}: {task.title}",
+            )
+            merged_into = into
+        notes: list[str] = []
+        if not self.config.keep_worktree and task.worktree_id:
+            with contextlib.suppress(NotFound):
+                notes = self.worktrees.remove(task.worktree_id, delete_branch=how != "none")
+        with self.store.write() as tx:
+            task = self._move(
+                tx,
+                task,
+                T.DONE,
+                f"approved; merged into {merged_into}"
+                if merged_into
+                else "approved; branch left for a pull request",
+                finished_at=datetime.now(UTC),
+            )
+            tx.append_event(
+                self._event(
+                    task, "task.approved", merged_into=merged_into, branch=task.branch, notes=notes
+                )
+            )
+        self.refresh_waiting()
+        return task
+
+    def _current_branch(self, repo: Path) -> str:
+        for entry in self.vcs.worktrees(repo):
+            if entry.path == repo and entry.branch:
+                return entry.branch
+        raise Conflict(
+            f"the main checkout of {repo} is not on a branch",
+            hint="give the task a base branch with `cco tasks edit ID --base`",
+        )
+
+    def reject(self, key: str, feedback: str) -> Task:
+        task = self.get(key)
+        feedback = self.instances.check_prompt(feedback)
+        if task.status != T.REVIEW or task.instance_id is None:
+            raise Conflict(
+                f"task {task.id} is {task.status.value}; only a task in review can be rejected"
+            )
+        inst = self.instances.get(task.instance_id)
+        with self.store.write() as tx:
+            task = self._move(
+                tx,
+                task,
+                T.RUNNING,
+                "rejected: working on the feedback",
+                feedback=feedback,
+                turns_at_start=inst.turns,
+                finished_at=None,
+            )
+        self.instances.restart(task.instance_id or "", reason="review feedback", prompt=feedback)
+        return task
+
+    # ------------------------------------------------------------------ scheduling
+    def tick(self) -> None:
+        """One scheduling pass: follow running tasks, promote waiting ones, start ready ones."""
+        self.instances.sync()
+        self.follow_running()
+        self.refresh_waiting()
+        self.start_ready()
+
+    def follow_running(self) -> None:
+        with self.store.read() as tx:
+            running = tx.tasks(statuses=list(rules.ACTIVE))
+        for task in running:
+            try:
+                self._follow(task)
+            except CcoError as exc:
+                log.warning("task.follow_failed", task_id=task.id, error=str(exc))
+
+    def _follow(self, task: Task) -> None:
+        inst = self._instance(task)
+        if inst is None:
+            # Claimed, but its instance was never recorded: the starter died before spawning.
+            if task.instance_id and self.instances.locks.is_held(f"spawn:{task.instance_id}"):
+                return
+            self._relaunch(task, "its start was interrupted before the agent ran")
+            return
+        if task.worktree_id is None and inst.worktree_id:
+            with self.store.write() as tx:
+                task = self._adopt(tx, task, inst)
+        if inst.status == S.FAILED and inst.status_reason == INTERRUPTED:
+            self._relaunch(task, "its start was interrupted before the agent ran")
+            return
+        if task.max_cost_usd is not None and inst.cost_usd > task.max_cost_usd:
+            self.instances.stop(inst.id)
+            with self.store.write() as tx:
+                self._move(
+                    tx,
+                    task,
+                    T.FAILED,
+                    f"over budget: ${inst.cost_usd:.2f} > ${task.max_cost_usd:.2f}",
+                    finished_at=datetime.now(UTC),
+                    cost_usd=inst.cost_usd,
+                )
+            return
+        turned = inst.turns > task.turns_at_start
+        if inst.status == S.WAITING_INPUT and task.status != T.NEEDS_INPUT:
+            with self.store.write() as tx:
+                self._move(tx, task, T.NEEDS_INPUT, inst.status_reason or "waiting for input")
+        elif inst.status in (S.WORKING, S.STARTING) and task.status == T.NEEDS_INPUT:
+            with self.store.write() as tx:
+                self._move(tx, task, T.RUNNING, "working again")
+        elif inst.status in (S.IDLE, S.EXITED) and turned:
+            self._complete(task, inst)
+        elif inst.status in imachine.TERMINAL and not inst.restart_after:
+            why = inst.status_reason or inst.status.value
+            with self.store.write() as tx:
+                self._move(
+                    tx,
+                    task,
+                    T.FAILED,
+                    f"the agent {inst.status.value}: {why}",
+                    finished_at=datetime.now(UTC),
+                    cost_usd=inst.cost_usd,
+                )
+
+    def _instance(self, task: Task) -> Instance | None:
+        if task.instance_id is None:
+            return None
+        with self.store.read() as tx:
+            return tx.instance(task.instance_id)
+
+    def _adopt(self, tx: Tx, task: Task, inst: Instance) -> Task:
+        wt = tx.worktree(inst.worktree_id or "")
+        if wt is None:
+            return task
+        return tx.update_task(
+            task.id, worktree_id=wt.id, branch=wt.branch, base_commit=wt.base_commit
+        )
+
+    def _complete(self, task: Task, inst: Instance) -> None:
+        """The agent's turn ended: commit leftovers, record what changed, stop, review."""
+        wt = self.worktrees.get(inst.worktree_id or "")
+        message = self.config.commit_message.format(title=task.title, id=task.id)
+        committed = self.vcs.commit_all(wt.path, message)
+        summary = self.vcs.diff_summary(wt.path, task.base_commit or wt.base_commit)
+        self.instances.stop(inst.id)  # frees its slot; a rejection resumes the same session
+        with self.store.write() as tx:
+            task = self._move(
+                tx,
+                task,
+                T.REVIEW,
+                f"{summary.commits_ahead} commit(s), {summary.files_changed} file(s) changed",
+                commits_ahead=summary.commits_ahead,
+                files_changed=summary.files_changed,
+                insertions=summary.insertions,
+                deletions=summary.deletions,
+                diff_stat=summary.stat,
+                finished_at=datetime.now(UTC),
+                cost_usd=inst.cost_usd,
+            )
+            tx.append_event(
+                self._event(
+                    task,
+                    "task.result",
+                    committed_leftovers=committed,
+                    commits_ahead=summary.commits_ahead,
+                    files_changed=summary.files_changed,
+                    cost_usd=inst.cost_usd,
+                )
+            )
+
+    def refresh_waiting(self) -> None:
+        """Pending/ready/blocked tasks follow their dependencies."""
+        with self.store.write() as tx:
+            for task in tx.tasks(statuses=[T.PENDING, T.READY, T.BLOCKED]):
+                statuses = tx.task_statuses(task.depends_on)
+                status, reason = rules.readiness(statuses)
+                if status != task.status:
+                    self._move(tx, task, status, reason)
+
+    def _capacity(
+        self,
+        task: Task,
+        running_by_repo: dict[int | None, int] | None = None,
+        live: int | None = None,
+    ) -> bool:
+        limit = self.instances_config.max_running
+        with self.store.read() as tx:
+            if live is None:
+                live = tx.count_instances(imachine.LIVE)
+            per_repo = self.config.max_running_per_repo
+            if per_repo and running_by_repo is None:
+                running_by_repo = {}
+                for t in tx.tasks(statuses=list(rules.ACTIVE)):
+                    running_by_repo[t.repo_id] = running_by_repo.get(t.repo_id, 0) + 1
+        if limit and live >= limit:
+            return False
+        return not (
+            per_repo and running_by_repo and running_by_repo.get(task.repo_id, 0) >= per_repo
+        )
+
+    def start_ready(self) -> list[Task]:
+        with self.store.read() as tx:
+            ready = tx.tasks(statuses=[T.READY])
+        order = rules.order_for_start(
+            (t.id, t.priority, t.created_at.timestamp() if t.created_at else 0.0) for t in ready
+        )
+        by_id = {t.id: t for t in ready}
+        started = []
+        for task_id in order:
+            if not self._capacity(by_id[task_id]):
+                continue
+            try:
+                started.append(self._start(by_id[task_id]))
+            except CcoError as exc:
+                log.warning("task.start_failed", task_id=task_id, error=str(exc))
+        return started
+
+    def _start(self, task: Task) -> Task:
+        # 1. claim: running, with the id its instance will have (one transaction)
+        planned = new_id()
+        with self.store.write() as tx:
+            current = tx.task(task.id)
+            if current is None or current.status != T.READY:
+                raise Conflict(f"task {task.id} is no longer ready")
+            task = self._move(
+                tx,
+                current,
+                T.RUNNING,
+                "starting",
+                instance_id=planned,
+                attempts=current.attempts + 1,
+                started_at=datetime.now(UTC),
+                turns_at_start=0,
+                worktree_id=None,
+                branch=None,
+                base_commit=None,
+            )
+        faults.point("start.after_claim")
+        return self._launch(task, planned)
+
+    def _relaunch(self, task: Task, reason: str) -> None:
+        planned = new_id()
+        with self.store.write() as tx:
+            task = tx.update_task(
+                task.id,
+                instance_id=planned,
+                status_reason=reason,
+                worktree_id=None,
+                branch=None,
+                base_commit=None,
+            )
+            tx.append_event(self._event(task, "task.restart_start", reason=reason))
+        self._launch(task, planned)
+
+    def _launch(self, task: Task, planned: str) -> Task:
+        # 2. where to start: stacked on unmerged dependency branches, or the base
+        base, merge = self._start_point(task)
+        assert task.repo_path is not None
+        try:
+            inst = self.instances.spawn(
+                repo=task.repo_path,
+                prompt=task.prompt,
+                agent=task.agent,
+                mode=task.mode,
+                base=base,
+                task_id=task.id,
+                instance_id=planned,
+                merge=merge,
+            )
+        except CcoError as exc:
+            with self.store.write() as tx:
+                current = tx.task(task.id)
+                assert current is not None
+                return self._move(
+                    tx, current, T.FAILED, f"could not start: {exc}", finished_at=datetime.now(UTC)
+                )
+        faults.point("start.before_status")
+        # 3. record where it runs
+        with self.store.write() as tx:
+            current = tx.task(task.id)
+            assert current is not None
+            current = self._adopt(tx, current, inst)
+            return tx.update_task(task.id, status_reason=f"running in instance {inst.id}")
+
+    def _start_point(self, task: Task) -> tuple[str | None, list[str]]:
+        """Stack on dependencies whose branch is not merged into the base yet."""
+        base = task.base_ref
+        with self.store.read() as tx:
+            deps = [t for t in (tx.task(d) for d in task.depends_on) if t]
+        assert task.repo_path is not None
+        target = base or "HEAD"
+        unmerged = [
+            d.branch
+            for d in deps
+            if d.branch
+            and d.repo_id == task.repo_id
+            and self.vcs.branch_exists(task.repo_path, d.branch)
+            and not self.vcs.is_ancestor(task.repo_path, d.branch, target)
+        ]
+        if not unmerged:
+            return base, []
+        return unmerged[0], unmerged[1:]
