@@ -148,3 +148,60 @@ def test_real_claude_headless_records_result(
     assert done.agent_session_id
     lines = list(app.instances.log_lines(inst.id))
     assert any(line.startswith("[result] ok") for line in lines), lines
+
+
+def test_real_claude_three_tasks_through_the_daemon(
+    app: App, fake_model: FakeAnthropic, repo: Path, cco: Cco
+) -> None:
+    """A chain of three tasks run by `cco up`: each in review with its own commit, the later
+    ones stacked on the earlier branches, approve merges all three."""
+    from tests.e2e.test_daemon_flow import start_daemon, stop_daemon
+
+    for name in ("one", "two", "three"):
+        fake_model.script_write_file(f"{name}.txt", f"{name}\n")
+    ids: list[str] = []
+    for name in ("one", "two", "three"):
+        extra = ["--depends-on", ids[-1]] if ids else []
+        out = cco(
+            "tasks",
+            "add",
+            f"write {name}",
+            "--repo",
+            str(repo),
+            "--base",
+            "main",
+            "--prompt",
+            f"please write {name}.txt",
+            "--json",
+            *extra,
+        ).output
+        ids.append(json.loads(out)["id"])
+    daemon = start_daemon()
+    try:
+        wait_for(
+            lambda: all(app.tasks.get(i).status.value == "review" for i in ids),
+            timeout=150,
+            interval=0.5,
+            what="three real tasks in review",
+        )
+    finally:
+        stop_daemon(daemon)
+    tasks = [app.tasks.get(i) for i in ids]
+    # each task's own work is one commit, counted from where it started ...
+    assert [t.commits_ahead for t in tasks] == [1, 1, 1]
+    # ... which for the later ones was the earlier task's branch (stacked work)
+    from tests.conftest import git
+
+    assert git(repo, "ls-tree", "--name-only", tasks[2].branch or "").split() == [
+        "README.md",
+        "one.txt",
+        "three.txt",
+        "two.txt",
+    ]
+    assert all(t.cost_usd > 0 for t in tasks), [
+        (t.id, t.cost_usd, app.instances.get(t.instance_id or "").cost_usd) for t in tasks
+    ]
+    for task_id in ids:
+        cco("tasks", "approve", task_id)
+    assert sorted(p.name for p in repo.glob("*.txt")) == ["one.txt", "three.txt", "two.txt"]
+    assert (repo / "three.txt").read_text() == "three\n"

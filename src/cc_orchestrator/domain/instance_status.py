@@ -21,9 +21,9 @@ _ALLOWED: dict[S, frozenset[S]] = {
     S.IDLE: frozenset({S.WORKING, S.WAITING_INPUT, *TERMINAL}),
     S.WORKING: frozenset({S.IDLE, S.WAITING_INPUT, *TERMINAL}),
     S.WAITING_INPUT: frozenset({S.IDLE, S.WORKING, *TERMINAL}),
-    # A restart brings a finished instance back to starting.
-    S.EXITED: frozenset({S.STARTING}),
-    S.FAILED: frozenset({S.STARTING}),
+    # A restart brings a finished instance back to starting; stopping closes its session.
+    S.EXITED: frozenset({S.STARTING, S.STOPPED}),
+    S.FAILED: frozenset({S.STARTING, S.STOPPED}),
     S.STOPPED: frozenset({S.STARTING}),
 }
 

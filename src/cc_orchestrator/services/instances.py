@@ -72,6 +72,8 @@ class Leftover:
 
 
 DIALOG_KEY_GAP_S = 0.6
+# In headless mode the stream's result event (with the cost) ends a turn, not these hooks.
+HEADLESS_ENDS = frozenset({"Stop", "StopFailure", "SessionEnd"})
 INTERRUPTED = "its start was interrupted (the process starting it died)"
 
 
@@ -498,7 +500,14 @@ class InstanceService:
                 f"the worktree of instance {inst.id} was removed", hint="spawn a new instance"
             ) from None
 
-    def stop(self, key: str, *, remove_worktree: bool = False, force: bool = False) -> Instance:
+    def stop(
+        self,
+        key: str,
+        *,
+        remove_worktree: bool = False,
+        force: bool = False,
+        reason: str = "stopped by the user",
+    ) -> Instance:
         inst = self.get(key)
         wt = None
         if remove_worktree and inst.worktree_id:
@@ -510,6 +519,7 @@ class InstanceService:
                 )
         with self.store.write() as tx:
             tx.update_instance(inst.id, stop_requested=True, restart_after=None)
+        self._exit_gracefully(inst, reason)
         self.mux.kill_session(inst.session_name)
         with self.store.write() as tx:
             current = tx.instance(inst.id)
@@ -518,7 +528,7 @@ class InstanceService:
                 inst = tx.update_instance(
                     inst.id,
                     status=S.STOPPED,
-                    status_reason="stopped by the user",
+                    status_reason=reason,
                     status_at=datetime.now(UTC),
                 )
                 tx.append_event(
@@ -527,12 +537,31 @@ class InstanceService:
                         "instance.status",
                         status=S.STOPPED.value,
                         previous=current.status.value,
-                        reason="stopped by the user",
+                        reason=reason,
                     )
                 )
         if wt is not None:
             self.worktrees.remove(wt.id, force=force, delete_branch=True)
         return inst
+
+    def _exit_gracefully(self, inst: Instance, reason: str, timeout_s: float = 5.0) -> None:
+        """Ask an idle interactive agent to exit (it then writes its final totals and fires
+        SessionEnd) before its session is killed; a busy one is not interrupted this way."""
+        if inst.mode != "interactive" or inst.status != S.IDLE:
+            return
+        if not self.agents(inst.agent).uses_hooks:
+            return
+        try:
+            self.mux.send_text(inst.session_name, "/exit")
+        except CcoError:
+            return
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            pane = self.mux.panes().get(inst.session_name)
+            if pane is None or pane.dead:
+                break
+            time.sleep(0.05)
+        self.sync()  # the final cost and SessionEnd, before the session goes
 
     def restart(
         self, key: str, *, reason: str = "restarted by the user", prompt: str | None = None
@@ -685,7 +714,7 @@ class InstanceService:
                 p.updates["transcript_path"] = str(payload["transcript_path"])
             if payload.get("hook_event_name") == "Stop" and inst.mode == "interactive":
                 p.updates["turns"] = p.updates.get("turns", inst.turns) + 1
-            if inst.mode == "headless" and payload.get("hook_event_name") == "SessionEnd":
+            if inst.mode == "headless" and payload.get("hook_event_name") in HEADLESS_ENDS:
                 continue  # each headless turn is a process; its result event ends the turn
             pending_prompt = bool(inst.prompt) and not inst.restarts and not submitted
             if payload.get("hook_event_name") == "UserPromptSubmit":
@@ -828,9 +857,12 @@ class InstanceService:
             p.updates["input_tokens"] = tokens_in
             p.updates["output_tokens"] = tokens_out
             p.updates["transcript_offset"] = offset
-        live = _status_cost(self.files(inst.id).status)
-        if live is None:
-            live = process_cost  # written by the agent when its process ends
+        # Both are running totals of the current process: the status line's (live) and the
+        # cost-state record the agent writes as it exits; the larger is the newer.
+        known = [
+            c for c in (_status_cost(self.files(inst.id).status), process_cost) if c is not None
+        ]
+        live = max(known) if known else None
         if live is not None:
             cost = round(inst.cost_base_usd + live, 6)
             if cost != inst.cost_usd:

@@ -497,7 +497,9 @@ class TaskService:
         message = self.config.commit_message.format(title=task.title, id=task.id)
         committed = self.vcs.commit_all(wt.path, message)
         summary = self.vcs.diff_summary(wt.path, task.base_commit or wt.base_commit)
-        self.instances.stop(inst.id)  # frees its slot; a rejection resumes the same session
+        # Stopping frees its slot (a rejection resumes the same session) and, as the agent
+        # exits, brings its final cost.
+        inst = self.instances.stop(inst.id, reason="task in review")
         with self.store.write() as tx:
             task = self._move(
                 tx,

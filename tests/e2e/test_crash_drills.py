@@ -1,0 +1,91 @@
+"""kill -9 the daemon at each step of a task's start, then start it again: the task runs
+exactly once and nothing leaks (worktree, branch, tmux session, row)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cc_orchestrator import faults
+from cc_orchestrator.bootstrap import App, build_app
+from tests.conftest import Cco, git, wait_for
+from tests.e2e.test_daemon_flow import start_daemon, stop_daemon
+
+
+@pytest.fixture
+def app(fake_claude: Path) -> Iterator[App]:
+    app = build_app(log_to_file=False)
+    yield app
+    app.close()
+
+
+@pytest.mark.parametrize("point", faults.POINTS)
+def test_kill_9_during_start_runs_the_task_exactly_once(
+    point: str, app: App, cco: Cco, repo: Path
+) -> None:
+    task_id = json.loads(
+        cco(
+            "tasks",
+            "add",
+            "drill",
+            "--repo",
+            str(repo),
+            "--json",
+            "--prompt",
+            "write drill.txt done",
+        ).output
+    )["id"]
+    crashed = start_daemon({"CCO_FAULT": point})
+    crashed.wait(timeout=60)
+    assert crashed.returncode == -9, stop_daemon(crashed)
+
+    daemon = start_daemon()
+    try:
+        wait_for(
+            lambda: app.tasks.get(task_id).status.value == "review",
+            timeout=60,
+            what=f"the task to finish after a crash at {point}",
+        )
+    finally:
+        stop_daemon(daemon)
+
+    task = app.tasks.get(task_id)
+    with app.store.read() as tx:
+        instances = tx.instances(task_id=task_id)
+    # exactly once: one agent ever received the prompt
+    prompts = sum(
+        app.instances.files(i.id).events.read_text().count('"UserPromptSubmit"')
+        for i in instances
+        if app.instances.files(i.id).events.exists()
+    )
+    assert prompts == 1, (point, [(i.id, i.status, i.status_reason) for i in instances])
+    assert task.commits_ahead == 1
+    # nothing leaked: one worktree (the task's), its branch, no stray session or folder
+    worktrees = [
+        Path(line.split(" ", 1)[1])
+        for line in git(repo, "worktree", "list", "--porcelain").splitlines()
+        if line.startswith("worktree ")
+    ]
+    assert worktrees == [repo, app.worktrees.get(task.worktree_id or "").path]
+    branches = git(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads").split()
+    assert sorted(branches) == sorted(["main", task.branch])
+    assert "nothing to clean up" in cco("worktrees", "cleanup", "--dry-run").output
+    assert "no leftover sessions" in cco("instances", "reconcile").output
+    sessions = subprocess.run(
+        [
+            "tmux",
+            "-L",
+            os.environ["CC_ORCH_TMUX__SOCKET"],
+            "list-sessions",
+            "-F",
+            "#{session_name}",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert sessions == []
