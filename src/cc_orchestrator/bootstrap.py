@@ -17,6 +17,7 @@ from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.logs import setup_logging
 from cc_orchestrator.ports import Agent
 from cc_orchestrator.services.instances import InstanceService
+from cc_orchestrator.services.overview import OverviewService
 from cc_orchestrator.services.tasks import TaskService
 from cc_orchestrator.services.worktrees import WorktreeService
 
@@ -92,6 +93,12 @@ class App:
             vcs=self.git,
             config=settings.tasks,
             instances_config=settings.instances,
+        )
+
+    @cached_property
+    def overview(self) -> OverviewService:
+        return OverviewService(
+            store=self.store, instances=self.instances, tasks=self.tasks, locks=self.locks
         )
 
     @cached_property

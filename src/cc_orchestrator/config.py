@@ -258,6 +258,21 @@ class AgentConfig(_Section):
         return value
 
 
+class WebConfig(_Section):
+    host: str = Field(default="127.0.0.1", description="Address the dashboard binds.")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port of the dashboard.")
+    token: SecretStr | None = Field(
+        default=None,
+        description="Required on every request; mandatory when host is not loopback.",
+    )
+    max_body_bytes: PositiveInt = Field(
+        default=1024 * 1024, description="Largest request body accepted (413 beyond)."
+    )
+    client_queue: PositiveInt = Field(
+        default=2000, description="Events buffered per WebSocket client before it is dropped."
+    )
+
+
 class ConfigModel(BaseModel):
     """Every setting, with its default; the schema every source is checked against."""
 
@@ -272,6 +287,7 @@ class ConfigModel(BaseModel):
     tmux: TmuxConfig = Field(default_factory=TmuxConfig)
     instances: InstancesConfig = Field(default_factory=InstancesConfig)
     tasks: TasksConfig = Field(default_factory=TasksConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     agents: dict[str, AgentConfig] = Field(
         default_factory=dict, description="Other agents by name: agents.<name>.command etc."
     )

@@ -5,26 +5,33 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections import Counter
 from typing import Any
 
 import click
 
-from cc_orchestrator.bootstrap import App
 from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json
-from cc_orchestrator.domain.models import InstanceStatus, TaskStatus
 from cc_orchestrator.services.daemon import run_daemon
 
 
 @click.command("up")
+@click.option("--no-web", is_flag=True, help="Do not serve the dashboard.")
+@click.option("--host", default=None, help="Dashboard address (default: web.host).")
+@click.option("--port", type=int, default=None, help="Dashboard port (default: web.port).")
 @pass_state
-def up(state: CliState) -> None:
-    """Run the scheduler and the instance monitor in the foreground. Ctrl-C stops cco;
-    running instances keep running and are re-adopted next time."""
+def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> None:
+    """Run the scheduler, the instance monitor and the dashboard in the foreground.
+    Ctrl-C stops cco; running instances keep running and are re-adopted next time."""
     app = state.app()
+    web = app.config.settings.web
+    host = host or web.host
+    port = port or web.port
+    server = None
+    if not no_web:
+        from cc_orchestrator.web.server import make_server
+
+        server = make_server(app, host, port)  # refuses an exposed host without a token
     stop_event = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     seen = {"id": app.instances.last_event_id()}
 
     def report() -> None:
@@ -37,55 +44,63 @@ def up(state: CliState) -> None:
                     f"{event.data.get('status', ''):13} {event.data.get('reason', '')}"
                 )
 
+    errors: list[BaseException] = []
+
+    def loop() -> None:
+        try:
+            run_daemon(
+                tasks=app.tasks,
+                instances=app.instances,
+                locks=app.locks,
+                pid_file=app.data_dir / "daemon.pid",
+                interval_s=app.config.settings.instances.monitor_interval_s,
+                stop=stop_event,
+                on_start=lambda lo: (
+                    click.echo(f"{len(lo)} leftover session(s): see `cco instances reconcile`")
+                    if lo
+                    else None
+                ),
+                on_tick=report,
+            )
+        except BaseException as exc:
+            errors.append(exc)
+            if server is not None:
+                server.should_exit = True
+
     click.echo(f"cc-orchestrator is up (data: {app.data_dir}); Ctrl-C to stop")
-    try:
-        run_daemon(
-            tasks=app.tasks,
-            instances=app.instances,
-            locks=app.locks,
-            pid_file=app.data_dir / "daemon.pid",
-            interval_s=app.config.settings.instances.monitor_interval_s,
-            stop=stop_event,
-            on_start=lambda lo: (
-                click.echo(f"{len(lo)} leftover session(s): see `cco instances reconcile`")
-                if lo
-                else None
-            ),
-            on_tick=report,
-        )
-    except KeyboardInterrupt:
-        stop_event.set()
+    if server is None:
+        signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
+        try:
+            loop()
+        except KeyboardInterrupt:
+            stop_event.set()
+    else:
+        worker = threading.Thread(target=loop, name="cco-daemon", daemon=True)
+        worker.start()
+        click.echo(f"dashboard: http://{host}:{port}/")
+        try:
+            server.run()  # handles Ctrl-C and SIGTERM
+        finally:
+            stop_event.set()
+            worker.join(timeout=30)
+    if errors:
+        raise errors[0]
     click.echo("cc-orchestrator stopped; instances keep running")
 
 
-def _snapshot(app: App) -> dict[str, Any]:
-    app.instances.sync()
-    instances = app.instances.all()
-    tasks = app.tasks.all()
-    needs = (
-        [
-            {"kind": "instance", "id": i.id, "why": i.status_reason or "waiting for input"}
-            for i in instances
-            if i.status == InstanceStatus.WAITING_INPUT
-        ]
-        + [
-            {"kind": "task", "id": t.id, "why": f"review: {t.title}"}
-            for t in tasks
-            if t.status == TaskStatus.REVIEW
-        ]
-        + [
-            {"kind": "task", "id": t.id, "why": f"failed: {t.status_reason}"}
-            for t in tasks
-            if t.status == TaskStatus.FAILED
-        ]
-    )
-    return {
-        "daemon": "running" if app.locks.is_held("daemon") else "stopped",
-        "instances": dict(Counter(i.status.value for i in instances)),
-        "tasks": dict(Counter(t.status.value for t in tasks)),
-        "cost_usd": round(sum(i.cost_usd for i in instances), 4),
-        "needs_you": needs,
-    }
+@click.command("web")
+@click.option("--host", default=None, help="Address (default: web.host).")
+@click.option("--port", type=int, default=None, help="Port (default: web.port).")
+@pass_state
+def web(state: CliState, host: str | None, port: int | None) -> None:
+    """Serve the dashboard and API alone (no scheduler)."""
+    from cc_orchestrator.web.server import make_server
+
+    app = state.app()
+    settings = app.config.settings.web
+    server = make_server(app, host or settings.host, port or settings.port)
+    click.echo(f"dashboard: http://{host or settings.host}:{port or settings.port}/")
+    server.run()
 
 
 def _render(snap: dict[str, Any]) -> str:
@@ -112,15 +127,15 @@ def status(state: CliState, watch: bool, as_json: bool) -> None:
     """Instances and tasks by state, and what needs you now."""
     app = state.app()
     if as_json:
-        echo_json(_snapshot(app))
+        echo_json(app.overview.snapshot())
         return
     if not watch:
-        click.echo(_render(_snapshot(app)))
+        click.echo(_render(app.overview.snapshot()))
         return
     try:
         while True:
             click.clear()
-            click.echo(_render(_snapshot(app)))
+            click.echo(_render(app.overview.snapshot()))
             click.echo(f"\n(updated {time.strftime('%H:%M:%S')}; Ctrl-C to quit)")
             time.sleep(1)
     except KeyboardInterrupt:

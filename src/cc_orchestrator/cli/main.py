@@ -133,13 +133,14 @@ def cli(
 
 def _register() -> None:
     from cc_orchestrator.cli.config_cmd import config
-    from cc_orchestrator.cli.daemon_cmd import status, up
+    from cc_orchestrator.cli.daemon_cmd import status, up, web
     from cc_orchestrator.cli.instances_cmd import instances
     from cc_orchestrator.cli.tasks_cmd import tasks
     from cc_orchestrator.cli.worktrees_cmd import worktrees
 
     cli.add_command(up)
     cli.add_command(status)
+    cli.add_command(web)
     cli.add_command(tasks)
     cli.add_command(instances)
     cli.add_command(worktrees)

@@ -627,6 +627,17 @@ class InstanceService:
         return self.mux.attach_argv(inst.session_name)
 
     # ------------------------------------------------------------------ logs
+    def structured_log(self, key: str, offset: int = 0) -> tuple[list[str], int]:
+        """Raw lines of the structured log (stream-json or transcript) from a byte offset."""
+        inst = self.get(key)
+        if inst.mode == "headless":
+            path = self.files(inst.id).stream
+        elif inst.transcript_path:
+            path = Path(inst.transcript_path)
+        else:
+            path = self.files(inst.id).events
+        return _read_lines(path, offset)
+
     def log_lines(
         self, key: str, *, raw: bool = False, follow: bool = False, poll_s: float = 0.2
     ) -> Iterator[str]:

@@ -1,0 +1,534 @@
+"""The FastAPI application: thin routes over the same services the CLI uses."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cc_orchestrator import __version__
+from cc_orchestrator.bootstrap import App
+from cc_orchestrator.config import public_dump
+from cc_orchestrator.domain.errors import CcoError, NotFound
+from cc_orchestrator.domain.models import (
+    Event,
+    Instance,
+    Repository,
+    Task,
+    TaskStatus,
+    Worktree,
+)
+from cc_orchestrator.logs import get_logger
+from cc_orchestrator.services.instances import render_log_line
+from cc_orchestrator.web.events import EventHub, event_json
+
+log = get_logger("cco.web")
+STATIC = Path(__file__).parent / "static"
+Mode = Literal["interactive", "headless"]
+
+
+# ---------------------------------------------------------------------------- request bodies
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskCreate(_Body):
+    title: str = Field(min_length=1, max_length=200)
+    prompt: str | None = Field(default=None, max_length=100_000)
+    repo: str = Field(min_length=1, max_length=4096)
+    base: str | None = Field(default=None, max_length=200)
+    priority: int = Field(default=0, ge=-1000, le=1000)
+    labels: list[str] = Field(default_factory=list, max_length=20)
+    depends_on: list[str] = Field(default_factory=list, max_length=100)
+    agent: str | None = Field(default=None, max_length=64)
+    mode: Mode | None = None
+    max_turns: int | None = Field(default=None, gt=0, le=10_000)
+    max_cost_usd: float | None = Field(default=None, gt=0, le=100_000)
+
+
+class TaskEdit(_Body):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    prompt: str | None = Field(default=None, max_length=100_000)
+    priority: int | None = Field(default=None, ge=-1000, le=1000)
+    labels: list[str] | None = Field(default=None, max_length=20)
+    base: str | None = Field(default=None, max_length=200)
+    add_deps: list[str] = Field(default_factory=list, max_length=100)
+    remove_deps: list[str] = Field(default_factory=list, max_length=100)
+
+
+class Feedback(_Body):
+    feedback: str = Field(min_length=1, max_length=100_000)
+
+
+class InstanceSpawn(_Body):
+    repo: str | None = Field(default=None, max_length=4096)
+    worktree_id: str | None = Field(default=None, max_length=32)
+    prompt: str | None = Field(default=None, max_length=100_000)
+    agent: str | None = Field(default=None, max_length=64)
+    mode: Mode | None = None
+    name: str | None = Field(default=None, max_length=64)
+    base: str | None = Field(default=None, max_length=200)
+
+
+class SendText(_Body):
+    text: str = Field(min_length=1, max_length=100_000)
+    force: bool = False
+
+
+class StopOptions(_Body):
+    remove_worktree: bool = False
+    force: bool = False
+
+
+class WorktreeCreate(_Body):
+    repo: str = Field(min_length=1, max_length=4096)
+    name: str | None = Field(default=None, max_length=64)
+    base: str | None = Field(default=None, max_length=200)
+    branch: str | None = Field(default=None, max_length=200)
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    daemon: str
+
+
+class Status(BaseModel):
+    daemon: str
+    instances: dict[str, int]
+    tasks: dict[str, int]
+    cost_usd: float
+    needs_you: list[dict[str, str]]
+
+
+class DepsOut(BaseModel):
+    task: Task
+    depends_on: list[Task]
+    dependents: list[Task]
+
+
+class LogLines(BaseModel):
+    lines: list[str]
+    offset: int
+
+
+class ErrorBody(BaseModel):
+    type: str
+    message: str
+    hint: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+# ---------------------------------------------------------------------------- middleware
+class BodyLimit:
+    """413 with a JSON message for bodies over the limit, counted as they stream in."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(self.max_bytes, send)
+            return
+        seen = 0
+
+        async def counting() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting, send)
+        except _TooLarge:
+            await _too_large(self.max_bytes, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(limit: int, send: Send) -> None:
+    response = JSONResponse(
+        {
+            "error": {
+                "type": "PayloadTooLarge",
+                "message": f"the request body is larger than {limit} bytes",
+            }
+        },
+        status_code=413,
+    )
+    await response({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _error(status: int, kind: str, message: str, hint: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": kind, "message": message}
+    if hint:
+        body["hint"] = hint
+    return JSONResponse({"error": body}, status_code=status)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------------------- the app
+def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
+    settings = services.config.settings.web
+    token = settings.token.get_secret_value() if settings.token else None
+    hub = EventHub(
+        lambda after, limit: services.instances.events(
+            after_id=after, limit=limit, entity_types=("task", "instance", "worktree", "repository")
+        ),
+        services.instances.last_event_id,
+        interval_s=poll_interval_s,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await hub.start()
+        yield
+        await hub.stop()
+
+    app = FastAPI(
+        title="cc-orchestrator",
+        version=__version__,
+        description="Control tower for many Claude Code instances.",
+        lifespan=lifespan,
+        responses={
+            400: {"model": ErrorOut},
+            404: {"model": ErrorOut},
+            409: {"model": ErrorOut},
+            422: {"model": ErrorOut},
+        },
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+
+    def check_token(presented: str | None) -> bool:
+        return token is None or (presented is not None and secrets.compare_digest(presented, token))
+
+    async def require_token(request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        presented = header[7:] if header.lower().startswith("bearer ") else None
+        presented = presented or request.cookies.get("cco_token")
+        if not check_token(presented):
+            raise _Unauthorized
+
+    @app.exception_handler(_Unauthorized)
+    async def _unauthorized(_request: Request, _exc: _Unauthorized) -> JSONResponse:
+        return _error(
+            401,
+            "Unauthorized",
+            "a valid token is required",
+            "send Authorization: Bearer <web.token>",
+        )
+
+    @app.exception_handler(CcoError)
+    async def _cco_error(_request: Request, exc: CcoError) -> JSONResponse:
+        return _error(exc.http_status, type(exc).__name__, exc.message, exc.hint)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        return _error(
+            422, "InvalidInput", f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "HTTPError", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("web.internal_error")
+        return _error(
+            500, "InternalError", f"{type(exc).__name__}: the server failed", "see the log file"
+        )
+
+    api = Depends(require_token)
+    deps = [api]
+
+    # ---- health, config, status, events
+    @app.get("/api/health", response_model=Health, dependencies=deps)
+    def health() -> Health:
+        daemon = "running" if services.overview.daemon_running() else "stopped"
+        return Health(status="ok", version=__version__, daemon=daemon)
+
+    @app.get("/api/config", dependencies=deps)
+    def config() -> dict[str, Any]:
+        return public_dump(services.config.settings)
+
+    @app.get("/api/status", response_model=Status, dependencies=deps)
+    def status() -> Status:
+        return Status(**services.overview.snapshot())
+
+    @app.get("/api/events", response_model=list[Event], dependencies=deps)
+    def events(
+        after_id: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        entity_id: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> list[Event]:
+        return services.overview.events(after_id=after_id, limit=limit, entity_id=entity_id)
+
+    @app.get("/api/repositories", response_model=list[Repository], dependencies=deps)
+    def repositories() -> list[Repository]:
+        return services.overview.repositories()
+
+    # ---- tasks
+    @app.get("/api/tasks", response_model=list[Task], dependencies=deps)
+    def list_tasks(status: Annotated[list[TaskStatus] | None, Query()] = None) -> list[Task]:
+        return services.tasks.all(statuses=status)
+
+    @app.post("/api/tasks", response_model=Task, status_code=201, dependencies=deps)
+    def add_task(body: TaskCreate) -> Task:
+        return services.tasks.add(
+            title=body.title,
+            prompt=body.title if body.prompt is None else body.prompt,
+            repo=Path(body.repo),
+            base=body.base,
+            priority=body.priority,
+            labels=body.labels,
+            depends_on=body.depends_on,
+            agent=body.agent,
+            mode=body.mode,
+            max_turns=body.max_turns,
+            max_cost_usd=body.max_cost_usd,
+        )
+
+    @app.get("/api/tasks/{task_id}", response_model=Task, dependencies=deps)
+    def get_task(task_id: str) -> Task:
+        return services.tasks.get(task_id)
+
+    @app.patch("/api/tasks/{task_id}", response_model=Task, dependencies=deps)
+    def edit_task(task_id: str, body: TaskEdit) -> Task:
+        return services.tasks.edit(
+            task_id,
+            title=body.title,
+            prompt=body.prompt,
+            priority=body.priority,
+            labels=body.labels,
+            base=body.base,
+            add_deps=body.add_deps,
+            remove_deps=body.remove_deps,
+        )
+
+    @app.get("/api/tasks/{task_id}/deps", response_model=DepsOut, dependencies=deps)
+    def task_deps(task_id: str) -> DepsOut:
+        view = services.tasks.deps(task_id)
+        return DepsOut(task=view.task, depends_on=view.dependencies, dependents=view.dependents)
+
+    def task_action(name: str, action: Callable[[str], Task]) -> None:
+        @app.post(
+            f"/api/tasks/{{task_id}}/{name}",
+            response_model=Task,
+            dependencies=deps,
+            name=f"{name}_task",
+            summary=f"{name.capitalize()} a task",
+        )
+        def _action(task_id: str) -> Task:
+            return action(task_id)
+
+    task_action("start", services.tasks.start)
+    task_action("cancel", services.tasks.cancel)
+    task_action("retry", services.tasks.retry)
+    task_action("approve", services.tasks.approve)
+
+    @app.post("/api/tasks/{task_id}/reject", response_model=Task, dependencies=deps)
+    def reject_task(task_id: str, body: Feedback) -> Task:
+        return services.tasks.reject(task_id, body.feedback)
+
+    # ---- instances
+    @app.get("/api/instances", response_model=list[Instance], dependencies=deps)
+    def list_instances() -> list[Instance]:
+        services.instances.sync()
+        return services.instances.all()
+
+    @app.post("/api/instances", response_model=Instance, status_code=201, dependencies=deps)
+    def spawn(body: InstanceSpawn) -> Instance:
+        return services.instances.spawn(
+            repo=Path(body.repo) if body.repo else None,
+            worktree_id=body.worktree_id,
+            prompt=body.prompt,
+            agent=body.agent,
+            mode=body.mode,
+            name=body.name,
+            base=body.base,
+        )
+
+    @app.get("/api/instances/{instance_id}", response_model=Instance, dependencies=deps)
+    def get_instance(instance_id: str) -> Instance:
+        return services.instances.get(instance_id)
+
+    @app.post("/api/instances/{instance_id}/send", response_model=Instance, dependencies=deps)
+    def send(instance_id: str, body: SendText) -> Instance:
+        return services.instances.send(instance_id, body.text, force=body.force)
+
+    @app.post("/api/instances/{instance_id}/stop", response_model=Instance, dependencies=deps)
+    def stop(instance_id: str, body: StopOptions | None = None) -> Instance:
+        options = body or StopOptions()
+        return services.instances.stop(
+            instance_id, remove_worktree=options.remove_worktree, force=options.force
+        )
+
+    @app.post("/api/instances/{instance_id}/restart", response_model=Instance, dependencies=deps)
+    def restart(instance_id: str) -> Instance:
+        return services.instances.restart(instance_id)
+
+    @app.get("/api/instances/{instance_id}/log", response_model=LogLines, dependencies=deps)
+    def instance_log(instance_id: str, offset: Annotated[int, Query(ge=0)] = 0) -> LogLines:
+        lines, new_offset = services.instances.structured_log(instance_id, offset)
+        return LogLines(
+            lines=[t for t in (render_log_line(x) for x in lines) if t], offset=new_offset
+        )
+
+    # ---- worktrees
+    @app.get("/api/worktrees", response_model=list[Worktree], dependencies=deps)
+    def list_worktrees() -> list[Worktree]:
+        return [v.worktree for v in services.worktrees.views()]
+
+    @app.post("/api/worktrees", response_model=Worktree, status_code=201, dependencies=deps)
+    def create_worktree(body: WorktreeCreate) -> Worktree:
+        return services.worktrees.create(
+            repo=Path(body.repo), name=body.name, base=body.base, branch=body.branch
+        )
+
+    @app.delete("/api/worktrees/{worktree_id}", dependencies=deps)
+    def remove_worktree(
+        worktree_id: str, force: bool = False, delete_branch: bool = False
+    ) -> dict[str, list[str]]:
+        return {
+            "notes": services.worktrees.remove(
+                worktree_id, force=force, delete_branch=delete_branch
+            )
+        }
+
+    # ---- live: events and terminals
+    async def ws_allowed(ws: WebSocket) -> bool:
+        header = ws.headers.get("authorization", "")
+        presented = (
+            (header[7:] if header.lower().startswith("bearer ") else None)
+            or ws.query_params.get("token")
+            or ws.cookies.get("cco_token")
+        )
+        if not check_token(presented):
+            await ws.close(code=4401, reason="a valid token is required")
+            return False
+        return True
+
+    @app.websocket("/api/ws")
+    async def ws_events(ws: WebSocket) -> None:
+        if not await ws_allowed(ws):
+            return
+        raw_after = ws.query_params.get("after_id", "")
+        await ws.accept()
+        client = hub.subscribe(settings.client_queue)
+        try:
+            last = int(raw_after) if raw_after.isdigit() else None
+            if last is None:
+                last = hub.cursor
+            # the backlog the client missed, then live events (duplicates dropped by id)
+            while True:
+                backlog = await asyncio.to_thread(hub.read, last, 500)
+                for event in backlog:
+                    await ws.send_json(event_json(event))
+                    last = event.id
+                if len(backlog) < 500:
+                    break
+            await ws.send_json({"kind": "ready", "id": last})
+            while True:
+                getter = asyncio.ensure_future(client.queue.get())
+                overflow = asyncio.ensure_future(client.overflowed.wait())
+                done, pending = await asyncio.wait(
+                    {getter, overflow}, return_when=asyncio.FIRST_COMPLETED
+                )
+                for p in pending:
+                    p.cancel()
+                if overflow in done and getter not in done:
+                    await ws.close(code=4008, reason="too slow: reconnect with after_id")
+                    return
+                item = getter.result()
+                if item["id"] > last:
+                    await ws.send_json(item)
+                    last = item["id"]
+        except WebSocketDisconnect:
+            pass
+        finally:
+            hub.unsubscribe(client)
+
+    @app.websocket("/api/instances/{instance_id}/terminal")
+    async def ws_terminal(ws: WebSocket, instance_id: str) -> None:
+        if not await ws_allowed(ws):
+            return
+        try:
+            path = services.instances.files(services.instances.get(instance_id).id).raw_log
+        except NotFound:
+            await ws.close(code=4404, reason=f"no instance {instance_id!r}")
+            return
+        await ws.accept()
+        offset = max(0, path.stat().st_size - 256 * 1024) if path.exists() else 0
+        try:
+            while True:
+                data, offset = await asyncio.to_thread(_read_from, path, offset)
+                if data:
+                    await ws.send_bytes(data)
+                else:
+                    await asyncio.sleep(0.05)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+
+    if (STATIC / "index.html").exists():
+        app.mount("/", StaticFiles(directory=STATIC, html=True), name="dashboard")
+    return app
+
+
+class _Unauthorized(Exception):
+    pass
+
+
+def _read_from(path: Path, offset: int) -> tuple[bytes, int]:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return b"", 0
+    if size < offset:  # the log was capped (truncated): start over from its new beginning
+        offset = 0
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        data = fh.read(64 * 1024)
+    return data, offset + len(data)
+
+
+Handler = Callable[[Request], Awaitable[JSONResponse]]
