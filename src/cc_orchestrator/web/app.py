@@ -37,6 +37,7 @@ from cc_orchestrator.web.events import EventHub, event_json
 log = get_logger("cco.web")
 STATIC = Path(__file__).parent / "static"
 Mode = Literal["interactive", "headless"]
+SEND_TIMEOUT_S = 5.0
 
 
 # ---------------------------------------------------------------------------- request bodies
@@ -150,25 +151,33 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _too_large(self.max_bytes, send)
             return
+        # Read the body first (at most the limit), so an oversized streamed body gets its 413
+        # before any route sees it; then replay it to the app.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def counting() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_bytes:
+                await _too_large(self.max_bytes, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
 
-        try:
-            await self.app(scope, counting, send)
-        except _TooLarge:
-            await _too_large(self.max_bytes, send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _too_large(limit: int, send: Send) -> None:
@@ -444,6 +453,8 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
             or ws.cookies.get("cco_token")
         )
         if not check_token(presented):
+            # accept, then close with a code the page can read (a refused handshake is opaque)
+            await ws.accept()
             await ws.close(code=4401, reason="a valid token is required")
             return False
         return True
@@ -481,7 +492,12 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
                     return
                 item = getter.result()
                 if item["id"] > last:
-                    await ws.send_json(item)
+                    try:
+                        # a client that cannot take a message in time is dropped, not awaited
+                        await asyncio.wait_for(ws.send_json(item), timeout=SEND_TIMEOUT_S)
+                    except TimeoutError:
+                        await ws.close(code=4008, reason="too slow: reconnect with after_id")
+                        return
                     last = item["id"]
         except WebSocketDisconnect:
             pass
@@ -495,6 +511,7 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
         try:
             path = services.instances.files(services.instances.get(instance_id).id).raw_log
         except NotFound:
+            await ws.accept()
             await ws.close(code=4404, reason=f"no instance {instance_id!r}")
             return
         await ws.accept()

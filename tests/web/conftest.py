@@ -1,0 +1,70 @@
+"""Fixtures for the web layer: the ASGI app in-process, and a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from cc_orchestrator.bootstrap import App, build_app
+from cc_orchestrator.web.app import create_app
+
+
+@pytest.fixture
+def services(fake_claude: Path) -> Iterator[App]:
+    app = build_app(log_to_file=False)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def client(services: App) -> Iterator[httpx.Client]:
+    """The in-process ASGI client (an httpx client; lifespan not run: REST only)."""
+    yield TestClient(create_app(services), base_url="http://cco.test")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    def __init__(self, services: App) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(services, poll_interval_s=0.01),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def live(services: App) -> Iterator[LiveServer]:
+    with LiveServer(services) as server:
+        yield server
