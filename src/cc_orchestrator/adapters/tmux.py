@@ -33,6 +33,18 @@ _PANE_FORMAT = _SEP.join(
 _NO_SERVER = ("no server running", "error connecting", "no such file or directory")
 
 
+def _exec_argv(argv: Sequence[str]) -> list[str]:
+    """With one argument tmux would run it through a shell; two or more are exec'd."""
+    return ["/usr/bin/env", *argv] if len(argv) < 2 else list(argv)
+
+
+def _env_args(env: Mapping[str, str]) -> list[str]:
+    args: list[str] = []
+    for key, value in env.items():
+        args += ["-e", f"{key}={value}"]
+    return args
+
+
 class TmuxCli:
     def __init__(self, socket: str, *, binary: str = "tmux", config_file: str | None = None):
         self.socket = socket
@@ -62,13 +74,9 @@ class TmuxCli:
         height: int = 50,
     ) -> None:
         """Start argv in a detached session; keep the pane after exit; pipe output to raw_log."""
-        if len(argv) < 2:
-            # With one argument tmux would run it through a shell; two or more are exec'd.
-            argv = ["/usr/bin/env", *argv]
+        argv = _exec_argv(argv)
         raw_log.parent.mkdir(parents=True, exist_ok=True)
-        env_args: list[str] = []
-        for key, value in env.items():
-            env_args += ["-e", f"{key}={value}"]
+        env_args = _env_args(env)
         res = self._tmux(
             "start-server",
             ";",
@@ -110,11 +118,8 @@ class TmuxCli:
         self, name: str, *, cwd: Path, argv: Sequence[str], env: Mapping[str, str], raw_log: Path
     ) -> None:
         """Run a new process in an existing session's pane (after the old one ended)."""
-        if len(argv) < 2:
-            argv = ["/usr/bin/env", *argv]
-        env_args: list[str] = []
-        for key, value in env.items():
-            env_args += ["-e", f"{key}={value}"]
+        argv = _exec_argv(argv)
+        env_args = _env_args(env)
         res = self._tmux(
             "respawn-pane",
             "-k",

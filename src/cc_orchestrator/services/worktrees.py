@@ -119,20 +119,8 @@ class WorktreeService:
 
     def undo_interrupted(self, wt: Worktree) -> None:
         """Remove a worktree whose creator died (the agent never ran in it)."""
-        if wt.status is WorktreeStatus.REMOVED:
-            return
-        with self._repo_lock(wt.repo_path):
-            self._undo_git(wt)
-            with self.store.write() as tx:
-                tx.mark_worktree_removed(wt.id, datetime.now(UTC))
-                tx.append_event(
-                    NewEvent(
-                        "worktree.removed",
-                        "worktree",
-                        wt.id,
-                        {"worktree_id": wt.id, "reason": "start interrupted"},
-                    )
-                )
+        if wt.status is not WorktreeStatus.REMOVED:
+            self._undo_create(wt, reason="start interrupted")
 
     def get(self, key: str) -> Worktree:
         with self.store.read() as tx:
@@ -370,7 +358,7 @@ class WorktreeService:
             except CcoError as exc:
                 log.warning("undo.branch_failed", worktree_id=wt.id, error=str(exc))
 
-    def _undo_create(self, wt: Worktree) -> None:
+    def _undo_create(self, wt: Worktree, *, reason: str = "creation failed") -> None:
         with self._repo_lock(wt.repo_path):
             self._undo_git(wt)
             with self.store.write() as tx:
@@ -380,7 +368,7 @@ class WorktreeService:
                         "worktree.removed",
                         "worktree",
                         wt.id,
-                        {"worktree_id": wt.id, "reason": "creation failed"},
+                        {"worktree_id": wt.id, "reason": reason},
                     )
                 )
 
