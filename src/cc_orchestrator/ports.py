@@ -134,6 +134,7 @@ class LaunchSpec:
     permission_mode: str
     model: str | None
     env: Mapping[str, str]
+    max_turns: int | None = None
 
 
 @dataclass(frozen=True)

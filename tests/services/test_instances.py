@@ -323,6 +323,18 @@ def test_generic_agent_status_from_screen(
     assert (wt.path / "done.txt").read_text().strip() == "did task-one"
     lines = json.dumps(history(app, inst.id))
     assert "working" in lines
+    # a quiet screen is not read again on every look
+    real_capture = app.tmux.capture
+    reads = {"n": 0}
+
+    def counting_capture(name: str, *, lines: int = 50) -> str:
+        reads["n"] += 1
+        return real_capture(name, lines=lines)
+
+    monkeypatch.setattr(app.tmux, "capture", counting_capture)
+    for _ in range(20):
+        app.instances.sync()
+    assert reads["n"] <= 1
 
 
 def test_hung_instance_is_detected_and_restarted(

@@ -206,3 +206,22 @@ def test_merge_conflict_is_refused_and_changes_nothing(app: App, repo: Path) -> 
     assert git(repo, "rev-parse", "HEAD") == head
     assert git(repo, "status", "--porcelain") == ""
     assert task(app, a.id).status == T.REVIEW
+
+
+def test_turn_budget_applies_to_headless_runs(
+    app: App, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.instances.config, "restart", "never")
+    with pytest.raises(InvalidInput, match="headless runs only"):
+        app.tasks.add(title="Too many", prompt="x", repo=repo, max_turns=1)
+    t = app.tasks.add(
+        title="Long",
+        prompt="write a.txt 1; write b.txt 2; write c.txt 3",
+        repo=repo,
+        mode="headless",
+        max_turns=1,
+    )
+    failed = run_until(
+        app, lambda: x if (x := task(app, t.id)).status == T.FAILED else None, what="the turn limit"
+    )
+    assert failed.status_reason == "the agent failed (max_turns)"

@@ -171,6 +171,8 @@ class ClaudeAgent:
             if not spec.prompt:
                 raise InvalidInput("a headless instance needs a prompt", hint="pass --prompt")
             headless = ["-p", "--output-format", "stream-json", "--verbose"]
+            if spec.max_turns:
+                headless += ["--max-turns", str(spec.max_turns)]
             argv = ["/bin/sh", "-c", HEADLESS_WRAPPER, binary, *headless, *args, "--"]
             return Launch(argv=argv, env=env)
         if spec.prompt:

@@ -72,6 +72,7 @@ class Leftover:
 
 
 DIALOG_KEY_GAP_S = 0.6
+QUIET_MARK_S = 3.0
 # In headless mode the stream's result event (with the cost) ends a turn, not these hooks.
 HEADLESS_ENDS = frozenset({"Stop", "StopFailure", "SessionEnd"})
 INTERRUPTED = "its start was interrupted (the process starting it died)"
@@ -129,6 +130,8 @@ class InstanceService:
         self.config = config
         self.tmux = tmux
         self.data_dir = data_dir
+        # per generic instance: (pane activity, quiet?) at the last screen read
+        self._screen_seen: dict[str, tuple[int, bool]] = {}
 
     # ------------------------------------------------------------------ lookups
     def files(self, instance_id: str) -> InstanceFiles:
@@ -172,6 +175,7 @@ class InstanceService:
         task_id: str | None = None,
         instance_id: str | None = None,
         merge: Sequence[str] = (),
+        max_turns: int | None = None,
     ) -> Instance:
         """Worktree (made or given) + tmux session + agent; every step undone on failure.
 
@@ -185,6 +189,11 @@ class InstanceService:
             raise InvalidInput(f"unknown mode {mode!r}", hint="use interactive or headless")
         if name is not None:
             check_name(name, "instance name")
+        if max_turns is not None and mode != "headless":
+            raise InvalidInput(
+                "a turn limit applies to headless runs only",
+                hint="use --mode headless, or leave out --max-turns",
+            )
         prompt = self._check_prompt(prompt)
         if repo is None and worktree_id is None:
             raise InvalidInput("say where to work", hint="pass --repo PATH or --worktree ID")
@@ -211,6 +220,7 @@ class InstanceService:
                 base=base,
                 task_id=task_id,
                 merge=merge,
+                max_turns=max_turns,
             )
 
     def _spawn(
@@ -227,6 +237,7 @@ class InstanceService:
         base: str | None,
         task_id: str | None,
         merge: Sequence[str],
+        max_turns: int | None,
     ) -> Instance:
         session = f"{self.tmux.session_prefix}{inst_id}"
         record = Instance(
@@ -286,7 +297,7 @@ class InstanceService:
             files = self.files(inst_id)
             files.folder.mkdir(parents=True, exist_ok=True)
             files.events.touch()
-            spec = self._spec(record, wt, resume=False)
+            spec = replace(self._spec(record, wt, resume=False), max_turns=max_turns)
             self._write_prompt(spec)
             launch = adapter.launch(spec)
             self.mux.new_session(
@@ -453,6 +464,12 @@ class InstanceService:
 
     def _headless_turn(self, inst: Instance, text: str) -> Instance:
         pane = self.mux.panes().get(inst.session_name)
+        if pane is not None and not pane.dead and inst.status == S.IDLE:
+            # its result is in: the process is only finishing; give it a moment to exit
+            deadline = time.monotonic() + 5
+            while pane is not None and not pane.dead and time.monotonic() < deadline:
+                time.sleep(0.05)
+                pane = self.mux.panes().get(inst.session_name)
         if pane is not None and not pane.dead:
             raise Conflict(
                 f"instance {inst.id} is still running its turn",
@@ -816,7 +833,8 @@ class InstanceService:
                 if obj.get("is_error"):
                     why = obj.get("terminal_reason") or obj.get("subtype") or "error"
                     detail = str(obj.get("result") or "")[:200]
-                    p.move(machine.Change(S.FAILED, f"the agent failed ({why}): {detail}".strip()))
+                    reason = f"the agent failed ({why})" + (f": {detail}" if detail else "")
+                    p.move(machine.Change(S.FAILED, reason))
                 else:
                     p.move(machine.Change(S.IDLE, "turn finished"))
                 p.notes.append(
@@ -884,6 +902,12 @@ class InstanceService:
         adapter = self.agents(inst.agent)
         if adapter.uses_hooks and p.status != S.STARTING:
             return
+        if not adapter.uses_hooks:
+            # Read the screen only when the pane printed something since the last look (or
+            # has just gone quiet): never a capture per instance per tick.
+            quiet = now.timestamp() - pane.activity if pane.activity else 0.0
+            if self._screen_seen.get(inst.id) == (pane.activity, quiet >= QUIET_MARK_S):
+                return
         try:
             screen = self.mux.capture(inst.session_name)
         except CcoError:
@@ -902,6 +926,7 @@ class InstanceService:
                     log.info("instance.dialog", instance_id=inst.id, answered=what)
             return
         quiet = now.timestamp() - pane.activity if pane.activity else 0.0
+        self._screen_seen[inst.id] = (pane.activity, quiet >= QUIET_MARK_S)
         seen = adapter.screen_status(screen, quiet)
         if seen is not None:
             p.move(machine.Change(*seen))

@@ -103,6 +103,11 @@ class TaskService:
         root = self.worktrees.check(repo=repo, base=base)
         self._check_agent(agent, mode)
         self._check_budget(max_turns, max_cost_usd)
+        if max_turns is not None and (mode or self.instances_config.mode) != "headless":
+            raise InvalidInput(
+                "--max-turns applies to headless runs only",
+                hint="add --mode headless, or leave out --max-turns",
+            )
         labels = self._check_labels(labels)
         task_id = new_id()
         with self.store.write() as tx:
@@ -472,7 +477,7 @@ class TaskService:
                     tx,
                     task,
                     T.FAILED,
-                    f"the agent {inst.status.value}: {why}",
+                    why if why.startswith("the agent") else f"the agent {inst.status.value}: {why}",
                     finished_at=datetime.now(UTC),
                     cost_usd=inst.cost_usd,
                 )
@@ -623,6 +628,7 @@ class TaskService:
                 task_id=task.id,
                 instance_id=planned,
                 merge=merge,
+                max_turns=task.max_turns,
             )
         except CcoError as exc:
             with self.store.write() as tx:
