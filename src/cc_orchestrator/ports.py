@@ -236,7 +236,12 @@ class Tx(Protocol):
     def task_statuses(self, ids: Collection[str]) -> dict[str, TaskStatus]: ...
     def append_event(self, event: NewEvent) -> Event: ...
     def events(
-        self, *, after_id: int = 0, limit: int = 100, entity_id: str | None = None
+        self,
+        *,
+        after_id: int = 0,
+        limit: int = 100,
+        entity_id: str | None = None,
+        entity_types: Collection[str] | None = None,
     ) -> list[Event]: ...
     def last_event_id(self) -> int: ...
 

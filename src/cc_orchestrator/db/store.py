@@ -314,11 +314,18 @@ class SqlTx:
         return int(self.session.scalar(select(func.max(EventRow.id))) or 0)
 
     def events(
-        self, *, after_id: int = 0, limit: int = 100, entity_id: str | None = None
+        self,
+        *,
+        after_id: int = 0,
+        limit: int = 100,
+        entity_id: str | None = None,
+        entity_types: Collection[str] | None = None,
     ) -> list[Event]:
         query = select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id).limit(limit)
         if entity_id is not None:
             query = query.where(EventRow.entity_id == entity_id)
+        if entity_types is not None:
+            query = query.where(EventRow.entity_type.in_(list(entity_types)))
         return [_event(r) for r in self.session.scalars(query)]
 
 

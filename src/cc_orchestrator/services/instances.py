@@ -154,8 +154,7 @@ class InstanceService:
     ) -> list[Event]:
         """Events (status changes, dialogs, results) after an event id, of these entities."""
         with self.store.read() as tx:
-            events = tx.events(after_id=after_id, limit=limit)
-        return [e for e in events if e.entity_type in entity_types]
+            return tx.events(after_id=after_id, limit=limit, entity_types=entity_types)
 
     def last_event_id(self) -> int:
         with self.store.read() as tx:
