@@ -24,9 +24,10 @@ def app(fake_claude: Path) -> Iterator[App]:
     app.close()
 
 
-def start_daemon(extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def start_daemon(extra_env: dict[str, str] | None = None, *args: str) -> subprocess.Popen[str]:
+    """`cco up` in its own process; without the dashboard unless args say otherwise."""
     return subprocess.Popen(
-        [sys.executable, "-m", "cc_orchestrator", "up"],
+        [sys.executable, "-m", "cc_orchestrator", "up", *(args or ("--no-web",))],
         env={**os.environ, **(extra_env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -150,7 +151,7 @@ def test_second_daemon_is_refused(app: App, cco: Cco) -> None:
             what="the daemon",
         )
         second = subprocess.run(
-            [sys.executable, "-m", "cc_orchestrator", "up"],
+            [sys.executable, "-m", "cc_orchestrator", "up", "--no-web"],
             capture_output=True,
             text=True,
             timeout=30,

@@ -11,6 +11,7 @@ import click
 
 from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json
+from cc_orchestrator.domain.errors import Conflict
 from cc_orchestrator.services.daemon import run_daemon
 
 
@@ -23,6 +24,11 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
     """Run the scheduler, the instance monitor and the dashboard in the foreground.
     Ctrl-C stops cco; running instances keep running and are re-adopted next time."""
     app = state.app()
+    if app.overview.daemon_running():
+        raise Conflict(
+            "the daemon is already running for this data directory",
+            hint="stop it first, or use another --data-dir",
+        )
     web = app.config.settings.web
     host = host or web.host
     port = port or web.port
@@ -44,7 +50,7 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
                     f"{event.data.get('status', ''):13} {event.data.get('reason', '')}"
                 )
 
-    errors: list[BaseException] = []
+    errors: list[Exception] = []
 
     def loop() -> None:
         try:
@@ -62,7 +68,7 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
                 ),
                 on_tick=report,
             )
-        except BaseException as exc:
+        except Exception as exc:  # Ctrl-C is not an error: it ends the loop below
             errors.append(exc)
             if server is not None:
                 server.should_exit = True
@@ -80,6 +86,8 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
         click.echo(f"dashboard: http://{host}:{port}/")
         try:
             server.run()  # handles Ctrl-C and SIGTERM
+        except KeyboardInterrupt:
+            pass  # uvicorn re-raises the signal it handled once it has shut down
         finally:
             stop_event.set()
             worker.join(timeout=30)

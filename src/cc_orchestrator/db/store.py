@@ -181,9 +181,16 @@ class SqlTx:
         return _instance(row) if row else None
 
     def instances(
-        self, *, statuses: Collection[InstanceStatus] | None = None, task_id: str | None = None
+        self,
+        *,
+        statuses: Collection[InstanceStatus] | None = None,
+        task_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[Instance]:
         query = select(InstanceRow).order_by(InstanceRow.created_at, InstanceRow.id)
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
         if statuses is not None:
             query = query.where(InstanceRow.status.in_([s.value for s in statuses]))
         if task_id is not None:
@@ -210,7 +217,13 @@ class SqlTx:
         return int(self.session.scalar(query) or 0)
 
     # tasks ------------------------------------------------------------------------------
-    def _task(self, row: TaskRow) -> Task:
+    def _task(
+        self,
+        row: TaskRow,
+        deps: Collection[str] | None = None,
+        repo_paths: dict[int, str] | None = None,
+    ) -> Task:
+        """A record from a row; deps and repo paths may come preloaded for a whole list."""
         values = {
             f.name: getattr(row, f.name)
             for f in fields(Task)
@@ -218,13 +231,24 @@ class SqlTx:
         }
         values["status"] = TaskStatus(row.status)
         values["labels"] = list(row.labels or [])
-        repo = self.session.get(RepositoryRow, row.repo_id) if row.repo_id else None
-        deps = self.session.scalars(
-            select(TaskDependencyRow.depends_on_id)
-            .where(TaskDependencyRow.task_id == row.id)
-            .order_by(TaskDependencyRow.depends_on_id)
+        if repo_paths is None:
+            repo = self.session.get(RepositoryRow, row.repo_id) if row.repo_id else None
+            repo_path = repo.path if repo else None
+        else:
+            repo_path = repo_paths.get(row.repo_id) if row.repo_id else None
+        if deps is None:
+            deps = list(
+                self.session.scalars(
+                    select(TaskDependencyRow.depends_on_id)
+                    .where(TaskDependencyRow.task_id == row.id)
+                    .order_by(TaskDependencyRow.depends_on_id)
+                )
+            )
+        return Task(
+            **values,
+            repo_path=Path(repo_path) if repo_path else None,
+            depends_on=tuple(sorted(deps)),
         )
-        return Task(**values, repo_path=Path(repo.path) if repo else None, depends_on=tuple(deps))
 
     def add_task(self, task: Task) -> Task:
         values = {
@@ -249,14 +273,46 @@ class SqlTx:
         return self._task(row) if row else None
 
     def tasks(
-        self, *, statuses: Collection[TaskStatus] | None = None, repo_id: int | None = None
+        self,
+        *,
+        statuses: Collection[TaskStatus] | None = None,
+        repo_id: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[Task]:
+        """Oldest first; dependencies and repositories loaded in two queries for the page."""
         query = select(TaskRow).order_by(TaskRow.created_at, TaskRow.id)
         if statuses is not None:
             query = query.where(TaskRow.status.in_([s.value for s in statuses]))
         if repo_id is not None:
             query = query.where(TaskRow.repo_id == repo_id)
-        return [self._task(r) for r in self.session.scalars(query)]
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        rows = list(self.session.scalars(query))
+        deps: dict[str, list[str]] = {r.id: [] for r in rows}
+        ids = list(deps)
+        for start in range(0, len(ids), 500):  # stay under SQL parameter limits
+            chunk = ids[start : start + 500]
+            for task_id, dep in self.session.execute(
+                select(TaskDependencyRow.task_id, TaskDependencyRow.depends_on_id).where(
+                    TaskDependencyRow.task_id.in_(chunk)
+                )
+            ):
+                deps[task_id].append(dep)
+        repo_paths = {
+            r_id: path
+            for r_id, path in self.session.execute(select(RepositoryRow.id, RepositoryRow.path))
+        }
+        return [self._task(r, deps[r.id], repo_paths) for r in rows]
+
+    def total_cost(self) -> float:
+        return float(self.session.scalar(select(func.sum(InstanceRow.cost_usd))) or 0.0)
+
+    def count_by_status(self, kind: str) -> dict[str, int]:
+        """How many tasks or instances are in each status (one grouped query)."""
+        table = TaskRow if kind == "task" else InstanceRow
+        rows = self.session.execute(select(table.status, func.count()).group_by(table.status))
+        return {status: int(count) for status, count in rows}
 
     def update_task(self, task_id: str, **values: Any) -> Task:
         row = self.session.get(TaskRow, task_id)

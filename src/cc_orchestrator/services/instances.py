@@ -144,10 +144,12 @@ class InstanceService:
             raise NotFound(f"no instance {key!r}", hint="`cco instances list` shows them")
         return inst
 
-    def all(self, *, include_ended: bool = True) -> list[Instance]:
+    def all(
+        self, *, include_ended: bool = True, limit: int | None = None, offset: int = 0
+    ) -> list[Instance]:
         with self.store.read() as tx:
             statuses = None if include_ended else machine.LIVE
-            return tx.instances(statuses=statuses)
+            return tx.instances(statuses=statuses, limit=limit, offset=offset)
 
     def events(
         self, *, after_id: int = 0, limit: int = 1000, entity_types: Sequence[str] = ("instance",)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from cc_orchestrator.domain.models import Event, InstanceStatus, Repository, TaskStatus
@@ -23,30 +22,27 @@ class OverviewService:
     def daemon_running(self) -> bool:
         return self.locks.is_held("daemon")
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, *, needs_limit: int = 50) -> dict[str, Any]:
+        """Counts by status (grouped queries) and what needs the user (the first few)."""
         self.instances.sync()
-        instances = self.instances.all()
-        tasks = self.tasks.all()
+        with self.store.read() as tx:
+            instance_counts = tx.count_by_status("instance")
+            task_counts = tx.count_by_status("task")
+            waiting = tx.instances(statuses=[InstanceStatus.WAITING_INPUT], limit=needs_limit)
+            review = tx.tasks(statuses=[TaskStatus.REVIEW], limit=needs_limit)
+            failed = tx.tasks(statuses=[TaskStatus.FAILED], limit=needs_limit)
+            cost = tx.total_cost()
         needs = [
             {"kind": "instance", "id": i.id, "why": i.status_reason or "waiting for input"}
-            for i in instances
-            if i.status == InstanceStatus.WAITING_INPUT
+            for i in waiting
         ]
-        needs += [
-            {"kind": "task", "id": t.id, "why": f"review: {t.title}"}
-            for t in tasks
-            if t.status == TaskStatus.REVIEW
-        ]
-        needs += [
-            {"kind": "task", "id": t.id, "why": f"failed: {t.status_reason}"}
-            for t in tasks
-            if t.status == TaskStatus.FAILED
-        ]
+        needs += [{"kind": "task", "id": t.id, "why": f"review: {t.title}"} for t in review]
+        needs += [{"kind": "task", "id": t.id, "why": f"failed: {t.status_reason}"} for t in failed]
         return {
             "daemon": "running" if self.daemon_running() else "stopped",
-            "instances": dict(Counter(i.status.value for i in instances)),
-            "tasks": dict(Counter(t.status.value for t in tasks)),
-            "cost_usd": round(sum(i.cost_usd for i in instances), 4),
+            "instances": instance_counts,
+            "tasks": task_counts,
+            "cost_usd": round(cost, 4),
             "needs_you": needs,
         }
 

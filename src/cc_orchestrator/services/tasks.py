@@ -71,9 +71,15 @@ class TaskService:
             raise NotFound(f"no task {key!r}", hint="`cco tasks list` shows them")
         return task
 
-    def all(self, *, statuses: Sequence[TaskStatus] | None = None) -> list[Task]:
+    def all(
+        self,
+        *,
+        statuses: Sequence[TaskStatus] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Task]:
         with self.store.read() as tx:
-            return tx.tasks(statuses=statuses)
+            return tx.tasks(statuses=statuses, limit=limit, offset=offset)
 
     def deps(self, key: str) -> DepsView:
         task = self.get(key)

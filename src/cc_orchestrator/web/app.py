@@ -318,8 +318,13 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
 
     # ---- tasks
     @app.get("/api/tasks", response_model=list[Task], dependencies=deps)
-    def list_tasks(status: Annotated[list[TaskStatus] | None, Query()] = None) -> list[Task]:
-        return services.tasks.all(statuses=status)
+    def list_tasks(
+        status: Annotated[list[TaskStatus] | None, Query()] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[Task]:
+        """Oldest first, a page at a time (limit/offset)."""
+        return services.tasks.all(statuses=status, limit=limit, offset=offset)
 
     @app.post("/api/tasks", response_model=Task, status_code=201, dependencies=deps)
     def add_task(body: TaskCreate) -> Task:
@@ -381,9 +386,14 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
 
     # ---- instances
     @app.get("/api/instances", response_model=list[Instance], dependencies=deps)
-    def list_instances() -> list[Instance]:
+    def list_instances(
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        live: bool = False,
+    ) -> list[Instance]:
+        """Oldest first, a page at a time; live=true for running ones only."""
         services.instances.sync()
-        return services.instances.all()
+        return services.instances.all(include_ended=not live, limit=limit, offset=offset)
 
     @app.post("/api/instances", response_model=Instance, status_code=201, dependencies=deps)
     def spawn(body: InstanceSpawn) -> Instance:
