@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cc_orchestrator import faults
 from cc_orchestrator.config import InstancesConfig, TmuxConfig
@@ -645,16 +645,20 @@ class InstanceService:
         return self.mux.attach_argv(inst.session_name)
 
     # ------------------------------------------------------------------ logs
-    def structured_log(self, key: str, offset: int = 0) -> tuple[list[str], int]:
-        """Raw lines of the structured log (stream-json or transcript) from a byte offset."""
+    def structured_log(
+        self, key: str, offset: int = 0
+    ) -> tuple[list[str], int, Literal["events", "transcript", "stream"]]:
+        """Raw lines of the structured log from a byte offset, and which file it is: the hook
+        events until an interactive agent's transcript is known, then the transcript."""
         inst = self.get(key)
         if inst.mode == "headless":
-            path = self.files(inst.id).stream
-        elif inst.transcript_path:
-            path = Path(inst.transcript_path)
-        else:
-            path = self.files(inst.id).events
-        return _read_lines(path, offset)
+            lines, end = _read_lines(self.files(inst.id).stream, offset)
+            return lines, end, "stream"
+        if inst.transcript_path:
+            lines, end = _read_lines(Path(inst.transcript_path), offset)
+            return lines, end, "transcript"
+        lines, end = _read_lines(self.files(inst.id).events, offset)
+        return lines, end, "events"
 
     def log_lines(
         self, key: str, *, raw: bool = False, follow: bool = False, poll_s: float = 0.2

@@ -32,12 +32,40 @@ class OverviewService:
             review = tx.tasks(statuses=[TaskStatus.REVIEW], limit=needs_limit)
             failed = tx.tasks(statuses=[TaskStatus.FAILED], limit=needs_limit)
             cost = tx.total_cost()
-        needs = [
-            {"kind": "instance", "id": i.id, "why": i.status_reason or "waiting for input"}
+        with self.store.read() as tx:
+            titles = {
+                t.id: t.title for t in (tx.task(i.task_id) for i in waiting if i.task_id) if t
+            }
+        needs: list[dict[str, Any]] = [
+            {
+                "kind": "instance",
+                "id": i.id,
+                "why": i.status_reason or "waiting for input",
+                "task_id": i.task_id,
+                "title": titles.get(i.task_id or ""),
+            }
             for i in waiting
         ]
-        needs += [{"kind": "task", "id": t.id, "why": f"review: {t.title}"} for t in review]
-        needs += [{"kind": "task", "id": t.id, "why": f"failed: {t.status_reason}"} for t in failed]
+        needs += [
+            {
+                "kind": "task",
+                "id": t.id,
+                "why": f"review: {t.title}",
+                "task_id": t.id,
+                "title": t.title,
+            }
+            for t in review
+        ]
+        needs += [
+            {
+                "kind": "task",
+                "id": t.id,
+                "why": f"failed: {t.status_reason}",
+                "task_id": t.id,
+                "title": t.title,
+            }
+            for t in failed
+        ]
         return {
             "daemon": "running" if self.daemon_running() else "stopped",
             "instances": instance_counts,

@@ -411,18 +411,21 @@ class TaskService:
                 f"task {task.id} is {task.status.value}; only a task in review can be rejected"
             )
         inst = self.instances.get(task.instance_id)
+        # The agent is restarted first and the task moved after: a scheduler look in between
+        # sees a task still in review, never a running task whose agent is stopped.
+        self.instances.restart(inst.id, reason="review feedback", prompt=feedback)
         with self.store.write() as tx:
-            task = self._move(
+            current = tx.task(task.id)
+            assert current is not None
+            return self._move(
                 tx,
-                task,
+                current,
                 T.RUNNING,
                 "rejected: working on the feedback",
                 feedback=feedback,
                 turns_at_start=inst.turns,
                 finished_at=None,
             )
-        self.instances.restart(task.instance_id or "", reason="review feedback", prompt=feedback)
-        return task
 
     # ------------------------------------------------------------------ scheduling
     def tick(self) -> None:

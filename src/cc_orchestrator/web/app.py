@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -38,6 +39,7 @@ log = get_logger("cco.web")
 STATIC = Path(__file__).parent / "static"
 Mode = Literal["interactive", "headless"]
 SEND_TIMEOUT_S = 5.0
+MAX_OFFSET = 2**53  # ids and byte offsets; beyond is nonsense (and overflows SQLite)
 
 
 # ---------------------------------------------------------------------------- request bodies
@@ -106,12 +108,20 @@ class Health(BaseModel):
     daemon: str
 
 
+class NeedsYou(BaseModel):
+    kind: Literal["instance", "task"]
+    id: str
+    why: str
+    task_id: str | None = None
+    title: str | None = None
+
+
 class Status(BaseModel):
     daemon: str
     instances: dict[str, int]
     tasks: dict[str, int]
     cost_usd: float
-    needs_you: list[dict[str, str]]
+    needs_you: list[NeedsYou]
 
 
 class DepsOut(BaseModel):
@@ -123,6 +133,7 @@ class DepsOut(BaseModel):
 class LogLines(BaseModel):
     lines: list[str]
     offset: int
+    source: Literal["events", "transcript", "stream"]  # offsets belong to one source
 
 
 class ErrorBody(BaseModel):
@@ -306,7 +317,7 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
 
     @app.get("/api/events", response_model=list[Event], dependencies=deps)
     def events(
-        after_id: Annotated[int, Query(ge=0)] = 0,
+        after_id: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         entity_id: Annotated[str | None, Query(max_length=64)] = None,
     ) -> list[Event]:
@@ -321,7 +332,7 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
     def list_tasks(
         status: Annotated[list[TaskStatus] | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[Task]:
         """Oldest first, a page at a time (limit/offset)."""
         return services.tasks.all(statuses=status, limit=limit, offset=offset)
@@ -388,7 +399,7 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
     @app.get("/api/instances", response_model=list[Instance], dependencies=deps)
     def list_instances(
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         live: bool = False,
     ) -> list[Instance]:
         """Oldest first, a page at a time; live=true for running ones only."""
@@ -427,10 +438,14 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
         return services.instances.restart(instance_id)
 
     @app.get("/api/instances/{instance_id}/log", response_model=LogLines, dependencies=deps)
-    def instance_log(instance_id: str, offset: Annotated[int, Query(ge=0)] = 0) -> LogLines:
-        lines, new_offset = services.instances.structured_log(instance_id, offset)
+    def instance_log(
+        instance_id: str, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0
+    ) -> LogLines:
+        lines, new_offset, source = services.instances.structured_log(instance_id, offset)
         return LogLines(
-            lines=[t for t in (render_log_line(x) for x in lines) if t], offset=new_offset
+            source=source,
+            lines=[t for t in (render_log_line(x) for x in lines) if t],
+            offset=new_offset,
         )
 
     # ---- worktrees
@@ -477,42 +492,41 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
         await ws.accept()
         client = hub.subscribe(settings.client_queue)
         try:
-            last = int(raw_after) if raw_after.isdigit() else None
-            if last is None:
-                last = hub.cursor
-            # the backlog the client missed, then live events (duplicates dropped by id)
-            while True:
-                backlog = await asyncio.to_thread(hub.read, last, 500)
-                for event in backlog:
-                    await ws.send_json(event_json(event))
-                    last = event.id
-                if len(backlog) < 500:
-                    break
-            await ws.send_json({"kind": "ready", "id": last})
-            while True:
-                getter = asyncio.ensure_future(client.queue.get())
-                overflow = asyncio.ensure_future(client.overflowed.wait())
-                done, pending = await asyncio.wait(
-                    {getter, overflow}, return_when=asyncio.FIRST_COMPLETED
-                )
-                for p in pending:
-                    p.cancel()
-                if overflow in done and getter not in done:
-                    await ws.close(code=4008, reason="too slow: reconnect with after_id")
-                    return
-                item = getter.result()
-                if item["id"] > last:
-                    try:
-                        # a client that cannot take a message in time is dropped, not awaited
-                        await asyncio.wait_for(ws.send_json(item), timeout=SEND_TIMEOUT_S)
-                    except TimeoutError:
-                        await ws.close(code=4008, reason="too slow: reconnect with after_id")
-                        return
-                    last = item["id"]
-        except WebSocketDisconnect:
-            pass
+            await _until_gone(ws, _stream_events(ws, client, raw_after))
         finally:
             hub.unsubscribe(client)
+
+    async def _stream_events(ws: WebSocket, client: Any, raw_after: str) -> None:
+        last = int(raw_after) if raw_after.isdigit() and len(raw_after) < 16 else hub.cursor
+        # the backlog the client missed, then live events (duplicates dropped by id)
+        while True:
+            backlog = await asyncio.to_thread(hub.read, last, 500)
+            for event in backlog:
+                await ws.send_json(event_json(event))
+                last = event.id
+            if len(backlog) < 500:
+                break
+        await ws.send_json({"kind": "ready", "id": last})
+        while True:
+            getter = asyncio.ensure_future(client.queue.get())
+            overflow = asyncio.ensure_future(client.overflowed.wait())
+            done, pending = await asyncio.wait(
+                {getter, overflow}, return_when=asyncio.FIRST_COMPLETED
+            )
+            for p in pending:
+                p.cancel()
+            if overflow in done and getter not in done:
+                await ws.close(code=4008, reason="too slow: reconnect with after_id")
+                return
+            item = getter.result()
+            if item["id"] > last:
+                try:
+                    # a client that cannot take a message in time is dropped, not awaited
+                    await asyncio.wait_for(ws.send_json(item), timeout=SEND_TIMEOUT_S)
+                except TimeoutError:
+                    await ws.close(code=4008, reason="too slow: reconnect with after_id")
+                    return
+                last = item["id"]
 
     @app.websocket("/api/instances/{instance_id}/terminal")
     async def ws_terminal(ws: WebSocket, instance_id: str) -> None:
@@ -525,16 +539,17 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
             await ws.close(code=4404, reason=f"no instance {instance_id!r}")
             return
         await ws.accept()
-        offset = max(0, path.stat().st_size - 256 * 1024) if path.exists() else 0
-        try:
+
+        async def tail() -> None:
+            offset = max(0, path.stat().st_size - 256 * 1024) if path.exists() else 0
             while True:
                 data, offset = await asyncio.to_thread(_read_from, path, offset)
                 if data:
                     await ws.send_bytes(data)
                 else:
                     await asyncio.sleep(0.05)
-        except (WebSocketDisconnect, RuntimeError):
-            pass
+
+        await _until_gone(ws, tail())
 
     if (STATIC / "index.html").exists():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="dashboard")
@@ -543,6 +558,27 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
 
 class _Unauthorized(Exception):
     pass
+
+
+async def _until_gone(ws: WebSocket, work: Coroutine[Any, Any, None]) -> None:
+    """Run a sender until it ends or the client goes away (read its disconnect, so a closed
+    tab never leaves a sender running and shutdown never waits for one)."""
+
+    async def listen() -> None:
+        while (await ws.receive())["type"] != "websocket.disconnect":
+            pass
+
+    sender = asyncio.ensure_future(work)
+    listener = asyncio.ensure_future(listen())
+    done, pending = await asyncio.wait({sender, listener}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            await task
+    for task in done:
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, WebSocketDisconnect | RuntimeError):
+            raise exc
 
 
 def _read_from(path: Path, offset: int) -> tuple[bytes, int]:

@@ -28,5 +28,6 @@ def make_server(services: App, host: str, port: int) -> uvicorn.Server:
         access_log=False,
         lifespan="on",
         ws_max_size=1024 * 1024,
+        timeout_graceful_shutdown=3,  # a stuck connection never holds up Ctrl-C
     )
     return uvicorn.Server(config)

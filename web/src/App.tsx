@@ -1,0 +1,111 @@
+// The page: header with the fleet summary, then the view the hash route names.
+//   #/            the task board       #/instances[/ID]   the instances
+//   #/tasks/ID    one task
+import { useEffect, useState, type FormEvent } from 'react';
+import { onUnauthorized, setToken } from './api/client';
+import { Board } from './Board';
+import { Dialog } from './Dialog';
+import { Instances } from './Instances';
+import { live, useLiveState } from './live';
+import { Summary } from './Summary';
+import { TaskPage } from './TaskPage';
+import { Toasts } from './ui';
+
+function useRoute(): string[] {
+  const read = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const onHash = () => {
+      setRoute(read());
+      window.scrollTo(0, 0);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  return route;
+}
+
+export function App() {
+  const route = useRoute();
+  const liveState = useLiveState();
+  const [askToken, setAskToken] = useState(false);
+
+  useEffect(() => {
+    const off = onUnauthorized(() => setAskToken(true));
+    live.start();
+    return () => {
+      off();
+    };
+  }, []);
+
+  let view;
+  if (route[0] === 'tasks' && route[1]) view = <TaskPage id={route[1]} />;
+  else if (route[0] === 'instances') view = <Instances focus={route[1]} />;
+  else view = <Board />;
+  const tab = route[0] === 'instances' ? 'instances' : route[0] === 'tasks' ? 'task' : 'board';
+
+  return (
+    <>
+      <header className="top">
+        <a className="brand" href="#/">
+          cc-orchestrator
+        </a>
+        <nav>
+          <a href="#/" aria-current={tab === 'board' ? 'page' : undefined} data-testid="nav-board">
+            Board
+          </a>
+          <a href="#/instances" aria-current={tab === 'instances' ? 'page' : undefined} data-testid="nav-instances">
+            Instances
+          </a>
+        </nav>
+        <span className={`live ${liveState}`} data-testid="live-state" data-state={liveState} title="live updates">
+          {liveState === 'live' ? '● live' : liveState === 'unauthorized' ? '● locked' : `● ${liveState}`}
+        </span>
+      </header>
+      <Summary />
+      <main>{view}</main>
+      {askToken && (
+        <TokenDialog
+          onDone={() => {
+            setAskToken(false);
+            live.restart();
+            live.refresh();
+          }}
+        />
+      )}
+      <Toasts />
+    </>
+  );
+}
+
+function TokenDialog({ onDone }: { onDone: () => void }) {
+  const [token, setValue] = useState('');
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setToken(token.trim());
+    onDone();
+  }
+  return (
+    <Dialog title="Token required" testid="token-dialog">
+      <form className="form" onSubmit={submit}>
+        <p>This server asks for its web token (web.token in cco's config).</p>
+        <label>
+          Token
+          <input
+            data-testid="token-input"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={token}
+            onChange={(e) => setValue(e.target.value)}
+          />
+        </label>
+        <div className="actions">
+          <button type="submit" className="primary" data-testid="token-submit">
+            Save
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

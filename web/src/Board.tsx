@@ -1,0 +1,216 @@
+// The task board: one column per status, a form to add a task, actions on every card.
+import { useState, type FormEvent } from 'react';
+import { api, type Task } from './api/client';
+import { loadTasks } from './api/lists';
+import { useResource } from './live';
+import { TaskActions } from './TaskActions';
+import { act, Badge, label, Loading, money, TASK_STATUSES } from './ui';
+
+const isTask = (e: { entity_type: string }) => e.entity_type === 'task';
+
+export function Board() {
+  const tasks = useResource(loadTasks, [], isTask);
+  const [adding, setAdding] = useState(false);
+  const list = tasks.data?.tasks;
+  const counts = tasks.data?.counts ?? {};
+  const byId = new Map((list ?? []).map((t) => [t.id, t]));
+  return (
+    <section data-testid="board">
+      <div className="toolbar">
+        <h1>Tasks</h1>
+        <button
+          type="button"
+          className="primary"
+          data-testid="new-task-toggle"
+          aria-expanded={adding}
+          onClick={() => setAdding(!adding)}
+        >
+          {adding ? 'Close' : 'New task'}
+        </button>
+      </div>
+      {adding && <TaskForm tasks={list ?? []} onDone={() => setAdding(false)} />}
+      {!list ? (
+        <Loading error={tasks.error} />
+      ) : (
+        <div className="columns">
+          {TASK_STATUSES.map((status) => {
+            const cards = list
+              .filter((t) => t.status === status)
+              .sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0) || byDate(a, b));
+            return (
+              <section
+                key={status}
+                className={`column${cards.length ? '' : ' empty'}`}
+                data-testid={`column-${status}`}
+              >
+                <h2>
+                  <Badge status={status} />{' '}
+                  <span className="count">
+                    {(counts[status] ?? 0) > cards.length
+                      ? `newest ${cards.length} of ${counts[status]}`
+                      : cards.length}
+                  </span>
+                </h2>
+                {cards.map((t) => (
+                  <TaskCard key={t.id} task={t} byId={byId} />
+                ))}
+              </section>
+            );
+          })}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function byDate(a: Task, b: Task): number {
+  return String(b.updated_at ?? '').localeCompare(String(a.updated_at ?? ''));
+}
+
+function TaskCard({ task, byId }: { task: Task; byId: Map<string, Task> }) {
+  const deps = task.depends_on ?? [];
+  return (
+    <article className={`card s-${task.status}`} data-testid="task-card" data-id={task.id} data-status={task.status}>
+      <header className="card-head">
+        <a href={`#/tasks/${task.id}`} className="title" data-testid="task-link">
+          {task.title}
+        </a>
+        {task.priority ? <span className="chip" title="priority">p{task.priority}</span> : null}
+      </header>
+      <p className="meta">
+        <code>{task.id}</code>
+        {task.cost_usd ? <span> · {money(task.cost_usd)}</span> : null}
+        {task.files_changed != null && (
+          <span>
+            {' '}
+            · {task.files_changed} files <span className="plus">+{task.insertions ?? 0}</span>{' '}
+            <span className="minus">−{task.deletions ?? 0}</span>
+          </span>
+        )}
+      </p>
+      {task.status_reason && <p className="reason">{task.status_reason}</p>}
+      {deps.length > 0 && (
+        <p className="deps" data-testid="task-deps">
+          after{' '}
+          {deps.map((id) => {
+            const dep = byId.get(id);
+            return (
+              <a key={id} href={`#/tasks/${id}`} className={`dep s-${dep?.status ?? 'pending'}`} title={dep ? label(dep.status) : ''}>
+                {dep ? dep.title : id}
+              </a>
+            );
+          })}
+        </p>
+      )}
+      <TaskActions task={task} compact />
+    </article>
+  );
+}
+
+const REPO_KEY = 'cco.repo';
+
+function TaskForm({ tasks, onDone }: { tasks: Task[]; onDone: () => void }) {
+  const repos = useResource(api.repositories, [], (e) => e.entity_type === 'repository');
+  const [title, setTitle] = useState('');
+  const [prompt, setPrompt] = useState('');
+  const [repo, setRepo] = useState(() => localStorage.getItem(REPO_KEY) ?? '');
+  const [base, setBase] = useState('');
+  const [priority, setPriority] = useState('0');
+  const [deps, setDeps] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const repoValue = repo || (repos.data?.length === 1 ? String(repos.data[0].path) : '');
+  // a dependency on a cancelled task is refused by the server
+  const candidates = tasks.filter((t) => t.status !== 'cancelled');
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    const created = await act('Create task', () =>
+      api.createTask({
+        title: title.trim(),
+        prompt: prompt.trim() ? prompt : null,
+        repo: repoValue.trim(),
+        base: base.trim() || null,
+        priority: Number(priority) || 0,
+        depends_on: deps,
+      }),
+    );
+    setBusy(false);
+    if (created) {
+      localStorage.setItem(REPO_KEY, repoValue.trim());
+      onDone();
+    }
+  }
+
+  return (
+    <form className="form panel" data-testid="task-form" onSubmit={submit}>
+      <label>
+        Title
+        <input data-testid="task-title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+      </label>
+      <label>
+        Prompt <small className="muted">(the title if empty)</small>
+        <textarea data-testid="task-prompt" rows={5} value={prompt} onChange={(e) => setPrompt(e.target.value)} />
+      </label>
+      <div className="row">
+        <label className="grow">
+          Repository path
+          <input
+            data-testid="task-repo"
+            required
+            list="repo-paths"
+            value={repoValue}
+            placeholder="/path/to/repo"
+            onChange={(e) => setRepo(e.target.value)}
+          />
+          <datalist id="repo-paths">
+            {(repos.data ?? []).map((r) => (
+              <option key={r.id} value={String(r.path)} />
+            ))}
+          </datalist>
+        </label>
+        <label>
+          Base
+          <input data-testid="task-base" value={base} placeholder="current branch" onChange={(e) => setBase(e.target.value)} />
+        </label>
+        <label className="narrow">
+          Priority
+          <input
+            data-testid="task-priority"
+            type="number"
+            min={-1000}
+            max={1000}
+            value={priority}
+            onChange={(e) => setPriority(e.target.value)}
+          />
+        </label>
+      </div>
+      {candidates.length > 0 && (
+        <label>
+          Depends on
+          <select
+            data-testid="task-deps-select"
+            multiple
+            size={Math.min(5, candidates.length)}
+            value={deps}
+            onChange={(e) => setDeps(Array.from(e.target.selectedOptions, (o) => o.value))}
+          >
+            {candidates.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.title} ({label(t.status)}, {t.id})
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" data-testid="task-submit" disabled={busy}>
+          Create task
+        </button>
+        <button type="button" onClick={onDone}>
+          Close
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,180 @@
+// Every agent at a glance, those waiting for you first, with a box to answer or prompt them.
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, type Instance, type Task } from './api/client';
+import { loadInstances, loadTasks } from './api/lists';
+import { useResource } from './live';
+import { act, ActionButton, ago, Badge, INSTANCE_ENDED, INSTANCE_ORDER, Loading, money } from './ui';
+
+const isInstanceOrTask = (e: { entity_type: string }) =>
+  e.entity_type === 'instance' || e.entity_type === 'task';
+
+export function sortInstances(list: Instance[]): Instance[] {
+  return [...list].sort(
+    (a, b) =>
+      INSTANCE_ORDER.indexOf(a.status) - INSTANCE_ORDER.indexOf(b.status) ||
+      String(b.status_at ?? '').localeCompare(String(a.status_at ?? '')),
+  );
+}
+
+export function Instances({ focus }: { focus?: string }) {
+  const instances = useResource(loadInstances, [], isInstanceOrTask);
+  const tasks = useResource(loadTasks, [], isInstanceOrTask);
+  const taskById = new Map((tasks.data?.tasks ?? []).map((t) => [t.id, t]));
+  const list = instances.data ? sortInstances(instances.data) : undefined;
+  const alive = list?.filter((i) => !INSTANCE_ENDED.includes(i.status)) ?? [];
+  const ended = list?.filter((i) => INSTANCE_ENDED.includes(i.status)) ?? [];
+
+  useEffect(() => {
+    if (focus && list) document.getElementById(`instance-${focus}`)?.scrollIntoView({ block: 'center' });
+  }, [focus, !list]); // once the list is there, and when the focus changes
+
+  return (
+    <section data-testid="instances">
+      <div className="toolbar">
+        <h1>Instances</h1>
+      </div>
+      {!list ? (
+        <Loading error={instances.error} />
+      ) : list.length === 0 ? (
+        <p className="muted">No instances yet: add a task, and the daemon starts one for it.</p>
+      ) : (
+        <>
+          <div className="grid">
+            {alive.map((i) => (
+              <InstanceCard key={i.id} inst={i} task={i.task_id ? taskById.get(i.task_id) : undefined} focused={focus === i.id} />
+            ))}
+          </div>
+          {ended.length > 0 && (
+            <details className="ended" open={alive.length === 0 || ended.some((i) => i.id === focus)}>
+              <summary>Ended ({ended.length})</summary>
+              <div className="grid">
+                {ended.map((i) => (
+                  <InstanceCard key={i.id} inst={i} task={i.task_id ? taskById.get(i.task_id) : undefined} focused={focus === i.id} />
+                ))}
+              </div>
+            </details>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function InstanceCard({ inst, task, focused }: { inst: Instance; task?: Task; focused: boolean }) {
+  return (
+    <article
+      id={`instance-${inst.id}`}
+      className={`card s-${inst.status}${focused ? ' focused' : ''}`}
+      data-testid="instance-card"
+      data-id={inst.id}
+      data-status={inst.status}
+    >
+      <header className="card-head">
+        <strong className="title">{inst.name}</strong>
+        <Badge status={inst.status} testid="instance-status" />
+      </header>
+      <p className="meta">
+        {inst.name !== inst.id && (
+          <>
+            <code>{inst.id}</code> ·{' '}
+          </>
+        )}
+        {inst.agent}
+        {inst.mode === 'headless' ? ' (headless)' : ''} · {money(inst.cost_usd)} · {inst.turns ?? 0} turns
+        {inst.status_at ? ` · ${ago(inst.status_at)}` : ''}
+      </p>
+      {inst.status_reason && <p className="reason">{inst.status_reason}</p>}
+      {inst.task_id && (
+        <p className="meta">
+          task <a href={`#/tasks/${inst.task_id}`}>{task ? task.title : inst.task_id}</a>
+        </p>
+      )}
+      <InstanceControls inst={inst} />
+    </article>
+  );
+}
+
+/** Send text, stop, restart: on the instances view and on a task's page. */
+export function InstanceControls({ inst }: { inst: Instance }) {
+  const ended = INSTANCE_ENDED.includes(inst.status);
+  return (
+    <div className="controls">
+      {!ended && <SendBox inst={inst} />}
+      <div className="actions">
+        {!ended && (
+          <ActionButton
+            testid="instance-stop"
+            kind="danger"
+            run={async () => {
+              if (window.confirm(`Stop ${inst.name}?`)) await act('Stop', () => api.stop(inst.id));
+            }}
+          >
+            Stop
+          </ActionButton>
+        )}
+        <ActionButton
+          testid="instance-restart"
+          title="Run the agent again, resuming its conversation"
+          run={() => act('Restart', () => api.restart(inst.id))}
+        >
+          Restart
+        </ActionButton>
+      </div>
+    </div>
+  );
+}
+
+function SendBox({ inst }: { inst: Instance }) {
+  const [text, setText] = useState('');
+  const [force, setForce] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const waiting = inst.status === 'waiting_input';
+  const busyAgent = inst.status === 'working' || inst.status === 'starting';
+
+  async function send(e?: FormEvent, value = text) {
+    e?.preventDefault();
+    if (!value.trim()) return;
+    setBusy(true);
+    const sent = await act('Send', () => api.send(inst.id, value, busyAgent && force));
+    setBusy(false);
+    if (sent && value === text) setText('');
+  }
+
+  return (
+    <form className="send" data-testid="send-form" onSubmit={send}>
+      {waiting && (
+        <div className="answers">
+          <span>Answer:</span>
+          <button type="button" className="primary" data-testid="answer-yes" disabled={busy} onClick={() => send(undefined, '1')}>
+            1 · Yes
+          </button>
+          <button type="button" data-testid="answer-no" disabled={busy} onClick={() => send(undefined, '2')}>
+            2 · No
+          </button>
+        </div>
+      )}
+      <div className="send-row">
+        <textarea
+          data-testid="send-text"
+          rows={1}
+          value={text}
+          placeholder={waiting ? 'Answer (1) or prompt' : 'Prompt'}
+          aria-label={`Send to ${inst.name}`}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void send();
+          }}
+        />
+        <button type="submit" className={waiting ? 'primary' : undefined} data-testid="send-submit" disabled={busy || !text.trim()}>
+          Send
+        </button>
+      </div>
+      {busyAgent && (
+        <label className="inline">
+          <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> send while it works
+          (text typed now could be lost)
+        </label>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,217 @@
+// One task: prompt, branch, status and reason, diff stat, cost, its agent's log and terminal.
+import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from 'react';
+import { api, type Instance, type Task } from './api/client';
+import { live, useResource } from './live';
+import { InstanceControls } from './Instances';
+import { TaskActions } from './TaskActions';
+import { ago, Badge, errorText, INSTANCE_ENDED, Loading, money } from './ui';
+
+const Terminal = lazy(() => import('./Terminal'));
+
+export function TaskPage({ id }: { id: string }) {
+  const task = useResource(() => api.task(id), [id], (e) => e.entity_type === 'task' && e.entity_id === id);
+  const deps = useResource(() => api.deps(id), [id], (e) => e.entity_type === 'task');
+  const t = task.data;
+  const instanceId = t?.instance_id ?? null;
+  const inst = useResource(
+    () => (instanceId ? api.instance(instanceId) : Promise.resolve(null)),
+    [instanceId],
+    (e) => e.entity_type === 'instance' && e.entity_id === instanceId,
+  );
+  if (!t) {
+    return (
+      <section data-testid="task-page">
+        <p>
+          <a href="#/">← Board</a>
+        </p>
+        <Loading error={task.error} />
+      </section>
+    );
+  }
+  return (
+    <section data-testid="task-page" data-id={t.id} data-status={t.status} className="task-page">
+      <p>
+        <a href="#/">← Board</a>
+      </p>
+      <header className="page-head">
+        <h1 data-testid="task-title-heading">{t.title}</h1>
+        <Badge status={t.status} testid="task-status" />
+      </header>
+      {t.status_reason && (
+        <p className="reason" data-testid="task-reason">
+          {t.status_reason}
+        </p>
+      )}
+      <TaskActions task={t} />
+      <dl className="facts">
+        <Fact name="id" value={<code>{t.id}</code>} />
+        <Fact name="repository" value={t.repo_path ? String(t.repo_path) : '—'} />
+        <Fact name="base" value={t.base_ref ?? 'current branch'} />
+        <Fact name="branch" value={t.branch ? <code data-testid="task-branch">{t.branch}</code> : '—'} />
+        <Fact name="priority" value={String(t.priority ?? 0)} />
+        <Fact name="cost" value={<span data-testid="task-cost">{money(t.cost_usd)}</span>} />
+        <Fact name="attempts" value={String(t.attempts ?? 0)} />
+        {t.commits_ahead != null && <Fact name="commits" value={String(t.commits_ahead)} />}
+        {t.started_at && <Fact name="started" value={ago(t.started_at)} />}
+        {t.finished_at && <Fact name="finished" value={ago(t.finished_at)} />}
+      </dl>
+      <DepsList deps={deps.data?.depends_on} title="Depends on" testid="depends-on" />
+      <DepsList deps={deps.data?.dependents} title="Dependents" testid="dependents" />
+      <h2>Prompt</h2>
+      <pre className="text" data-testid="task-prompt-text">
+        {t.prompt}
+      </pre>
+      {t.feedback && (
+        <>
+          <h2>Last feedback</h2>
+          <pre className="text">{t.feedback}</pre>
+        </>
+      )}
+      {(t.diff_stat || t.files_changed != null) && (
+        <>
+          <h2>
+            Changes{' '}
+            {t.files_changed != null && (
+              <small className="muted">
+                {t.files_changed} files <span className="plus">+{t.insertions ?? 0}</span>{' '}
+                <span className="minus">−{t.deletions ?? 0}</span>
+              </small>
+            )}
+          </h2>
+          <pre className="text mono" data-testid="task-diffstat">
+            {t.diff_stat || 'no changes'}
+          </pre>
+        </>
+      )}
+      {inst.data && <AgentPanel inst={inst.data} />}
+    </section>
+  );
+}
+
+function Fact({ name, value }: { name: string; value: ReactNode }) {
+  return (
+    <div>
+      <dt>{name}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+}
+
+function DepsList({ deps, title, testid }: { deps?: Task[]; title: string; testid: string }) {
+  if (!deps || deps.length === 0) return null;
+  return (
+    <div className="deplist" data-testid={testid}>
+      <h2>{title}</h2>
+      <ul>
+        {deps.map((d) => (
+          <li key={d.id}>
+            <Badge status={d.status} /> <a href={`#/tasks/${d.id}`}>{d.title}</a> <code>{d.id}</code>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function AgentPanel({ inst }: { inst: Instance }) {
+  const [showTerminal, setShowTerminal] = useState(true);
+  return (
+    <section className="agent" data-testid="task-instance" data-id={inst.id} data-status={inst.status}>
+      <h2>
+        Agent <a href={`#/instances/${inst.id}`}>{inst.name}</a> <Badge status={inst.status} testid="task-instance-status" />
+      </h2>
+      <p className="meta">
+        {money(inst.cost_usd)} · {inst.turns ?? 0} turns · {inst.input_tokens ?? 0} in / {inst.output_tokens ?? 0} out tokens
+      </p>
+      {inst.status_reason && <p className="reason">{inst.status_reason}</p>}
+      <InstanceControls inst={inst} />
+      <h3>Log</h3>
+      <LogView inst={inst} key={`${inst.id}|${inst.mode}|${inst.transcript_path ?? ''}`} />
+      <h3>
+        Terminal{' '}
+        <button type="button" className="plain small" onClick={() => setShowTerminal(!showTerminal)}>
+          {showTerminal ? 'hide' : 'show'}
+        </button>
+      </h3>
+      {showTerminal && (
+        <Suspense fallback={<p className="muted">Loading the terminal…</p>}>
+          <Terminal instanceId={inst.id} />
+        </Suspense>
+      )}
+    </section>
+  );
+}
+
+const MAX_LINES = 2000;
+
+/**
+ * The structured log, read with offsets and appended to: on this instance's events and every
+ * 1.5 s while it lives. Keyed by its source (the events file until the transcript is known).
+ */
+function LogView({ inst }: { inst: Instance }) {
+  const [lines, setLines] = useState<string[]>([]);
+  const [error, setError] = useState<string>();
+  const box = useRef<HTMLDivElement>(null);
+  const offsetRef = useRef(0); // survives the effect's re-runs (alive changes), not a remount
+  const alive = !INSTANCE_ENDED.includes(inst.status);
+
+  useEffect(() => {
+    let running = false;
+    let again = false;
+    let stopped = false;
+    async function pull() {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      try {
+        for (let i = 0; i < 10 && !stopped; i++) {
+          const page = await api.log(inst.id, offsetRef.current);
+          if (stopped) return;
+          setError(undefined);
+          const moved = page.offset !== offsetRef.current;
+          offsetRef.current = page.offset;
+          if (page.lines.length) setLines((old) => [...old, ...page.lines].slice(-MAX_LINES));
+          if (!moved) break;
+        }
+      } catch (err) {
+        if (!stopped) setError(errorText(err));
+      } finally {
+        running = false;
+        if (again && !stopped) {
+          again = false;
+          void pull();
+        }
+      }
+    }
+    void pull();
+    const unsubscribe = live.subscribe((e) => {
+      if (e === null || e.entity_id === inst.id) void pull();
+    });
+    const timer = alive ? window.setInterval(pull, 1500) : undefined;
+    return () => {
+      stopped = true;
+      unsubscribe();
+      window.clearInterval(timer);
+    };
+  }, [inst.id, alive]);
+
+  // keep the newest line in view unless the reader scrolled up
+  useEffect(() => {
+    const el = box.current;
+    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 80) el.scrollTop = el.scrollHeight;
+  }, [lines]);
+
+  return (
+    <div className="log" ref={box} data-testid="task-log">
+      {lines.length === 0 && <p className="muted">{error ?? 'Nothing logged yet.'}</p>}
+      {lines.map((line, i) => (
+        <div key={i} className="log-line" data-testid="log-line">
+          {line}
+        </div>
+      ))}
+      {error && lines.length > 0 && <p className="error">{error}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+// The lists the views show. The API pages its lists (oldest first, `limit`/`offset`), so:
+// everything that can still need attention, all pages of it; of what is finished, the newest.
+import { api, type Instance, type Task, type TaskStatus } from './client';
+
+const PAGE = 1000;
+export const RECENT = 50; // finished tasks per column, ended instances
+const OPEN: TaskStatus[] = ['pending', 'ready', 'running', 'needs_input', 'review', 'blocked', 'failed'];
+const FINISHED: TaskStatus[] = ['done', 'cancelled'];
+
+async function allPages<T extends { id: string }>(
+  get: (page: { limit: number; offset: number }) => Promise<T[]>,
+): Promise<T[]> {
+  const seen = new Map<string, T>();
+  for (let offset = 0; offset < 100 * PAGE; offset += PAGE) {
+    const page = await get({ limit: PAGE, offset });
+    page.forEach((item) => seen.set(item.id, item));
+    if (page.length !== PAGE) break; // a short page (or an answer that was not paged)
+  }
+  return [...seen.values()];
+}
+
+export interface TaskList {
+  tasks: Task[];
+  /** How many tasks have each status (the columns of finished ones show only the newest). */
+  counts: Record<string, number>;
+}
+
+/** Open tasks (all of them) and the newest RECENT done and cancelled ones. */
+export async function loadTasks(): Promise<TaskList> {
+  const [open, status] = await Promise.all([
+    allPages((page) => api.tasks({ status: OPEN, ...page })),
+    api.status(),
+  ]);
+  const finished = await Promise.all(
+    FINISHED.map(async (s) => {
+      const count = status.tasks[s] ?? 0;
+      if (!count) return [];
+      const newest = await api.tasks({ status: [s], offset: Math.max(0, count - RECENT), limit: RECENT });
+      return newest.slice(-RECENT);
+    }),
+  );
+  return { tasks: [...open, ...finished.flat()], counts: status.tasks };
+}
+
+/** Live instances (all of them) and the newest RECENT of any status. */
+export async function loadInstances(): Promise<Instance[]> {
+  const [live, status] = await Promise.all([
+    allPages((page) => api.instances({ live: true, ...page })),
+    api.status(),
+  ]);
+  const total = Object.values(status.instances).reduce((a, b) => a + b, 0);
+  const newest = total
+    ? (await api.instances({ offset: Math.max(0, total - RECENT), limit: RECENT })).slice(-RECENT)
+    : [];
+  const byId = new Map(newest.map((i) => [i.id, i]));
+  live.forEach((i) => byId.set(i.id, i));
+  return [...byId.values()];
+}
