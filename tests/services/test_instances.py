@@ -366,3 +366,17 @@ def test_restart_gives_up_after_max_restarts(
     for _ in range(5):
         app.instances.sync()
     assert app.instances.get(inst.id).restarts == 1 and final.restart_after is None
+
+
+def test_a_pane_list_older_than_a_finished_spawn_does_not_kill_it(app: App, repo: Path) -> None:
+    """The race the drills found: a look reads the pane list, another process's spawn then
+    finishes (session up, lock released), and the look must not take it for interrupted."""
+    from datetime import UTC, datetime
+
+    inst = app.instances.spawn(repo=repo, prompt="hello")
+    wait_status(app, inst.id, S.IDLE)
+    with app.store.write() as tx:
+        stale = tx.update_instance(inst.id, status=S.STARTING, pane_pid=None)
+    looked = app.instances._look(stale, None, datetime.now(UTC))  # the old pane list: no pane
+    assert looked.changes == []
+    assert app.tmux.has_session(inst.session_name)

@@ -766,6 +766,10 @@ class InstanceService:
         if pane is None and p.status == S.STARTING and not inst.pane_pid:
             if self.locks.is_held(f"spawn:{inst.id}"):
                 return p  # being spawned right now by another process
+            if self.mux.has_session(inst.session_name):
+                # The pane list was read before that spawn finished (it holds its lock until
+                # the session exists): it is alive, not interrupted.
+                return p
             p.move(machine.Change(S.FAILED, INTERRUPTED))
         elif pane is None:
             if p.status in machine.LIVE:
