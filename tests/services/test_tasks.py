@@ -225,3 +225,20 @@ def test_turn_budget_applies_to_headless_runs(
         app, lambda: x if (x := task(app, t.id)).status == T.FAILED else None, what="the turn limit"
     )
     assert failed.status_reason == "the agent failed (max_turns)"
+
+
+def test_agent_crash_mid_turn_is_restarted_and_the_task_still_finishes(
+    app: App, repo: Path
+) -> None:
+    """The drills found tasks stuck running: a resumed agent with no prompt sits idle."""
+    t = app.tasks.add(title="Crashy", prompt="write part.txt 1; crash", repo=repo)
+    done = run_until(
+        app,
+        lambda: x if (x := task(app, t.id)).status == T.REVIEW else None,
+        what="review after the restart",
+    )
+    inst = app.instances.get(done.instance_id or "")
+    assert inst.restarts == 1
+    assert "part.txt" in (done.diff_stat or "")
+    transcript = Path(inst.transcript_path or "").read_text()
+    assert "Continue where you left off" in transcript

@@ -73,6 +73,7 @@ class Leftover:
 
 DIALOG_KEY_GAP_S = 0.6
 QUIET_MARK_S = 3.0
+CONTINUE_PROMPT = "Continue where you left off: your session was interrupted and restarted."
 # In headless mode the stream's result event (with the cost) ends a turn, not these hooks.
 HEADLESS_ENDS = frozenset({"Stop", "StopFailure", "SessionEnd"})
 INTERRUPTED = "its start was interrupted (the process starting it died)"
@@ -706,8 +707,8 @@ class InstanceService:
             with self.store.read() as tx:
                 watched = [
                     i
-                    for i in tx.instances()
-                    if i.status in machine.LIVE or (i.status == S.FAILED and i.restart_after)
+                    for i in tx.instances(statuses=[*machine.LIVE, S.FAILED])
+                    if i.status != S.FAILED or i.restart_after
                 ]
             if not watched:
                 return []
@@ -723,9 +724,11 @@ class InstanceService:
                 if any(reason == INTERRUPTED for _, reason in p.changes):
                     self._undo_interrupted(p.instance)
             for p in pending:
-                self._maybe_restart(p.instance.id, now)
+                if p.status == S.FAILED:  # only these can be due for a restart
+                    self._maybe_restart(p.instance.id, now)
         with self.store.read() as tx:
-            return [i for i in (tx.instance(p.instance.id) for p in pending) if i]
+            ids = {p.instance.id for p in pending}
+            return [i for i in tx.instances(statuses=None) if i.id in ids]
 
     def _look(self, inst: Instance, pane: PaneInfo | None, now: datetime) -> _Pending:
         p = _Pending(instance=inst, status=inst.status)
@@ -992,11 +995,28 @@ class InstanceService:
             return
         try:
             wt = self._worktree_of(inst)
-            self._restart(inst, wt, reason=f"restart {inst.restarts + 1} after failure")
+            self._restart(
+                inst,
+                wt,
+                reason=f"restart {inst.restarts + 1} after failure",
+                prompt=self._resume_prompt(inst),
+            )
         except CcoError as exc:
             with self.store.write() as tx:
                 tx.update_instance(inst.id, restart_after=None)
                 tx.append_event(self._event(inst, "instance.restart_failed", error=str(exc)))
+
+    def _resume_prompt(self, inst: Instance) -> str | None:
+        """What a restarted task agent is told: its task's prompt if it never got it, else to
+        go on. Without a prompt a resumed agent would sit idle and its turn never end."""
+        if inst.task_id is None:
+            return None
+        events = self.files(inst.id).events
+        try:
+            submitted = '"UserPromptSubmit"' in events.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            submitted = False
+        return CONTINUE_PROMPT if submitted else inst.prompt
 
     def _cap_raw_log(self, inst: Instance) -> None:
         """Keep the pane log under its cap: the newest half stays, the rest goes to .1."""

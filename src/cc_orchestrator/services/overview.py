@@ -22,9 +22,15 @@ class OverviewService:
     def daemon_running(self) -> bool:
         return self.locks.is_held("daemon")
 
+    def fresh(self) -> None:
+        """Bring instance states up to date, unless the daemon does it anyway (it looks at
+        every instance each monitor interval): a page view never costs a full pass then."""
+        if not self.daemon_running():
+            self.instances.sync()
+
     def snapshot(self, *, needs_limit: int = 50) -> dict[str, Any]:
         """Counts by status (grouped queries) and what needs the user (the first few)."""
-        self.instances.sync()
+        self.fresh()
         with self.store.read() as tx:
             instance_counts = tx.count_by_status("instance")
             task_counts = tx.count_by_status("task")

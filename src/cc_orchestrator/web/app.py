@@ -403,7 +403,7 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
         live: bool = False,
     ) -> list[Instance]:
         """Oldest first, a page at a time; live=true for running ones only."""
-        services.instances.sync()
+        services.overview.fresh()
         return services.instances.all(include_ended=not live, limit=limit, offset=offset)
 
     @app.post("/api/instances", response_model=Instance, status_code=201, dependencies=deps)
@@ -497,7 +497,10 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
             hub.unsubscribe(client)
 
     async def _stream_events(ws: WebSocket, client: Any, raw_after: str) -> None:
-        last = int(raw_after) if raw_after.isdigit() and len(raw_after) < 16 else hub.cursor
+        if raw_after.isdigit() and len(raw_after) < 16:
+            last = int(raw_after)
+        else:
+            last = await asyncio.to_thread(hub.last_id)
         # the backlog the client missed, then live events (duplicates dropped by id)
         while True:
             backlog = await asyncio.to_thread(hub.read, last, 500)

@@ -61,6 +61,7 @@ class EventHub:
         self.batch = batch
         self.clients: set[Client] = set()
         self.cursor = 0
+        self._stale = True
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -77,6 +78,11 @@ class EventHub:
         while True:
             try:
                 if self.clients:
+                    if self._stale:
+                        # the first client after a quiet spell: start from now (each client
+                        # reads its own backlog from the events table)
+                        self.cursor = await asyncio.to_thread(self.last_id)
+                        self._stale = False
                     events = await asyncio.to_thread(self.read, self.cursor, self.batch)
                     for event in events:
                         self.cursor = event.id
@@ -86,7 +92,7 @@ class EventHub:
                     if len(events) == self.batch:
                         continue
                 else:
-                    self.cursor = await asyncio.to_thread(self.last_id)
+                    self._stale = True  # nobody listens: no reads at all
             except Exception:
                 log.exception("events.poll_failed")
             await asyncio.sleep(self.interval_s)
