@@ -1,9 +1,11 @@
 """API latency with a big database: GET /api/tasks and /api/instances (and neighbours) with
 10,000 tasks, 100,000 events and 1,000 finished instances in the database plus live instances
-in tmux, over real HTTP on 127.0.0.1 (`cco web` as a subprocess).
+in tmux, over real HTTP on 127.0.0.1 (`cco up` as a subprocess: the daemon and the API, as a
+dashboard user runs it; `--server web` for the API alone, which then syncs on its own).
 
     .venv/bin/python bench/api.py [--quick] [--tasks 10000] [--events 100000]
-                                  [--ended-instances 1000] [--live 100] [--requests 100]
+                                  [--ended-instances 1000] [--live 100] [--requests 200]
+                                  [--server up|web]
 
 Rows are inserted in bulk through the Store's session (SQLAlchemy Core inserts in one write
 transaction); 30% of tasks depend on 1-3 earlier ones. The lists are paged (limit 200 by
@@ -203,7 +205,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--ended-instances", type=int, default=1000)
     parser.add_argument("--live", type=int, default=100)
-    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--server",
+        choices=["up", "web"],
+        default="up",
+        help="`cco up` (daemon + API, what a dashboard user runs) or `cco web` (API alone)",
+    )
     args = parser.parse_args()
     live = 10 if args.quick else args.live
     requests = 15 if args.quick else args.requests
@@ -215,6 +223,7 @@ def main() -> None:
         "events": args.events,
         "ended_instances": args.ended_instances,
         "live_instances": live,
+        "server": f"cco {args.server}",
     }
     with Sandbox("api") as sb:
         repo = common.make_repo(sb.root / "repo", files=20)
@@ -234,8 +243,11 @@ def main() -> None:
         results["db_mb"] = round(db_mb, 1)
 
         port = common.free_port()
+        command = (
+            ["up", "--port", str(port)] if args.server == "up" else ["web", "--port", str(port)]
+        )
         server = subprocess.Popen(  # noqa: S603 - argument list
-            [common.PYTHON, "-m", "cc_orchestrator", "web", "--port", str(port)],
+            [common.PYTHON, "-m", "cc_orchestrator", *command],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             text=True,

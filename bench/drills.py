@@ -269,7 +269,9 @@ def drill_dblock(template: Path, n: int, seed: int, hold_s: float = 10.0) -> dic
         }
 
 
-def drill_diskfull(template: Path, n: int, seed: int, size_mb: int = 48) -> dict[str, Any]:
+def drill_diskfull(
+    template: Path, n: int, seed: int, size_mb: int = 48, full_s: float = 5.0
+) -> dict[str, Any]:
     config = drill_config()
     config["worktrees"] = {"path": "{repo_parent}/{repo}.worktrees/{name}"}
     if os.geteuid() != 0:
@@ -296,7 +298,7 @@ def drill_diskfull(template: Path, n: int, seed: int, size_mb: int = 48) -> dict
                 fh.write(b"\0" * (1 << 20))
                 fh.flush()
         full_from = time.monotonic()
-        time.sleep(5)
+        time.sleep(full_s)
         filler.unlink()
         finished = wait_finished(app, n, timeout=120)
         alive = daemon.poll() is None
@@ -309,7 +311,7 @@ def drill_diskfull(template: Path, n: int, seed: int, size_mb: int = 48) -> dict
             "drill": "diskfull",
             "tasks": n,
             "tmpfs_mb": size_mb,
-            "full_for_s": 5,
+            "full_for_s": full_s,
             "daemon_survived": alive,
             "tick_failures_logged": log.count("daemon.tick_failed"),
             "all_finished": finished,
@@ -369,7 +371,11 @@ def drill_spawnrace(template: Path, n: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3 kills of a 10-task run, 6 tasks")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 kills of a 10-task run; 4 tasks, a 4 s lock and 3 s of full disk for the others",
+    )
     parser.add_argument("--drills", default="kill9,tmux,agents,dblock,diskfull,spawnrace")
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--tasks", type=int, default=50)
@@ -377,7 +383,7 @@ def main() -> None:
     args = parser.parse_args()
     kills = 3 if args.quick else args.kills
     n_kill9 = 10 if args.quick else args.tasks
-    n_other = 6 if args.quick else 20
+    n_other = 4 if args.quick else 20
 
     results: dict[str, Any] = {"drills": []}
     with Sandbox("drill-template") as tsb:
@@ -389,11 +395,13 @@ def main() -> None:
             elif name in ("tmux", "agents"):
                 out = drill_kill_processes(template, n_other, name, args.seed)
             elif name == "dblock":
-                out = drill_dblock(template, n_other, args.seed)
+                out = drill_dblock(template, n_other, args.seed, 4.0 if args.quick else 10.0)
             elif name == "diskfull":
-                out = drill_diskfull(template, n_other, args.seed)
+                out = drill_diskfull(
+                    template, n_other, args.seed, full_s=3.0 if args.quick else 5.0
+                )
             elif name == "spawnrace":
-                out = drill_spawnrace(template, 20 if args.quick else 40)
+                out = drill_spawnrace(template, 12 if args.quick else 40)
             else:
                 raise SystemExit(f"unknown drill {name}")
             results["drills"].append(out)
