@@ -383,13 +383,23 @@ class Sandbox:
         if self._saved_env is not None:
             os.environ.clear()
             os.environ.update(self._saved_env)
-        shutil.rmtree(self.root, ignore_errors=True)
-        if self.root.exists():  # a process was still writing into it
-            time.sleep(0.5)
+        for _ in range(5):
             shutil.rmtree(self.root, ignore_errors=True)
+            if not self.root.exists():
+                break
+            time.sleep(0.5)  # a process was still writing into it
 
-    def kill_tmux(self, socket_name: str | None = None) -> None:
-        run(["tmux", "-L", socket_name or self.socket, "kill-server"], check=False)
+    def kill_tmux(self, socket_name: str | None = None, *, wait_s: float = 10.0) -> None:
+        """Kill the tmux server, then wait for its panes' processes to be gone (an agent such
+        as Claude Code still writes its files as it exits)."""
+        sock = socket_name or self.socket
+        listed = run(["tmux", "-L", sock, "list-panes", "-a", "-F", "#{pane_pid}"], check=False)
+        pids = [int(p) for p in listed.stdout.split() if p.isdigit()]
+        run(["tmux", "-L", sock, "kill-server"], check=False)
+        deadline = time.monotonic() + wait_s
+        for pid in pids:
+            while time.monotonic() < deadline and _alive(pid):
+                time.sleep(0.05)
 
     def tmux_sessions(self) -> list[str]:
         res = run(
@@ -435,6 +445,20 @@ class Sandbox:
         if not path.exists():
             return ""
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is gone for our purpose
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return False
 
 
 def stop_process(proc: subprocess.Popen[str], timeout: float = 30) -> int | None:
