@@ -349,6 +349,13 @@ def test_headless_blocking_hooks(fake: dict[str, Any]) -> None:
     assert "run the tests" in events[-1]["result"]
 
 
+def sigint_ignored(pid: int) -> bool:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    return False
+
+
 def test_hang_ignores_sigint_until_killed(fake: dict[str, Any]) -> None:
     log: Path = fake["log"]
     proc = subprocess.Popen(
@@ -360,6 +367,9 @@ def test_hang_ignores_sigint_until_killed(fake: dict[str, Any]) -> None:
     )
     try:
         wait_for(lambda: "UserPromptSubmit" in names(log), "the hanging turn")
+        # The hook fires just before the fake starts ignoring SIGINT: wait until the kernel
+        # says it does, or the signal can land in between and end the process for real.
+        wait_for(lambda: sigint_ignored(proc.pid), "SIGINT to be ignored")
         proc.send_signal(signal.SIGINT)
         with pytest.raises(subprocess.TimeoutExpired):
             proc.wait(timeout=0.3)
