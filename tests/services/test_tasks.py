@@ -10,7 +10,7 @@ import pytest
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.domain.errors import Conflict, InvalidInput, LimitReached, NotFound
 from cc_orchestrator.domain.models import Task, TaskStatus
-from tests.conftest import git, wait_for
+from tests.conftest import git, make_repo, wait_for
 
 T = TaskStatus
 
@@ -160,6 +160,56 @@ def test_start_respects_limits(app: App, repo: Path, monkeypatch: pytest.MonkeyP
     app.tasks.cancel(a.id)
     app.tasks.start(b.id)
     assert task(app, b.id).status == T.RUNNING
+
+
+def test_one_pass_fills_free_slots_per_repo_then_stops(
+    app: App, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = make_repo(tmp_path / "other")
+    monkeypatch.setattr(app.instances.config, "max_running", 3)
+    monkeypatch.setattr(app.tasks.config, "max_running_per_repo", 2)
+    here = [app.tasks.add(title=f"H{i}", prompt="sleep 30", repo=repo) for i in range(4)]
+    there = [app.tasks.add(title=f"O{i}", prompt="sleep 30", repo=other) for i in range(4)]
+    app.tasks.tick()
+    running = [t for t in [*here, *there] if task(app, t.id).status == T.RUNNING]
+    # three slots in all, at most two per repository, oldest first
+    assert [t.title for t in running] == ["H0", "H1", "O0"]
+    app.tasks.cancel(here[0].id)
+    app.tasks.tick()
+    assert task(app, here[2].id).status == T.RUNNING  # the oldest, its repository has room
+    app.tasks.cancel(there[0].id)
+    app.tasks.tick()
+    # the freed slot goes past H3 (its repository is full) to O1
+    assert task(app, here[3].id).status == T.READY
+    assert task(app, there[1].id).status == T.RUNNING
+
+
+def test_a_pass_with_nothing_to_change_writes_nothing(
+    app: App, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backlog behind a full fleet costs reads only: no write lock taken per pass."""
+    monkeypatch.setattr(app.instances.config, "max_running", 1)
+    first = app.tasks.add(title="first", prompt="sleep 30", repo=repo)
+    blocked = app.tasks.add(title="dep", prompt="x", repo=repo, depends_on=[first.id])
+    backlog = [app.tasks.add(title=f"B{i}", prompt="x", repo=repo) for i in range(20)]
+    run_until(
+        app,
+        lambda: app.instances.get(task(app, first.id).instance_id or "").status.value == "working",
+        what="the first task working",
+    )
+    writes = []
+    real_write = app.store.write
+
+    def counting_write():  # type: ignore[no-untyped-def]
+        writes.append(1)
+        return real_write()
+
+    monkeypatch.setattr(app.store, "write", counting_write)
+    for _ in range(3):
+        app.tasks.tick()
+    assert writes == []
+    assert task(app, blocked.id).status == T.PENDING
+    assert {task(app, t.id).status for t in backlog} == {T.READY}
 
 
 def test_approve_waits_for_dependencies_and_ff_policy(

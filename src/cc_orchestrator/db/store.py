@@ -349,10 +349,16 @@ class SqlTx:
         )
 
     def task_statuses(self, ids: Collection[str]) -> dict[str, TaskStatus]:
-        if not ids:
-            return {}
-        rows = self.session.execute(select(TaskRow.id, TaskRow.status).where(TaskRow.id.in_(ids)))
-        return {i: TaskStatus(s) for i, s in rows}
+        wanted = list(ids)
+        found: dict[str, TaskStatus] = {}
+        for start in range(0, len(wanted), 500):  # stay under SQL parameter limits
+            rows = self.session.execute(
+                select(TaskRow.id, TaskRow.status).where(
+                    TaskRow.id.in_(wanted[start : start + 500])
+                )
+            )
+            found.update((i, TaskStatus(s)) for i, s in rows)
+        return found
 
     # events -----------------------------------------------------------------------------
     def append_event(self, event: NewEvent) -> Event:

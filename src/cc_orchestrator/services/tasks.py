@@ -540,11 +540,29 @@ class TaskService:
             )
 
     def refresh_waiting(self) -> None:
-        """Pending/ready/blocked tasks follow their dependencies."""
+        """Pending/ready/blocked tasks follow their dependencies.
+
+        Read in two queries (the waiting tasks, then the statuses of all their dependencies);
+        a write transaction is opened only when some task's status changes, and re-checks
+        those tasks in it, so a big backlog costs one read per pass, not a write.
+        """
+        waiting_statuses = [T.PENDING, T.READY, T.BLOCKED]
+        with self.store.read() as tx:
+            waiting = tx.tasks(statuses=waiting_statuses)
+            deps = tx.task_statuses(set().union(*(t.depends_on for t in waiting)))
+        moving = [
+            t.id
+            for t in waiting
+            if rules.readiness({d: deps[d] for d in t.depends_on if d in deps})[0] != t.status
+        ]
+        if not moving:
+            return
         with self.store.write() as tx:
-            for task in tx.tasks(statuses=[T.PENDING, T.READY, T.BLOCKED]):
-                statuses = tx.task_statuses(task.depends_on)
-                status, reason = rules.readiness(statuses)
+            for task_id in moving:
+                task = tx.task(task_id)
+                if task is None or task.status not in waiting_statuses:
+                    continue  # moved by someone else meanwhile
+                status, reason = rules.readiness(tx.task_statuses(task.depends_on))
                 if status != task.status:
                     self._move(tx, task, status, reason)
 
@@ -570,20 +588,45 @@ class TaskService:
         )
 
     def start_ready(self) -> list[Task]:
+        """Start ready tasks, best first, while there are free slots.
+
+        The slots are counted once per pass and kept up to date as tasks start, and the pass
+        stops at the global limit: a backlog of thousands of ready tasks behind a full fleet
+        costs one count, not a transaction per task. (The spawn itself re-checks the limit
+        in its own transaction, so an instance started meanwhile by another process is never
+        one too many.)
+        """
+        limit = self.instances_config.max_running
+        per_repo = self.config.max_running_per_repo
         with self.store.read() as tx:
+            live = tx.count_instances(imachine.LIVE)
+            if limit and live >= limit:
+                return []
             ready = tx.tasks(statuses=[T.READY])
+            running_by_repo: dict[int | None, int] = {}
+            if per_repo and ready:
+                for t in tx.tasks(statuses=list(rules.ACTIVE)):
+                    running_by_repo[t.repo_id] = running_by_repo.get(t.repo_id, 0) + 1
         order = rules.order_for_start(
             (t.id, t.priority, t.created_at.timestamp() if t.created_at else 0.0) for t in ready
         )
         by_id = {t.id: t for t in ready}
         started = []
         for task_id in order:
-            if not self._capacity(by_id[task_id]):
+            task = by_id[task_id]
+            if limit and live >= limit:
+                break
+            if per_repo and running_by_repo.get(task.repo_id, 0) >= per_repo:
                 continue
             try:
-                started.append(self._start(by_id[task_id]))
+                result = self._start(task)
             except CcoError as exc:
                 log.warning("task.start_failed", task_id=task_id, error=str(exc))
+                continue
+            started.append(result)
+            if result.status in rules.ACTIVE:
+                live += 1
+                running_by_repo[task.repo_id] = running_by_repo.get(task.repo_id, 0) + 1
         return started
 
     def _start(self, task: Task) -> Task:
