@@ -174,6 +174,14 @@ class InstancesConfig(_Section):
     monitor_interval_s: float = Field(
         default=0.5, gt=0, le=60, description="How often the monitor looks at every instance."
     )
+    watch_interval_s: float = Field(
+        default=0.04,
+        ge=0,
+        le=10,
+        description="Between its passes, how often the daemon checks (one stat per live "
+        "instance) whether an agent wrote hook events, to apply them at once; 0 turns this "
+        "off and status then changes only at each pass.",
+    )
     raw_log_max_bytes: PositiveInt = Field(
         default=8 * 1024 * 1024, description="Size cap of each pane's raw output log."
     )

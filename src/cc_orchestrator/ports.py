@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -89,31 +90,32 @@ class InstanceFiles:
 
     folder: Path
 
-    @property
+    # cached: the monitor asks for these paths of every live instance on every pass
+    @cached_property
     def events(self) -> Path:
         """Hook payloads, one JSON line each, appended by the agent's hooks."""
         return self.folder / "events.jsonl"
 
-    @property
+    @cached_property
     def raw_log(self) -> Path:
         """Everything the pane printed (pipe-pane), size-capped."""
         return self.folder / "raw.log"
 
-    @property
+    @cached_property
     def stream(self) -> Path:
         """Headless mode's stream-json output: the structured log."""
         return self.folder / "stream.jsonl"
 
-    @property
+    @cached_property
     def stderr(self) -> Path:
         return self.folder / "stderr.log"
 
-    @property
+    @cached_property
     def status(self) -> Path:
         """The agent's live totals (Claude Code's status line input), newest copy."""
         return self.folder / "status.json"
 
-    @property
+    @cached_property
     def prompt(self) -> Path:
         """The prompt of the next run, read by the launch script (never through a shell)."""
         return self.folder / "prompt.txt"
@@ -224,10 +226,12 @@ class Tx(Protocol):
         *,
         statuses: Collection[InstanceStatus] | None = None,
         task_id: str | None = None,
+        ids: Collection[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Instance]: ...
     def update_instance(self, instance_id: str, **fields: Any) -> Instance: ...
+    def set_instance(self, instance_id: str, **fields: Any) -> None: ...
     def count_instances(self, statuses: Collection[InstanceStatus]) -> int: ...
     def add_task(self, task: Task) -> Task: ...
     def task(self, key: str) -> Task | None: ...
@@ -263,3 +267,4 @@ class Store(Protocol):
 
     def write(self) -> AbstractContextManager[Tx]: ...
     def read(self) -> AbstractContextManager[Tx]: ...
+    def on_events(self, listener: Callable[[], None]) -> Callable[[], None]: ...

@@ -8,12 +8,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cc_orchestrator.bootstrap import App, build_app
+from cc_orchestrator.services.daemon import run_daemon
 from tests.conftest import Cco, git, wait_for
 
 
@@ -161,3 +164,54 @@ def test_second_daemon_is_refused(app: App, cco: Cco) -> None:
     finally:
         stop_daemon(first)
     assert json.loads(cco("status", "--json").output)["daemon"] == "stopped"
+
+
+@pytest.mark.parametrize("watch_s", [0.04, 0.0])
+def test_hook_events_wake_the_daemon_between_passes(
+    app: App, repo: Path, tmp_path: Path, watch_s: float
+) -> None:
+    """With passes a minute apart, a written hook event is applied within moments, and a
+    finished task's turn runs the scheduler at once; with watching off, nothing moves."""
+    task = app.tasks.add(title="quick", prompt="sleep 0.5; write done.txt yes", repo=repo)
+    stop = threading.Event()
+    ticks: list[float] = []
+    thread = threading.Thread(
+        target=run_daemon,
+        kwargs={
+            "tasks": app.tasks,
+            "instances": app.instances,
+            "locks": app.locks,
+            "pid_file": tmp_path / "daemon.pid",
+            "interval_s": 60.0,
+            "watch_s": watch_s,
+            "stop": stop,
+            "on_tick": lambda: ticks.append(time.monotonic()),
+        },
+    )
+    thread.start()
+
+    def inst_status() -> str | None:
+        current = app.tasks.get(task.id)
+        if current.instance_id is None:
+            return None
+        with app.store.read() as tx:  # what the daemon wrote, no sync of our own
+            inst = tx.instance(current.instance_id)
+        return inst.status.value if inst else None
+
+    try:
+        wait_for(lambda: ticks, what="the first pass")
+        if watch_s:
+            wait_for(lambda: inst_status() == "working", timeout=15, what="working")
+            wait_for(
+                lambda: app.tasks.get(task.id).status.value == "review",
+                timeout=15,
+                what="the task in review",
+            )
+            assert 2 <= len(ticks) <= 3  # passes came from the agent's moves, not the clock
+        else:
+            time.sleep(4)
+            assert inst_status() == "starting"
+            assert len(ticks) == 1
+    finally:
+        stop.set()
+        thread.join(30)

@@ -37,11 +37,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, services: App) -> None:
+    def __init__(self, services: App, *, poll_interval_s: float = 0.01) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(services, poll_interval_s=0.01),
+            create_app(services, poll_interval_s=poll_interval_s),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -213,6 +214,51 @@ def test_real_http_and_websocket_events_with_resume(
         assert got[2]["kind"] == "ready"
 
     asyncio.run(scenario())
+
+
+def test_commits_wake_the_event_hub_and_other_processes_are_polled(
+    services: App, repo: Path
+) -> None:
+    """In-process commits reach a WebSocket at once (no polling wait); the table is still
+    polled, slowly, for what other processes (the CLI) write."""
+    other = build_app(log_to_file=False)  # its own store: another process's writes
+
+    async def first_of(ws: Any, kind: str, timeout: float) -> dict[str, Any]:
+        while True:
+            event = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+            if event["kind"] == kind:
+                return event
+
+    async def scenario(live: LiveServer) -> None:
+        ws_url = live.url.replace("http", "ws") + "/api/ws"
+        async with websockets.connect(ws_url) as ws:
+            assert json.loads(await ws.recv())["kind"] == "ready"
+            # an API write (the same process): woken, not waiting for the 60 s poll
+            services.tasks.add(title="Here", prompt="x", repo=repo)
+            assert (await first_of(ws, "task.created", 10))["data"]
+        async with websockets.connect(ws_url) as ws:
+            assert json.loads(await ws.recv())["kind"] == "ready"
+            # another process's write wakes nothing: it waits for the (here, 60 s) poll
+            other.tasks.add(title="There", prompt="x", repo=repo)
+            with pytest.raises(TimeoutError):
+                await first_of(ws, "task.created", 1.5)
+
+    try:
+        with LiveServer(services, poll_interval_s=60) as live:
+            asyncio.run(scenario(live))
+        with LiveServer(services, poll_interval_s=0.2) as live:
+
+            async def polled() -> None:
+                ws_url = live.url.replace("http", "ws") + "/api/ws"
+                async with websockets.connect(ws_url) as ws:
+                    assert json.loads(await ws.recv())["kind"] == "ready"
+                    created = other.tasks.add(title="Polled", prompt="x", repo=repo)
+                    event = await first_of(ws, "task.created", 10)
+                    assert event["entity_id"] == created.id
+
+            asyncio.run(polled())
+    finally:
+        other.close()
 
 
 def test_websocket_token_and_terminal(

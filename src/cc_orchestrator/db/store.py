@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -34,12 +34,15 @@ from cc_orchestrator.domain.models import (
     Worktree,
     WorktreeStatus,
 )
+from cc_orchestrator.logs import get_logger
 
 
 def _repo(row: RepositoryRow) -> Repository:
     return Repository(id=row.id, path=Path(row.path), name=row.name, created_at=row.created_at)
 
 
+log = get_logger("cco.db")
+_INSTANCE_COLUMNS = frozenset(InstanceRow.__table__.columns.keys())
 _TERMINAL = {InstanceStatus.EXITED.value, InstanceStatus.FAILED.value, InstanceStatus.STOPPED.value}
 
 
@@ -65,6 +68,7 @@ class SqlTx:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.appended = False  # whether this transaction appended events
 
     # repositories -----------------------------------------------------------------------
     def repo_by_path(self, path: Path) -> Repository | None:
@@ -185,16 +189,29 @@ class SqlTx:
         *,
         statuses: Collection[InstanceStatus] | None = None,
         task_id: str | None = None,
+        ids: Collection[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Instance]:
         query = select(InstanceRow).order_by(InstanceRow.created_at, InstanceRow.id)
-        if limit is not None:
-            query = query.limit(limit).offset(offset)
         if statuses is not None:
             query = query.where(InstanceRow.status.in_([s.value for s in statuses]))
         if task_id is not None:
             query = query.where(InstanceRow.task_id == task_id)
+        if ids is not None:
+            wanted = list(ids)
+            rows = [
+                row
+                for start in range(0, len(wanted), 500)  # stay under SQL parameter limits
+                for row in self.session.scalars(
+                    query.where(InstanceRow.id.in_(wanted[start : start + 500]))
+                )
+            ]
+            rows.sort(key=lambda r: (r.created_at, r.id))
+            end = None if limit is None else offset + limit
+            return [_instance(r) for r in rows[offset:end]]
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
         return [_instance(r) for r in self.session.scalars(query)]
 
     def update_instance(self, instance_id: str, **values: Any) -> Instance:
@@ -207,6 +224,17 @@ class SqlTx:
             setattr(row, key, value.value if isinstance(value, InstanceStatus) else value)
         self.session.flush()
         return _instance(row)
+
+    def set_instance(self, instance_id: str, **values: Any) -> None:
+        """update_instance without loading the row: one UPDATE statement (the monitor's path)."""
+        for key, value in values.items():
+            if key not in _INSTANCE_COLUMNS:
+                raise AttributeError(key)
+            if isinstance(value, InstanceStatus):
+                values[key] = value.value
+        self.session.execute(
+            update(InstanceRow).where(InstanceRow.id == instance_id).values(**values)
+        )
 
     def count_instances(self, statuses: Collection[InstanceStatus]) -> int:
         query = (
@@ -362,6 +390,7 @@ class SqlTx:
 
     # events -----------------------------------------------------------------------------
     def append_event(self, event: NewEvent) -> Event:
+        self.appended = True
         row = EventRow(
             kind=event.kind,
             entity_type=event.entity_type,
@@ -396,6 +425,14 @@ class SqlStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_events(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener (from the committing thread) after each commit that added events.
+
+        Returns what removes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     @classmethod
     def open(cls, url: str, *, busy_timeout_ms: int = 30_000) -> SqlStore:
@@ -410,7 +447,8 @@ class SqlStore:
                 if immediate:
                     conn = conn.execution_options(**{IMMEDIATE: True})
                 with Session(bind=conn, expire_on_commit=False) as session, session.begin():
-                    yield SqlTx(session)
+                    tx = SqlTx(session)
+                    yield tx
         except OperationalError as exc:
             locked = "locked" in str(exc.orig) or "lock timeout" in str(exc.orig)
             raise StorageError(
@@ -419,6 +457,12 @@ class SqlStore:
                 if locked
                 else "check database.url and the data directory",
             ) from None
+        if tx.appended:
+            for listener in self._listeners:
+                try:
+                    listener()
+                except Exception:  # a listener never fails the transaction that committed
+                    log.exception("store.listener_failed")
 
     def write(self) -> AbstractContextManager[SqlTx]:
         return self._session(immediate=True)

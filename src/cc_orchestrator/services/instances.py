@@ -9,9 +9,10 @@ hook events are files first, and their offsets are stored with the status they p
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,6 +77,8 @@ QUIET_MARK_S = 3.0
 CONTINUE_PROMPT = "Continue where you left off: your session was interrupted and restarted."
 # In headless mode the stream's result event (with the cost) ends a turn, not these hooks.
 HEADLESS_ENDS = frozenset({"Stop", "StopFailure", "SessionEnd"})
+# an instance reaching one of these moves its task (finished turn, question, end)
+_TASK_MOVES = frozenset({S.IDLE, S.WAITING_INPUT, S.EXITED, S.FAILED, S.STOPPED})
 INTERRUPTED = "its start was interrupted (the process starting it died)"
 
 
@@ -84,6 +87,15 @@ def _older_than(path: Path, seconds: float) -> bool:
         return time.time() - path.stat().st_mtime >= seconds
     except FileNotFoundError:
         return True
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells that a file changed without reading it: inode, size, mtime."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _status_cost(path: Path) -> float | None:
@@ -133,10 +145,22 @@ class InstanceService:
         self.data_dir = data_dir
         # per generic instance: (pane activity, quiet?) at the last screen read
         self._screen_seen: dict[str, tuple[int, bool]] = {}
+        self._files: dict[str, InstanceFiles] = {}
+        # per live instance: [path, size] of the files whose growth means news (see grown)
+        self._watch: dict[str, list[list[Any]]] = {}
+        # per instance: (transcript path, size, mtime) and status file (size, mtime) last read
+        self._read_stamp: dict[str, tuple[Any, ...]] = {}
 
     # ------------------------------------------------------------------ lookups
     def files(self, instance_id: str) -> InstanceFiles:
-        return InstanceFiles(self.data_dir / "instances" / instance_id)
+        files = self._files.get(instance_id)
+        if files is None:
+            if len(self._files) > 4096:
+                self._files.clear()
+            files = self._files[instance_id] = InstanceFiles(
+                self.data_dir / "instances" / instance_id
+            )
+        return files
 
     def get(self, key: str) -> Instance:
         with self.store.read() as tx:
@@ -299,6 +323,9 @@ class InstanceService:
             files = self.files(inst_id)
             files.folder.mkdir(parents=True, exist_ok=True)
             files.events.touch()
+            self._watch[inst_id] = [[str(files.events), 0]] + (
+                [[str(files.stream), 0]] if mode == "headless" else []
+            )
             spec = replace(self._spec(record, wt, resume=False), max_turns=max_turns)
             self._write_prompt(spec)
             launch = adapter.launch(spec)
@@ -580,7 +607,7 @@ class InstanceService:
             if pane is None or pane.dead:
                 break
             time.sleep(0.05)
-        self.sync()  # the final cost and SessionEnd, before the session goes
+        self.sync(only=[inst.id])  # the final cost and SessionEnd, before the session goes
 
     def restart(
         self, key: str, *, reason: str = "restarted by the user", prompt: str | None = None
@@ -700,25 +727,95 @@ class InstanceService:
             time.sleep(poll_s)
 
     # ------------------------------------------------------------------ sync
-    def sync(self, *, now: datetime | None = None) -> list[Instance]:
-        """Apply every hook event, stream line and liveness change since the last look."""
-        now = now or datetime.now(UTC)
+    def sync(
+        self,
+        *,
+        now: datetime | None = None,
+        only: Collection[str] | None = None,
+    ) -> list[Instance]:
+        """Apply every hook event, stream line and liveness change since the last look.
+
+        only: look at these instances alone (say, the one being stopped). Returns the
+        instances looked at, as they are now.
+        """
+        pending = self._sync(now=now or datetime.now(UTC), only=only, hooks_only=False)
+        ids = {p.instance.id for p in pending}
+        if not ids:
+            return []
+        with self.store.read() as tx:
+            return tx.instances(ids=ids)
+
+    def look_at_hooks(self, ids: Collection[str]) -> bool:
+        """Apply these instances' new hook events (and headless stream) at once.
+
+        What the daemon runs between its passes as soon as an agent writes (see `grown`):
+        no tmux call, no liveness, no transcript; the next full `sync` does those. True when
+        an instance working on a task changed status, so the scheduler has work to do.
+        """
+        pending = self._sync(now=datetime.now(UTC), only=ids, hooks_only=True)
+        return any(
+            p.instance.task_id
+            and p.changes
+            and (p.instance.status == S.WAITING_INPUT or p.status in _TASK_MOVES)
+            for p in pending
+        )
+
+    def grown(self) -> list[str]:
+        """Instances whose hook events or headless stream grew since it was last looked at.
+
+        One `stat` per watched file; each growth is reported once.
+        """
+        found = []
+        for inst_id, watched in self._watch.items():
+            for entry in watched:
+                try:
+                    size = os.stat(entry[0]).st_size
+                except OSError:
+                    continue
+                if size != entry[1]:
+                    entry[1] = size
+                    found.append(inst_id)
+        return found
+
+    def _remember(self, pending: Sequence[_Pending], *, every: bool) -> None:
+        """Note the file offsets just read, for `grown`; every: these are all the watched."""
+        if every:
+            self._watch = {}
+        for p in pending:
+            inst = p.instance
+            if p.status not in machine.LIVE:
+                self._watch.pop(inst.id, None)
+                continue
+            files = self.files(inst.id)
+            entries = [[str(files.events), p.updates.get("events_offset", inst.events_offset)]]
+            if inst.mode == "headless":
+                offset = p.updates.get("stream_offset", inst.stream_offset)
+                entries.append([str(files.stream), offset])
+            self._watch[inst.id] = entries
+
+    def _sync(
+        self, *, now: datetime, only: Collection[str] | None, hooks_only: bool
+    ) -> list[_Pending]:
         with self.locks.hold("instances-sync"):
             with self.store.read() as tx:
                 watched = [
                     i
-                    for i in tx.instances(statuses=[*machine.LIVE, S.FAILED])
-                    if i.status != S.FAILED or i.restart_after
+                    for i in tx.instances(statuses=[*machine.LIVE, S.FAILED], ids=only)
+                    if i.status != S.FAILED or (i.restart_after and not hooks_only)
                 ]
-            if not watched:
-                return []
-            panes = self.mux.panes()
-            pending = [self._look(inst, panes.get(inst.session_name), now) for inst in watched]
+            panes = {} if hooks_only else self.mux.panes() if watched else {}
+            pending = [
+                self._look(inst, panes.get(inst.session_name), now, hooks_only=hooks_only)
+                for inst in watched
+            ]
             changed = [p for p in pending if p.changes or p.updates or p.notes]
             if changed:
                 with self.store.write() as tx:
                     for p in changed:
                         self._apply(tx, p, now)
+            self._remember(pending, every=only is None)
+            if hooks_only:
+                return pending
             for p in pending:
                 self._cap_raw_log(p.instance)
                 if any(reason == INTERRUPTED for _, reason in p.changes):
@@ -726,11 +823,11 @@ class InstanceService:
             for p in pending:
                 if p.status == S.FAILED:  # only these can be due for a restart
                     self._maybe_restart(p.instance.id, now)
-        with self.store.read() as tx:
-            ids = {p.instance.id for p in pending}
-            return [i for i in tx.instances(statuses=None) if i.id in ids]
+        return pending
 
-    def _look(self, inst: Instance, pane: PaneInfo | None, now: datetime) -> _Pending:
+    def _look(
+        self, inst: Instance, pane: PaneInfo | None, now: datetime, *, hooks_only: bool = False
+    ) -> _Pending:
         p = _Pending(instance=inst, status=inst.status)
         files = self.files(inst.id)
         # 1. hook events, in order
@@ -761,6 +858,8 @@ class InstanceService:
         # 2. headless stream-json: session id, result, cost
         if inst.mode == "headless":
             self._look_stream(inst, p)
+        if hooks_only:
+            return p
         # 3. interactive transcript: tokens and cost
         transcript = p.updates.get("transcript_path", inst.transcript_path)
         if transcript and inst.mode == "interactive":
@@ -866,6 +965,10 @@ class InstanceService:
     def _look_transcript(self, inst: Instance, path: Path, p: _Pending) -> None:
         """Tokens from the transcript; cost from the live status file (or cost-state records)."""
         start = inst.transcript_offset if path == Path(inst.transcript_path or "") else 0
+        status_file = self.files(inst.id).status
+        stamp = (str(path), start, _stamp(path), _stamp(status_file), inst.cost_base_usd)
+        if self._read_stamp.get(inst.id) == stamp:
+            return  # neither file changed since the last look: nothing new to read
         lines, offset = _read_lines(path, start)
         tokens_in = p.updates.get("input_tokens", inst.input_tokens if start else 0)
         tokens_out = p.updates.get("output_tokens", inst.output_tokens if start else 0)
@@ -900,14 +1003,15 @@ class InstanceService:
             p.updates["transcript_offset"] = offset
         # Both are running totals of the current process: the status line's (live) and the
         # cost-state record the agent writes as it exits; the larger is the newer.
-        known = [
-            c for c in (_status_cost(self.files(inst.id).status), process_cost) if c is not None
-        ]
+        known = [c for c in (_status_cost(status_file), process_cost) if c is not None]
         live = max(known) if known else None
         if live is not None:
             cost = round(inst.cost_base_usd + live, 6)
             if cost != inst.cost_usd:
                 p.updates["cost_usd"] = cost
+        if len(self._read_stamp) > 4096:
+            self._read_stamp.clear()
+        self._read_stamp[inst.id] = (str(path), offset, *stamp[2:])
 
     def _look_screen(self, inst: Instance, pane: PaneInfo, p: _Pending, now: datetime) -> None:
         """Only what hooks cannot tell: first-run dialogs, and agents without hooks."""
@@ -958,7 +1062,8 @@ class InstanceService:
             ):
                 delay = policy.restart_backoff_s * (2**inst.restarts)
                 values["restart_after"] = now + timedelta(seconds=delay)
-        updated = tx.update_instance(inst.id, **values)
+        tx.set_instance(inst.id, **values)
+        updated = replace(inst, **values)
         previous = inst.status
         for status, reason in p.changes:
             tx.append_event(

@@ -225,7 +225,7 @@ def is_loopback(host: str) -> bool:
 
 
 # ---------------------------------------------------------------------------- the app
-def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
+def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
     settings = services.config.settings.web
     token = settings.token.get_secret_value() if settings.token else None
     hub = EventHub(
@@ -239,7 +239,10 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        # commits in this process (the daemon's, under `cco up`, and the API's) wake the hub
+        unlisten = services.store.on_events(hub.wake)
         yield
+        unlisten()
         await hub.stop()
 
     app = FastAPI(
@@ -490,7 +493,7 @@ def create_app(services: App, *, poll_interval_s: float = 0.02) -> FastAPI:
             return
         raw_after = ws.query_params.get("after_id", "")
         await ws.accept()
-        client = hub.subscribe(settings.client_queue)
+        client = await hub.subscribe(settings.client_queue)
         try:
             await _until_gone(ws, _stream_events(ws, client, raw_after))
         finally:
