@@ -35,28 +35,9 @@ from common import Sandbox
 sys.path.insert(0, str(common.REPO_ROOT))
 
 from tests.support.claude_cli import find_real_claude, isolated_claude_env
-from tests.support.fake_anthropic import FakeAnthropic, Step, last_tool_results
+from tests.support.fake_anthropic import FakeAnthropic
 
 PROMPT = "Please write the file you are asked to write."
-
-
-class ConcurrentFake(FakeAnthropic):
-    """FakeAnthropic for several conversations at once.
-
-    The original forgets every pending follow-up whenever any conversation sends a new prompt
-    (right for one conversation, whose earlier turn was interrupted), so with concurrent
-    instances one's new prompt made another's tool_result pop a fresh step. Here a tool_result
-    gets its own call's follow-up, and only a request without tool results pops a step.
-    """
-
-    def _next_step(self, body: dict[str, Any]) -> Step | None:
-        result_ids = {str(r.get("tool_use_id")) for r in last_tool_results(body)}
-        with self._lock:
-            for tool_use_id in result_ids & self._followups.keys():
-                return self._followups.pop(tool_use_id)
-            if result_ids:
-                return None
-            return self._steps.popleft() if self._steps else None
 
 
 BASELINE_SH = r"""
@@ -208,7 +189,7 @@ def main() -> None:
     results: dict[str, Any] = {"instances": n, "claude": claude, "runs": []}
     saved = dict(os.environ)
     try:
-        with Sandbox("real-template") as tsb, ConcurrentFake() as fake:
+        with Sandbox("real-template") as tsb, FakeAnthropic() as fake:
             template = common.make_repo(tsb.root / "repo", files=200)
             times: dict[str, list[float]] = {"baseline": [], "orchestrator": []}
             for r in range(repeat):

@@ -257,6 +257,45 @@ def test_fake_plays_a_scripted_tool_turn(fake: FakeAnthropic) -> None:
     assert len(fake.main_requests()) == 3
 
 
+def test_fake_keeps_concurrent_conversations_apart(fake: FakeAnthropic) -> None:
+    """Two conversations at once: a new prompt in one never takes the other's follow-up."""
+    fake.script_write_file("a.txt", "from a")
+    fake.script_write_file("b.txt", "from b")
+    tools = [{"name": "Write"}]
+
+    def ask(cwd: str, *extra: dict[str, Any]) -> dict[str, Any]:
+        env_text = f"# Environment\n - Primary working directory: {cwd}\n - Platform: linux"
+        history = [
+            {"role": "user", "content": [{"type": "text", "text": "go"}]},
+            {"role": "system", "content": [{"type": "text", "text": env_text}]},
+            *extra,
+        ]
+        _, text = _post(
+            fake, "/v1/messages", {"stream": False, "tools": tools, "messages": history}
+        )
+        return dict(json.loads(text))
+
+    def result_of(call: dict[str, Any]) -> list[dict[str, Any]]:
+        block = call["content"][0]
+        result = {"type": "tool_result", "tool_use_id": block["id"], "content": "ok"}
+        return [
+            {"role": "assistant", "content": [block]},
+            {"role": "user", "content": [result]},
+        ]
+
+    a = ask("/work/a")  # A's prompt: the first step, a tool call
+    b = ask("/work/b")  # B's prompt, while A's call is out: the second step
+    assert a["content"][0]["input"]["file_path"] == "/work/a/a.txt"
+    assert b["content"][0]["input"]["file_path"] == "/work/b/b.txt"
+    # each result gets its own call's follow-up, in any order
+    assert ask("/work/b", *result_of(b))["content"][0]["text"] == "done"
+    assert ask("/work/a", *result_of(a))["content"][0]["text"] == "done"
+    # a result answered already pops no step
+    fake.script_write_file("c.txt", "spare")
+    assert ask("/work/a", *result_of(a))["content"][0]["text"] == fake.default_text
+    assert fake.pending_steps == 1
+
+
 # -- headless ----------------------------------------------------------------------------------
 
 

@@ -342,12 +342,23 @@ class FakeAnthropic:
                 self.requests.append(call.body)
 
     def _next_step(self, body: JSON) -> Step | None:
+        """The step answering this request; safe with many conversations at once.
+
+        Follow-ups are keyed by the tool call they answer, so one conversation's request
+        never takes another's: a tool result gets its own call's follow-up, a new prompt
+        the next scripted step (and abandons the follow-ups of the calls it interrupted,
+        whose results it carries), anything else the default text.
+        """
         result_ids = {str(r.get("tool_use_id")) for r in last_tool_results(body)}
         with self._lock:
             if has_new_prompt(body):
-                self._followups.clear()  # calls of an earlier, interrupted turn: abandoned
+                for tool_use_id in result_ids:
+                    self._followups.pop(tool_use_id, None)  # an interrupted turn's calls
+                return self._steps.popleft() if self._steps else None
             for tool_use_id in result_ids & self._followups.keys():
                 return self._followups.pop(tool_use_id)
+            if result_ids:
+                return None  # the result of a call already answered or never made
             return self._steps.popleft() if self._steps else None
 
     def _new_id(self, prefix: str) -> str:
