@@ -7,9 +7,9 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, Table, delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from cc_orchestrator.db.tables import (
     TaskDependencyRow,
     TaskRow,
     WorktreeRow,
+    utcnow,
 )
 from cc_orchestrator.domain.errors import StorageError
 from cc_orchestrator.domain.models import (
@@ -42,11 +43,13 @@ def _repo(row: RepositoryRow) -> Repository:
 
 
 log = get_logger("cco.db")
+INSTANCES = cast(Table, InstanceRow.__table__)
+EVENTS = cast(Table, EventRow.__table__)
 _INSTANCE_COLUMNS = frozenset(InstanceRow.__table__.columns.keys())
 _TERMINAL = {InstanceStatus.EXITED.value, InstanceStatus.FAILED.value, InstanceStatus.STOPPED.value}
 
 
-def _instance(row: InstanceRow) -> Instance:
+def _instance(row: Any) -> Instance:
     values = {f.name: getattr(row, f.name) for f in fields(Instance)}
     values["status"] = InstanceStatus(row.status)
     return Instance(**values)
@@ -193,18 +196,20 @@ class SqlTx:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Instance]:
-        query = select(InstanceRow).order_by(InstanceRow.created_at, InstanceRow.id)
+        # Core rows, not ORM objects: the monitor lists the live instances on every pass
+        query = select(INSTANCES).order_by(INSTANCES.c.created_at, INSTANCES.c.id)
         if statuses is not None:
-            query = query.where(InstanceRow.status.in_([s.value for s in statuses]))
+            query = query.where(INSTANCES.c.status.in_([s.value for s in statuses]))
         if task_id is not None:
-            query = query.where(InstanceRow.task_id == task_id)
+            query = query.where(INSTANCES.c.task_id == task_id)
+        conn = self.session.connection()
         if ids is not None:
             wanted = list(ids)
             rows = [
                 row
                 for start in range(0, len(wanted), 500)  # stay under SQL parameter limits
-                for row in self.session.scalars(
-                    query.where(InstanceRow.id.in_(wanted[start : start + 500]))
+                for row in conn.execute(
+                    query.where(INSTANCES.c.id.in_(wanted[start : start + 500]))
                 )
             ]
             rows.sort(key=lambda r: (r.created_at, r.id))
@@ -212,7 +217,7 @@ class SqlTx:
             return [_instance(r) for r in rows[offset:end]]
         if limit is not None:
             query = query.limit(limit).offset(offset)
-        return [_instance(r) for r in self.session.scalars(query)]
+        return [_instance(r) for r in conn.execute(query)]
 
     def update_instance(self, instance_id: str, **values: Any) -> Instance:
         row = self.session.get(InstanceRow, instance_id)
@@ -232,9 +237,12 @@ class SqlTx:
                 raise AttributeError(key)
             if isinstance(value, InstanceStatus):
                 values[key] = value.value
-        self.session.execute(
-            update(InstanceRow).where(InstanceRow.id == instance_id).values(**values)
+        self.session.connection().execute(
+            update(INSTANCES).where(INSTANCES.c.id == instance_id).values(**values)
         )
+        loaded = self.session.identity_map.get(self.session.identity_key(InstanceRow, instance_id))
+        if loaded is not None:
+            self.session.expire(loaded)  # an ORM copy read earlier in this transaction
 
     def count_instances(self, statuses: Collection[InstanceStatus]) -> int:
         query = (
@@ -391,15 +399,27 @@ class SqlTx:
     # events -----------------------------------------------------------------------------
     def append_event(self, event: NewEvent) -> Event:
         self.appended = True
-        row = EventRow(
+        ts = utcnow()
+        # Core, not the ORM: one INSERT, no unit-of-work flush (the monitor appends many)
+        event_id = self.session.connection().scalar(
+            insert(EVENTS)
+            .values(
+                ts=ts,
+                kind=event.kind,
+                entity_type=event.entity_type,
+                entity_id=event.entity_id,
+                data=event.data,
+            )
+            .returning(EVENTS.c.id)
+        )
+        return Event(
+            id=int(event_id or 0),
+            ts=ts,
             kind=event.kind,
             entity_type=event.entity_type,
             entity_id=event.entity_id,
-            data=event.data,
+            data=dict(event.data),
         )
-        self.session.add(row)
-        self.session.flush()
-        return _event(row)
 
     def last_event_id(self) -> int:
         return int(self.session.scalar(select(func.max(EventRow.id))) or 0)

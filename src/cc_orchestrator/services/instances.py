@@ -732,15 +732,17 @@ class InstanceService:
         *,
         now: datetime | None = None,
         only: Collection[str] | None = None,
+        returning: bool = True,
     ) -> list[Instance]:
         """Apply every hook event, stream line and liveness change since the last look.
 
         only: look at these instances alone (say, the one being stopped). Returns the
-        instances looked at, as they are now.
+        instances looked at, as they are now (nothing when not returning: the daemon's pass
+        reads what it needs itself).
         """
         pending = self._sync(now=now or datetime.now(UTC), only=only, hooks_only=False)
         ids = {p.instance.id for p in pending}
-        if not ids:
+        if not ids or not returning:
             return []
         with self.store.read() as tx:
             return tx.instances(ids=ids)

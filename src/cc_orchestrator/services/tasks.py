@@ -430,22 +430,23 @@ class TaskService:
     # ------------------------------------------------------------------ scheduling
     def tick(self) -> None:
         """One scheduling pass: follow running tasks, promote waiting ones, start ready ones."""
-        self.instances.sync()
+        self.instances.sync(returning=False)
         self.follow_running()
         self.refresh_waiting()
         self.start_ready()
 
     def follow_running(self) -> None:
-        with self.store.read() as tx:
+        with self.store.read() as tx:  # the running tasks and their instances: two queries
             running = tx.tasks(statuses=list(rules.ACTIVE))
+            wanted = [t.instance_id for t in running if t.instance_id]
+            instances = {i.id: i for i in tx.instances(ids=wanted)} if wanted else {}
         for task in running:
             try:
-                self._follow(task)
+                self._follow(task, instances.get(task.instance_id or ""))
             except CcoError as exc:
                 log.warning("task.follow_failed", task_id=task.id, error=str(exc))
 
-    def _follow(self, task: Task) -> None:
-        inst = self._instance(task)
+    def _follow(self, task: Task, inst: Instance | None) -> None:
         if inst is None:
             # Claimed, but its instance was never recorded: the starter died before spawning.
             if task.instance_id and self.instances.locks.is_held(f"spawn:{task.instance_id}"):
@@ -490,12 +491,6 @@ class TaskService:
                     finished_at=datetime.now(UTC),
                     cost_usd=inst.cost_usd,
                 )
-
-    def _instance(self, task: Task) -> Instance | None:
-        if task.instance_id is None:
-            return None
-        with self.store.read() as tx:
-            return tx.instance(task.instance_id)
 
     def _adopt(self, tx: Tx, task: Task, inst: Instance) -> Task:
         wt = tx.worktree(inst.worktree_id or "")
