@@ -135,7 +135,42 @@ def in_process_ticks(app: Any, seconds: float, profile: bool) -> dict[str, Any]:
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(30)
         out["profile_top"] = text.getvalue()
+        out["daemon_profile"] = profile_daemon_loop(app, seconds)
     return out
+
+
+def profile_daemon_loop(app: Any, seconds: float) -> str:
+    """The daemon's own loop (passes, and the hook watch between them) run in this process
+    under cProfile for `seconds`: where `cco up --no-web` spends its CPU."""
+    from cc_orchestrator.services.daemon import run_daemon
+
+    settings = app.config.settings.instances
+    stop = threading.Event()
+    threading.Timer(seconds, stop.set).start()
+    profiler = cProfile.Profile()
+    cpu = time.process_time()
+    profiler.enable()
+    ticks = run_daemon(
+        tasks=app.tasks,
+        instances=app.instances,
+        locks=app.locks,
+        pid_file=app.data_dir / "daemon.pid",
+        interval_s=settings.monitor_interval_s,
+        watch_s=settings.watch_interval_s,
+        stop=stop,
+    )
+    profiler.disable()
+    cpu = time.process_time() - cpu
+    text = io.StringIO()
+    print(
+        f"daemon loop in-process: {ticks} passes in {seconds:.0f} s, "
+        f"CPU {100 * cpu / seconds:.1f} % of a core (profiler included)",
+        file=text,
+    )
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("cumulative").print_stats(25)
+    stats.sort_stats("tottime").print_stats(15)
+    return text.getvalue()
 
 
 def main() -> None:
@@ -205,6 +240,7 @@ def main() -> None:
     print(f"\none tick in-process (sync + scheduling pass) with {n} instances: {ticks['tick']}")
     if args.profile:
         print(ticks["profile_top"])
+        print(ticks["daemon_profile"])
     results["table"] = [dict(zip(headers, row, strict=True)) for row in rows]
     results["goals"] = {
         "cpu_below_5pct": all(s["daemon_cpu_with_children_pct"] < 5 for s in results["setups"]),

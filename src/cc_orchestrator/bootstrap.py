@@ -12,6 +12,7 @@ from cc_orchestrator.adapters.git import GitCli
 from cc_orchestrator.adapters.locks import FileLocks
 from cc_orchestrator.adapters.process import ShellRunner
 from cc_orchestrator.adapters.tmux import TmuxCli
+from cc_orchestrator.adapters.watch import make_file_watch
 from cc_orchestrator.config import LoadedConfig, WorktreesConfig, load_config
 from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.logs import setup_logging
@@ -81,6 +82,7 @@ class App:
             config=settings.instances,
             tmux=settings.tmux,
             data_dir=self.data_dir,
+            watch_factory=make_file_watch,
         )
 
     @cached_property
@@ -106,6 +108,8 @@ class App:
         return FileLocks(self.data_dir / "locks")
 
     def close(self) -> None:
+        if "instances" in self.__dict__:
+            self.instances.close()
         if "store" in self.__dict__:
             self.store.close()
 

@@ -174,13 +174,18 @@ class InstancesConfig(_Section):
     monitor_interval_s: float = Field(
         default=0.5, gt=0, le=60, description="How often the monitor looks at every instance."
     )
-    watch_interval_s: float = Field(
-        default=0.04,
+    watch_hooks: bool = Field(
+        default=True,
+        description="Between its passes, the daemon applies hook events as soon as an agent "
+        "writes them (inotify on Linux, else file sizes checked every 50 ms); off, statuses "
+        "change only at each pass.",
+    )
+    hook_gather_s: float = Field(
+        default=0.02,
         ge=0,
-        le=10,
-        description="Between its passes, how often the daemon checks (one stat per live "
-        "instance) whether an agent wrote hook events, to apply them at once; 0 turns this "
-        "off and status then changes only at each pass.",
+        le=1,
+        description="How long the daemon gathers hook events after the first one before "
+        "applying them in one write (a burst of tool calls costs one transaction).",
     )
     raw_log_max_bytes: PositiveInt = Field(
         default=8 * 1024 * 1024, description="Size cap of each pane's raw output log."

@@ -84,6 +84,20 @@ class Vcs(Protocol):
     def integrate(self, repo: Path, branch: str, into: str, *, how: str, message: str) -> str: ...
 
 
+class FileWatch(Protocol):
+    """Tells which of a set of files grew (hook files, watched between the daemon's passes)."""
+
+    def watch(self, sizes: Mapping[str, int]) -> None:
+        """Watch exactly these files; each maps to the size already read."""
+        ...
+
+    def changed(self, timeout: float) -> set[str]:
+        """Wait up to timeout for some watched files to grow; those that did."""
+        ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class InstanceFiles:
     """Where one instance's files live under the data directory."""

@@ -60,7 +60,8 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
                 locks=app.locks,
                 pid_file=app.data_dir / "daemon.pid",
                 interval_s=app.config.settings.instances.monitor_interval_s,
-                watch_s=app.config.settings.instances.watch_interval_s,
+                watch_hooks=app.config.settings.instances.watch_hooks,
+                gather_s=app.config.settings.instances.hook_gather_s,
                 stop=stop_event,
                 on_start=lambda lo: (
                     click.echo(f"{len(lo)} leftover session(s): see `cco instances reconcile`")

@@ -30,17 +30,19 @@ def run_daemon(
     pid_file: Path,
     interval_s: float,
     stop: threading.Event,
-    watch_s: float = 0.0,
+    watch_hooks: bool = False,
+    gather_s: float = 0.02,
     on_start: Callable[[list[Leftover]], None] | None = None,
     on_tick: Callable[[], None] | None = None,
 ) -> int:
     """Run until stop is set; returns the number of ticks.
 
     A tick (a full pass: every instance, then the scheduler) runs every interval_s. Between
-    ticks, every watch_s, the hook files of the live instances are checked for growth, and
-    what grew is applied at once, so a status is known within watch_s of the agent writing
-    it, not up to interval_s later; when an instance working on a task changed, the next
-    tick starts right away (a finished task's slot is refilled without waiting).
+    ticks, with watch_hooks, the daemon waits on the live instances' hook files and applies
+    what an agent writes at once (gathering gather_s first, so a burst is one transaction):
+    a status is known within milliseconds, not up to interval_s later. When an instance
+    working on a task finished a turn, asked or ended, the next tick starts right away (a
+    finished task's slot is refilled without waiting).
     """
     if locks.is_held(DAEMON_LOCK):
         pid = pid_file.read_text().strip() if pid_file.exists() else "?"
@@ -67,29 +69,41 @@ def run_daemon(
                 except Exception:
                     log.exception("daemon.tick_crashed")
                 ticks += 1
-                _wait(instances, stop, started + interval_s, watch_s)
+                _wait(instances, stop, started + interval_s, watch_hooks, gather_s)
             log.info("daemon.stopped", ticks=ticks)
             return ticks
         finally:
             pid_file.unlink(missing_ok=True)
 
 
-def _wait(instances: InstanceService, stop: threading.Event, until: float, watch_s: float) -> None:
+def _wait(
+    instances: InstanceService,
+    stop: threading.Event,
+    until: float,
+    watch_hooks: bool,
+    gather_s: float,
+) -> None:
     """Until the next tick is due, applying hook events as they are written."""
     while not stop.is_set():
         left = until - time.monotonic()
         if left <= 0:
             return
-        if watch_s <= 0:
+        if not watch_hooks:
             stop.wait(left)
             return
-        if stop.wait(min(watch_s, left)):
-            return
         try:
-            grown = instances.grown()
-            if grown and instances.look_at_hooks(grown):
+            # short waits, so a stop request is seen within a quarter of a second
+            grown = instances.wait_for_hooks(min(left, 0.25))
+            if not grown or stop.is_set():
+                continue
+            if gather_s > 0:
+                time.sleep(gather_s)  # the rest of a burst joins this look
+                grown |= instances.wait_for_hooks(0)
+            if instances.look_at_hooks(grown):
                 return  # a task's agent moved on: the scheduler's turn now
         except CcoError as exc:
             log.warning("daemon.look_failed", error=str(exc))
+            stop.wait(min(max(0.0, until - time.monotonic()), 0.25))
         except Exception:
             log.exception("daemon.look_crashed")
+            stop.wait(min(max(0.0, until - time.monotonic()), 0.25))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -33,6 +34,7 @@ from cc_orchestrator.domain.names import check_name, new_id
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import (
     Agent,
+    FileWatch,
     InstanceFiles,
     LaunchSpec,
     Locks,
@@ -134,6 +136,7 @@ class InstanceService:
         config: InstancesConfig,
         tmux: TmuxConfig,
         data_dir: Path,
+        watch_factory: Callable[[], FileWatch] | None = None,
     ) -> None:
         self.store = store
         self.mux = mux
@@ -146,10 +149,18 @@ class InstanceService:
         # per generic instance: (pane activity, quiet?) at the last screen read
         self._screen_seen: dict[str, tuple[int, bool]] = {}
         self._files: dict[str, InstanceFiles] = {}
-        # per live instance: [path, size] of the files whose growth means news (see grown)
-        self._watch: dict[str, list[list[Any]]] = {}
+        # the live instances' hook files (and headless streams): path -> (id, size read)
+        self.watch_factory = watch_factory
+        self.watcher: FileWatch | None = None  # made by the first wait_for_hooks (the daemon)
+        self._watch: dict[str, tuple[str, int]] = {}
+        self._watch_lock = threading.Lock()
         # per instance: (transcript path, size, mtime) and status file (size, mtime) last read
         self._read_stamp: dict[str, tuple[Any, ...]] = {}
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
+            self.watcher = None
 
     # ------------------------------------------------------------------ lookups
     def files(self, instance_id: str) -> InstanceFiles:
@@ -323,9 +334,12 @@ class InstanceService:
             files = self.files(inst_id)
             files.folder.mkdir(parents=True, exist_ok=True)
             files.events.touch()
-            self._watch[inst_id] = [[str(files.events), 0]] + (
-                [[str(files.stream), 0]] if mode == "headless" else []
-            )
+            with self._watch_lock:
+                watch = dict(self._watch)
+                watch[str(files.events)] = (inst_id, 0)
+                if mode == "headless":
+                    watch[str(files.stream)] = (inst_id, 0)
+                self._set_watch(watch)
             spec = replace(self._spec(record, wt, resume=False), max_turns=max_turns)
             self._write_prompt(spec)
             launch = adapter.launch(spec)
@@ -762,62 +776,74 @@ class InstanceService:
             for p in pending
         )
 
-    def grown(self) -> list[str]:
-        """Instances whose hook events or headless stream grew since it was last looked at.
-
-        One `stat` per watched file; each growth is reported once.
-        """
-        found = []
-        for inst_id, watched in self._watch.items():
-            for entry in watched:
-                try:
-                    size = os.stat(entry[0]).st_size
-                except OSError:
-                    continue
-                if size != entry[1]:
-                    entry[1] = size
-                    found.append(inst_id)
-        return found
+    def wait_for_hooks(self, timeout: float) -> set[str]:
+        """Wait up to timeout for live instances' hook files (or headless streams) to grow;
+        the ids of those that did (the kernel tells where it can, see adapters.watch)."""
+        if self.watcher is None:
+            if self.watch_factory is None:
+                time.sleep(timeout)
+                return set()
+            with self._watch_lock:
+                self.watcher = self.watch_factory()
+                self._set_watch(self._watch)
+        paths = self.watcher.changed(timeout)
+        watched = self._watch
+        return {watched[p][0] for p in paths if p in watched}
 
     def _remember(self, pending: Sequence[_Pending], *, every: bool) -> None:
-        """Note the file offsets just read, for `grown`; every: these are all the watched."""
-        if every:
-            self._watch = {}
-        for p in pending:
-            inst = p.instance
-            if p.status not in machine.LIVE:
-                self._watch.pop(inst.id, None)
-                continue
-            files = self.files(inst.id)
-            entries = [[str(files.events), p.updates.get("events_offset", inst.events_offset)]]
-            if inst.mode == "headless":
-                offset = p.updates.get("stream_offset", inst.stream_offset)
-                entries.append([str(files.stream), offset])
-            self._watch[inst.id] = entries
+        """Watch the live instances' files from the offsets just read; every: these are all
+        the instances there are to watch."""
+        with self._watch_lock:
+            watch = {} if every else dict(self._watch)
+            for p in pending:
+                inst = p.instance
+                files = self.files(inst.id)
+                events, stream = str(files.events), str(files.stream)
+                watch.pop(events, None)
+                watch.pop(stream, None)
+                if p.status not in machine.LIVE:
+                    continue
+                watch[events] = (inst.id, p.updates.get("events_offset", inst.events_offset))
+                if inst.mode == "headless":
+                    offset = p.updates.get("stream_offset", inst.stream_offset)
+                    watch[stream] = (inst.id, offset)
+            self._set_watch(watch)
+
+    def _set_watch(self, watch: dict[str, tuple[str, int]]) -> None:
+        self._watch = watch
+        if self.watcher is not None:
+            self.watcher.watch({path: size for path, (_, size) in watch.items()})
 
     def _sync(
         self, *, now: datetime, only: Collection[str] | None, hooks_only: bool
     ) -> list[_Pending]:
+        if hooks_only:
+            # Read, look and apply in one write transaction: a few lines of a few files.
+            with self.locks.hold("instances-sync"), self.store.write() as tx:
+                pending = [
+                    self._look(inst, None, now, hooks_only=True)
+                    for inst in tx.instances(statuses=machine.LIVE, ids=only)
+                ]
+                for p in pending:
+                    if p.changes or p.updates or p.notes:
+                        self._apply(tx, p, now)
+            self._remember(pending, every=False)
+            return pending
         with self.locks.hold("instances-sync"):
             with self.store.read() as tx:
                 watched = [
                     i
                     for i in tx.instances(statuses=[*machine.LIVE, S.FAILED], ids=only)
-                    if i.status != S.FAILED or (i.restart_after and not hooks_only)
+                    if i.status != S.FAILED or i.restart_after
                 ]
-            panes = {} if hooks_only else self.mux.panes() if watched else {}
-            pending = [
-                self._look(inst, panes.get(inst.session_name), now, hooks_only=hooks_only)
-                for inst in watched
-            ]
+            panes = self.mux.panes() if watched else {}
+            pending = [self._look(inst, panes.get(inst.session_name), now) for inst in watched]
             changed = [p for p in pending if p.changes or p.updates or p.notes]
             if changed:
                 with self.store.write() as tx:
                     for p in changed:
                         self._apply(tx, p, now)
             self._remember(pending, every=only is None)
-            if hooks_only:
-                return pending
             for p in pending:
                 self._cap_raw_log(p.instance)
                 if any(reason == INTERRUPTED for _, reason in p.changes):
