@@ -154,6 +154,8 @@ class InstanceService:
         self.watcher: FileWatch | None = None  # made by the first wait_for_hooks (the daemon)
         self._watch: dict[str, tuple[str, int]] = {}
         self._watch_lock = threading.Lock()
+        # each live instance as this process last saw it (what look_at_hooks plays lines on)
+        self._seen: dict[str, Instance] = {}
         # per instance: (transcript path, size, mtime) and status file (size, mtime) last read
         self._read_stamp: dict[str, tuple[Any, ...]] = {}
 
@@ -335,6 +337,7 @@ class InstanceService:
             files.folder.mkdir(parents=True, exist_ok=True)
             files.events.touch()
             with self._watch_lock:
+                self._seen[inst_id] = record
                 watch = dict(self._watch)
                 watch[str(files.events)] = (inst_id, 0)
                 if mode == "headless":
@@ -764,11 +767,23 @@ class InstanceService:
     def look_at_hooks(self, ids: Collection[str]) -> bool:
         """Apply these instances' new hook events (and headless stream) at once.
 
-        What the daemon runs between its passes as soon as an agent writes (see `grown`):
-        no tmux call, no liveness, no transcript; the next full `sync` does those. True when
-        an instance working on a task changed status, so the scheduler has work to do.
+        What the daemon runs between its passes as soon as an agent writes (see
+        `wait_for_hooks`): no tmux call, no liveness, no transcript; the next full `sync` does
+        those. Lines that change no status (a tool call while working) are left to it too:
+        they are first played on the instance as last seen here, without the database, and
+        only instances whose status they change are looked at for real. True when an
+        instance working on a task changed status, so the scheduler has work to do.
         """
-        pending = self._sync(now=datetime.now(UTC), only=ids, hooks_only=True)
+        now = datetime.now(UTC)
+        due = []
+        for inst_id in ids:
+            seen = self._seen.get(inst_id)
+            peek = self._look(seen, None, now, hooks_only=True) if seen else None
+            if peek is None or peek.changes or peek.notes:
+                due.append(inst_id)
+        if not due:
+            return False
+        pending = self._sync(now=now, only=due, hooks_only=True)
         return any(
             p.instance.task_id
             and p.changes
@@ -795,6 +810,8 @@ class InstanceService:
         the instances there are to watch."""
         with self._watch_lock:
             watch = {} if every else dict(self._watch)
+            if every:
+                self._seen = {}
             for p in pending:
                 inst = p.instance
                 files = self.files(inst.id)
@@ -802,7 +819,9 @@ class InstanceService:
                 watch.pop(events, None)
                 watch.pop(stream, None)
                 if p.status not in machine.LIVE:
+                    self._seen.pop(inst.id, None)
                     continue
+                self._seen[inst.id] = replace(inst, status=p.status, **p.updates)
                 watch[events] = (inst.id, p.updates.get("events_offset", inst.events_offset))
                 if inst.mode == "headless":
                     offset = p.updates.get("stream_offset", inst.stream_offset)
