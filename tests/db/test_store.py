@@ -112,3 +112,32 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     assert len(events) == 240
     # each write saw every earlier committed write: the serialized counts are 0..239
     assert sorted(e.data["seen"] for e in events) == list(range(240))
+
+
+def test_dependency_statuses_in_one_query(tmp_path: Path) -> None:
+    from cc_orchestrator.domain.models import Task, TaskStatus
+
+    T = TaskStatus
+    store = open_store(tmp_path / "state.db")
+    with store.write() as tx:
+        repo = tx.ensure_repo(tmp_path)
+        for task_id, status, deps in [
+            ("a", T.REVIEW, []),
+            ("b", T.RUNNING, []),
+            ("c", T.PENDING, ["a", "b"]),
+            ("d", T.READY, []),
+            ("e", T.BLOCKED, ["c"]),
+            ("f", T.DONE, ["a"]),
+        ]:
+            tx.add_task(
+                Task(id=task_id, title=task_id, prompt="x", status=status, repo_id=repo.id,
+                     depends_on=deps)
+            )  # fmt: skip
+    with store.read() as tx:
+        view = tx.dependency_statuses([T.PENDING, T.READY, T.BLOCKED])
+    assert view == {
+        "c": (T.PENDING, {"a": T.REVIEW, "b": T.RUNNING}),
+        "d": (T.READY, {}),
+        "e": (T.BLOCKED, {"c": T.PENDING}),
+    }
+    store.close()

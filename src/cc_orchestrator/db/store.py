@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import Engine, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from cc_orchestrator.db.engine import IMMEDIATE, make_engine, migrate
 from cc_orchestrator.db.tables import (
@@ -407,6 +407,28 @@ class SqlTx:
                 )
             )
             found.update((i, TaskStatus(s)) for i, s in rows)
+        return found
+
+    def dependency_statuses(
+        self, statuses: Collection[TaskStatus]
+    ) -> dict[str, tuple[TaskStatus, dict[str, TaskStatus]]]:
+        """For each task in these statuses: its status and its dependencies' statuses.
+
+        One query (tasks joined with their dependencies and those tasks), no task objects:
+        what the scheduler re-checks on every pass for every waiting task.
+        """
+        dep = aliased(TaskRow)
+        query = (
+            select(TaskRow.id, TaskRow.status, dep.id, dep.status)
+            .outerjoin(TaskDependencyRow, TaskDependencyRow.task_id == TaskRow.id)
+            .outerjoin(dep, dep.id == TaskDependencyRow.depends_on_id)
+            .where(TaskRow.status.in_([s.value for s in statuses]))
+        )
+        found: dict[str, tuple[TaskStatus, dict[str, TaskStatus]]] = {}
+        for task_id, status, dep_id, dep_status in self.session.execute(query):
+            entry = found.setdefault(task_id, (TaskStatus(status), {}))
+            if dep_id is not None:
+                entry[1][dep_id] = TaskStatus(dep_status)
         return found
 
     # events -----------------------------------------------------------------------------

@@ -537,18 +537,17 @@ class TaskService:
     def refresh_waiting(self) -> None:
         """Pending/ready/blocked tasks follow their dependencies.
 
-        Read in two queries (the waiting tasks, then the statuses of all their dependencies);
-        a write transaction is opened only when some task's status changes, and re-checks
-        those tasks in it, so a big backlog costs one read per pass, not a write.
+        Read in one query (each waiting task's status and its dependencies' statuses); a
+        write transaction is opened only when some task's status changes, and re-checks those
+        tasks in it, so a big backlog costs one read per pass, not a write.
         """
         waiting_statuses = [T.PENDING, T.READY, T.BLOCKED]
         with self.store.read() as tx:
-            waiting = tx.tasks(statuses=waiting_statuses)
-            deps = tx.task_statuses(set().union(*(t.depends_on for t in waiting)))
+            waiting = tx.dependency_statuses(waiting_statuses)
         moving = [
-            t.id
-            for t in waiting
-            if rules.readiness({d: deps[d] for d in t.depends_on if d in deps})[0] != t.status
+            task_id
+            for task_id, (status, deps) in waiting.items()
+            if rules.readiness(deps)[0] != status
         ]
         if not moving:
             return
