@@ -182,14 +182,30 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--setups", default="no-web,web,web+client")
     parser.add_argument("--profile", action="store_true", help="cProfile the in-process ticks")
+    parser.add_argument(
+        "--interval", type=float, default=None, help="monitor_interval_s (default: cco's)"
+    )
+    parser.add_argument(
+        "--no-watch", action="store_true", help="instances.watch_hooks off (statuses per pass)"
+    )
     args = parser.parse_args()
     n = 30 if args.quick else args.instances
     window = 8.0 if args.quick else args.window
     warmup = 3.0 if args.quick else args.warmup
 
-    config = common.base_config(instances={"monitor_interval_s": 0.5})
+    config = common.base_config(
+        instances={"monitor_interval_s": args.interval} if args.interval else {}
+    )
     config.pop("logging")  # the default level (info), as a user runs it
-    results: dict[str, Any] = {"instances": n, "period_s": args.period, "setups": []}
+    if args.no_watch:
+        config["instances"]["watch_hooks"] = False
+    results: dict[str, Any] = {
+        "instances": n,
+        "period_s": args.period,
+        "monitor_interval_s": args.interval or "default",
+        "watch_hooks": not args.no_watch,
+        "setups": [],
+    }
     with Sandbox("steady", config) as sb:
         repo = common.make_repo(sb.root / "repo", files=20)
         app = common.build_app()

@@ -172,7 +172,12 @@ class InstancesConfig(_Section):
         description="A working instance silent this long is hung (0 = never).",
     )
     monitor_interval_s: float = Field(
-        default=0.5, gt=0, le=60, description="How often the monitor looks at every instance."
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often the daemon looks at every instance (liveness, tokens and cost, "
+        "first-run dialogs) and runs the scheduler; hook events are applied as they come "
+        "(see watch_hooks).",
     )
     watch_hooks: bool = Field(
         default=True,

@@ -106,6 +106,28 @@ def test_instances_and_worktrees_over_the_api(client: httpx.Client, repo: Path) 
     assert client.get("/api/worktrees").json() == []
 
 
+def test_tasks_listed_page_after_page(client: httpx.Client, repo: Path) -> None:
+    made = [
+        client.post("/api/tasks", json={"title": f"T{i}", "repo": str(repo)}).json()["id"]
+        for i in range(5)
+    ]
+    pages, after = [], None
+    while True:
+        params: dict[str, Any] = {"limit": 2, **({"after": after} if after else {})}
+        page = [t["id"] for t in client.get("/api/tasks", params=params).json()]
+        if not page:
+            break
+        pages.append(page)
+        after = page[-1]
+    assert pages == [made[0:2], made[2:4], made[4:5]]
+    assert [t["id"] for t in client.get("/api/tasks", params={"limit": 2, "offset": 2}).json()] == (
+        made[2:4]
+    )
+    missing = client.get("/api/tasks", params={"after": "nope"})
+    assert missing.status_code == 404
+    assert "no task 'nope'" in error_of(missing)["message"]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "kind"),
     [

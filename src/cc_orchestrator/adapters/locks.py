@@ -15,14 +15,28 @@ class FileLocks:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._paths: dict[str, Path] = {}  # the monitor takes the same few locks many times
 
     def _path(self, name: str) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        return self.folder / f"{hashlib.sha256(name.encode()).hexdigest()[:16]}.lock"
+        path = self._paths.get(name)
+        if path is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / f"{hashlib.sha256(name.encode()).hexdigest()[:16]}.lock"
+            if len(self._paths) > 1024:
+                self._paths.clear()
+            self._paths[name] = path
+        return path
+
+    def _open(self, name: str) -> int:
+        try:
+            return os.open(self._path(name), os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:  # the folder was removed meanwhile
+            self.folder.mkdir(parents=True, exist_ok=True)
+            return os.open(self._path(name), os.O_RDWR | os.O_CREAT, 0o600)
 
     def is_held(self, name: str) -> bool:
         """Whether some live process holds the lock (a dead holder's lock is released)."""
-        fd = os.open(self._path(name), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._open(name)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -33,7 +47,7 @@ class FileLocks:
 
     @contextmanager
     def hold(self, name: str) -> Iterator[None]:
-        fd = os.open(self._path(name), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._open(name)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

@@ -9,7 +9,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
@@ -328,9 +339,22 @@ class SqlTx:
         repo_id: int | None = None,
         limit: int | None = None,
         offset: int = 0,
+        after: str | None = None,
     ) -> list[Task]:
-        """Oldest first; dependencies and repositories loaded in two queries for the page."""
+        """Oldest first; dependencies and repositories loaded in two queries for the page.
+
+        after: the tasks that come after this one in that order (keyset paging: every page
+        costs what the first does, where a deep offset makes the database step over rows).
+        """
         query = select(TaskRow).order_by(TaskRow.created_at, TaskRow.id)
+        if after is not None:
+            anchor = select(TaskRow.created_at).where(TaskRow.id == after).scalar_subquery()
+            query = query.where(
+                or_(
+                    TaskRow.created_at > anchor,
+                    and_(TaskRow.created_at == anchor, TaskRow.id > after),
+                )
+            )
         if statuses is not None:
             query = query.where(TaskRow.status.in_([s.value for s in statuses]))
         if repo_id is not None:

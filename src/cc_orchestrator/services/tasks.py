@@ -77,9 +77,16 @@ class TaskService:
         statuses: Sequence[TaskStatus] | None = None,
         limit: int | None = None,
         offset: int = 0,
+        after: str | None = None,
     ) -> list[Task]:
+        """Oldest first; after: only those after this task (a page's last id)."""
         with self.store.read() as tx:
-            return tx.tasks(statuses=statuses, limit=limit, offset=offset)
+            if after is not None and tx.task(after) is None:
+                raise NotFound(
+                    f"no task {after!r} to list after",
+                    hint="pass the id of the last task of the previous page",
+                )
+            return tx.tasks(statuses=statuses, limit=limit, offset=offset, after=after)
 
     def deps(self, key: str) -> DepsView:
         task = self.get(key)

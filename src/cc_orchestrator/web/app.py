@@ -336,9 +336,18 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
         status: Annotated[list[TaskStatus] | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        after: Annotated[
+            str | None,
+            Query(
+                max_length=64,
+                description="Only tasks after this one (the last id of the previous page): "
+                "every page then costs what the first does.",
+            ),
+        ] = None,
     ) -> list[Task]:
-        """Oldest first, a page at a time (limit/offset)."""
-        return services.tasks.all(statuses=status, limit=limit, offset=offset)
+        """Oldest first, a page at a time (limit, and after= the previous page's last id, or
+        offset)."""
+        return services.tasks.all(statuses=status, limit=limit, offset=offset, after=after)
 
     @app.post("/api/tasks", response_model=Task, status_code=201, dependencies=deps)
     def add_task(body: TaskCreate) -> Task:

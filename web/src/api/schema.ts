@@ -204,7 +204,8 @@ export interface paths {
         };
         /**
          * List Tasks
-         * @description Oldest first, a page at a time (limit/offset).
+         * @description Oldest first, a page at a time (limit, and after= the previous page's last id, or
+         *     offset).
          */
         get: operations["list_tasks_api_tasks_get"];
         put?: never;
@@ -1539,6 +1540,8 @@ export interface operations {
                 status?: components["schemas"]["TaskStatus"][] | null;
                 limit?: number;
                 offset?: number;
+                /** @description Only tasks after this one (the last id of the previous page): every page then costs what the first does. */
+                after?: string | null;
             };
             header?: never;
             path?: never;
