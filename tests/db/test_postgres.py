@@ -331,3 +331,11 @@ def test_worktree_service_on_postgres(pg_app: App, tmp_path: Path, data_dir: Pat
     assert kinds.count("repo.added") == 2
     # the state went to PostgreSQL, not to a SQLite file in the data directory
     assert not (data_dir / "state.db").exists()
+
+
+def test_hook_write(pg_url: str) -> None:
+    from tests.db.test_store import check_hook_write
+
+    store = SqlStore.open(pg_url)
+    check_hook_write(store)
+    store.close()

@@ -141,3 +141,49 @@ def test_dependency_statuses_in_one_query(tmp_path: Path) -> None:
         "e": (T.BLOCKED, {"c": T.PENDING}),
     }
     store.close()
+
+
+def check_hook_write(store: SqlStore) -> None:
+    """The monitor's session-free write: read live instances, update one, append an event,
+    listeners told after the commit; a failure rolls everything back."""
+    from cc_orchestrator.domain.models import Instance, InstanceStatus
+
+    S = InstanceStatus
+    with store.write() as tx:
+        for inst_id, status in [("i1", S.WORKING), ("i2", S.STOPPED)]:
+            tx.add_instance(
+                Instance(id=inst_id, name=inst_id, agent="claude", mode="interactive",
+                         status=status, session_name=f"cco-{inst_id}")
+            )  # fmt: skip
+    told: list[int] = []
+    unlisten = store.on_events(lambda: told.append(1))
+    with store.hook_write() as hx:
+        [live] = hx.live_instances(["i1", "i2", "nope"], [S.WORKING, S.IDLE])
+        assert live.id == "i1"
+        hx.set_instance("i1", status=S.IDLE, events_offset=42, turns=1)
+        event = hx.append_event(NewEvent("instance.status", "instance", "i1", {"status": "idle"}))
+        assert told == []  # not before the commit
+    assert told == [1]
+    with store.read() as tx:
+        after = tx.instance("i1")
+        assert after is not None and after.status == S.IDLE and after.events_offset == 42
+        assert after.updated_at is not None and after.updated_at >= after.created_at  # type: ignore[operator]
+        assert [e.id for e in tx.events(entity_id="i1")] == [event.id]
+    try:
+        with store.hook_write() as hx:
+            hx.set_instance("i1", turns=9)
+            hx.append_event(NewEvent("instance.status", "instance", "i1", {}))
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    with store.read() as tx:
+        assert tx.instance("i1").turns == 1  # type: ignore[union-attr]
+        assert len(tx.events(entity_id="i1")) == 1
+    assert told == [1]
+    unlisten()
+
+
+def test_hook_write(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "state.db")
+    check_hook_write(store)
+    store.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import (
+    Connection,
     Engine,
     Table,
     and_,
@@ -85,6 +86,55 @@ def _event(row: EventRow) -> Event:
         entity_id=row.entity_id,
         data=dict(row.data or {}),
     )
+
+
+class CoreTx:
+    """The monitor's hot path on a bare connection (ports.HookTx): no ORM session at all.
+
+    A look at a few hook lines runs as often as agents write; a Session's set-up and unit
+    of work cost more than its three statements.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.appended = False
+
+    def live_instances(
+        self, ids: Collection[str], statuses: Collection[InstanceStatus]
+    ) -> list[Instance]:
+        """These instances, if in these statuses (at most 500 ids)."""
+        params = {"ids": list(ids), "statuses": [s.value for s in statuses]}
+        return [_instance(r) for r in self.conn.execute(_INSTANCES_BY_IDS, params)]
+
+    def set_instance(self, instance_id: str, **values: Any) -> None:
+        for key, value in values.items():
+            if key not in _INSTANCE_COLUMNS:
+                raise AttributeError(key)
+            if isinstance(value, InstanceStatus):
+                values[key] = value.value
+        self.conn.execute(_UPDATE_INSTANCE, {"instance_id_": instance_id, **values})
+
+    def append_event(self, event: NewEvent) -> Event:
+        self.appended = True
+        ts = utcnow()
+        event_id = self.conn.scalar(
+            _INSERT_EVENT,
+            {
+                "ts": ts,
+                "kind": event.kind,
+                "entity_type": event.entity_type,
+                "entity_id": event.entity_id,
+                "data": event.data,
+            },
+        )
+        return Event(
+            id=int(event_id or 0),
+            ts=ts,
+            kind=event.kind,
+            entity_type=event.entity_type,
+            entity_id=event.entity_id,
+            data=dict(event.data),
+        )
 
 
 class SqlTx:
@@ -221,8 +271,7 @@ class SqlTx:
         if ids is not None and statuses is not None and task_id is None and limit is None:
             wanted = list(ids)
             if len(wanted) <= 500:  # the monitor's query, prepared once
-                params = {"ids": wanted, "statuses": [s.value for s in statuses]}
-                return [_instance(r) for r in conn.execute(_INSTANCES_BY_IDS, params)]
+                return CoreTx(conn).live_instances(wanted, statuses)
         # Core rows, not ORM objects: the monitor lists the live instances on every pass
         query = select(INSTANCES).order_by(INSTANCES.c.created_at, INSTANCES.c.id)
         if statuses is not None:
@@ -258,12 +307,7 @@ class SqlTx:
 
     def set_instance(self, instance_id: str, **values: Any) -> None:
         """update_instance without loading the row: one UPDATE statement (the monitor's path)."""
-        for key, value in values.items():
-            if key not in _INSTANCE_COLUMNS:
-                raise AttributeError(key)
-            if isinstance(value, InstanceStatus):
-                values[key] = value.value
-        self.session.connection().execute(_UPDATE_INSTANCE, {"instance_id_": instance_id, **values})
+        CoreTx(self.session.connection()).set_instance(instance_id, **values)
         loaded = self.session.identity_map.get(self.session.identity_key(InstanceRow, instance_id))
         if loaded is not None:
             self.session.expire(loaded)  # an ORM copy read earlier in this transaction
@@ -458,26 +502,7 @@ class SqlTx:
     # events -----------------------------------------------------------------------------
     def append_event(self, event: NewEvent) -> Event:
         self.appended = True
-        ts = utcnow()
-        # Core, not the ORM: one INSERT, no unit-of-work flush (the monitor appends many)
-        event_id = self.session.connection().scalar(
-            _INSERT_EVENT,
-            {
-                "ts": ts,
-                "kind": event.kind,
-                "entity_type": event.entity_type,
-                "entity_id": event.entity_id,
-                "data": event.data,
-            },
-        )
-        return Event(
-            id=int(event_id or 0),
-            ts=ts,
-            kind=event.kind,
-            entity_type=event.entity_type,
-            entity_id=event.entity_id,
-            data=dict(event.data),
-        )
+        return CoreTx(self.session.connection()).append_event(event)
 
     def last_event_id(self) -> int:
         return int(self.session.scalar(select(func.max(EventRow.id))) or 0)
@@ -536,14 +561,34 @@ class SqlStore:
                 else "check database.url and the data directory",
             ) from None
         if tx.appended:
-            for listener in self._listeners:
-                try:
-                    listener()
-                except Exception:  # a listener never fails the transaction that committed
-                    log.exception("store.listener_failed")
+            self._notify()
+
+    def _notify(self) -> None:
+        for listener in self._listeners:
+            try:
+                listener()
+            except Exception:  # a listener never fails the transaction that committed
+                log.exception("store.listener_failed")
 
     def write(self) -> AbstractContextManager[SqlTx]:
         return self._session(immediate=True)
+
+    @contextmanager
+    def hook_write(self) -> Iterator[CoreTx]:
+        """A write transaction for the monitor's hot path, without an ORM session."""
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(**{IMMEDIATE: True})
+                with conn.begin():
+                    tx = CoreTx(conn)
+                    yield tx
+        except OperationalError as exc:
+            raise StorageError(
+                f"the state database failed: {exc.orig}",
+                hint="check database.url and the data directory; the daemon tries again",
+            ) from None
+        if tx.appended:
+            self._notify()
 
     def read(self) -> AbstractContextManager[SqlTx]:
         return self._session(immediate=False)

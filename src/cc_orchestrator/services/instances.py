@@ -781,9 +781,11 @@ class InstanceService:
             peek = self._look(seen, None, now, hooks_only=True) if seen else None
             if peek is None or peek.changes or peek.notes:
                 due.append(inst_id)
-        if not due:
-            return False
-        pending = self._sync(now=now, only=due, hooks_only=True)
+        pending = [
+            p
+            for start in range(0, len(due), 500)
+            for p in self._sync(now=now, only=due[start : start + 500], hooks_only=True)
+        ]
         return any(
             p.instance.task_id
             and p.changes
@@ -838,10 +840,11 @@ class InstanceService:
     ) -> list[_Pending]:
         if hooks_only:
             # Read, look and apply in one write transaction: a few lines of a few files.
-            with self.locks.hold("instances-sync"), self.store.write() as tx:
+            assert only is not None and len(only) <= 500
+            with self.locks.hold("instances-sync"), self.store.hook_write() as tx:
                 pending = [
                     self._look(inst, None, now, hooks_only=True)
-                    for inst in tx.instances(statuses=machine.LIVE, ids=only)
+                    for inst in tx.live_instances(only, machine.LIVE)
                 ]
                 for p in pending:
                     if p.changes or p.updates or p.notes:
