@@ -71,8 +71,11 @@ _INSTANCE_COLUMNS = frozenset(InstanceRow.__table__.columns.keys())
 _TERMINAL = {InstanceStatus.EXITED.value, InstanceStatus.FAILED.value, InstanceStatus.STOPPED.value}
 
 
+_INSTANCE_FIELDS = tuple(f.name for f in fields(Instance))
+
+
 def _instance(row: Any) -> Instance:
-    values = {f.name: getattr(row, f.name) for f in fields(Instance)}
+    values = {name: getattr(row, name) for name in _INSTANCE_FIELDS}
     values["status"] = InstanceStatus(row.status)
     return Instance(**values)
 

@@ -823,7 +823,10 @@ class InstanceService:
                 if p.status not in machine.LIVE:
                     self._seen.pop(inst.id, None)
                     continue
-                self._seen[inst.id] = replace(inst, status=p.status, **p.updates)
+                changed = p.updates or p.status != inst.status
+                self._seen[inst.id] = (
+                    replace(inst, status=p.status, **p.updates) if changed else inst
+                )
                 watch[events] = (inst.id, p.updates.get("events_offset", inst.events_offset))
                 if inst.mode == "headless":
                     offset = p.updates.get("stream_offset", inst.stream_offset)
