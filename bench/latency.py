@@ -2,19 +2,20 @@
 client of `cco up` receives for it; p50/p99 over thousands of events with 100 instances.
 
     .venv/bin/python bench/latency.py [--quick] [--instances 100] [--events 3000] [--rate 50]
-                                      [--intervals 0.5,0.1]
+                                      [--intervals 1.0,0.5]
 
 100 instances run bench/agent.sh (after their first turn they sit idle at their prompt). This
 process then plays their hooks: it appends, to a random instance's events.jsonl, a
 PermissionRequest or a PreToolUse line (alternating per instance, so every line changes the
 status) whose tool_name carries a sequence token, and notes the time of the append. The daemon
-applies the line at its next look, writes an `instance.status` event whose reason names the
+applies the line as soon as it sees it (hook files are watched between passes), writes an `instance.status` event whose reason names the
 tool ("asks permission for L17"), and the web layer pushes it to the WebSocket client in this
 same process, which notes the time it arrived: one clock, no skew. The event's own timestamp
 (when the daemon wrote it) splits the latency into "line -> event row" (the monitor) and
 "event row -> WebSocket" (the web layer).
 
-Run once per monitor interval (`instances.monitor_interval_s`; 0.5 s is the default).
+Run once per monitor interval (`instances.monitor_interval_s`; 1 s is the default). Since the
+daemon watches hook files between its passes, the interval no longer sets the latency.
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=100)
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--rate", type=float, default=50.0, help="hook lines per second, all")
-    parser.add_argument("--intervals", default="0.5,0.1", help="monitor intervals to run")
+    parser.add_argument("--intervals", default="1.0,0.5", help="monitor intervals to run")
     args = parser.parse_args()
     n = 30 if args.quick else args.instances
     events = 400 if args.quick else args.events
