@@ -8,11 +8,11 @@ client of `cco up` receives for it; p50/p99 over thousands of events with 100 in
 process then plays their hooks: it appends, to a random instance's events.jsonl, a
 PermissionRequest or a PreToolUse line (alternating per instance, so every line changes the
 status) whose tool_name carries a sequence token, and notes the time of the append. The daemon
-applies the line as soon as it sees it (hook files are watched between passes), writes an `instance.status` event whose reason names the
-tool ("asks permission for L17"), and the web layer pushes it to the WebSocket client in this
-same process, which notes the time it arrived: one clock, no skew. The event's own timestamp
-(when the daemon wrote it) splits the latency into "line -> event row" (the monitor) and
-"event row -> WebSocket" (the web layer).
+applies the line as soon as it sees it (hook files are watched between passes), writes an
+`instance.status` event whose reason names the tool ("asks permission for L17"), and the web
+layer pushes it to the WebSocket client in this same process, which notes the time it arrived:
+one clock, no skew. The event's own timestamp (when the daemon wrote it) splits the latency
+into "line -> event row" (the monitor) and "event row -> WebSocket" (the web layer).
 
 Run once per monitor interval (`instances.monitor_interval_s`; 1 s is the default). Since the
 daemon watches hook files between its passes, the interval no longer sets the latency.
