@@ -263,7 +263,10 @@ def main() -> None:
         "rss_below_300mb": all(s["peak_rss_mb"] < 300 for s in results["setups"]),
     }
     print(f"goals: {results['goals']}  (live instances at the end: {results['live_at_end']})")
-    common.write_results("steady", results, quick=args.quick)
+    # a variant gets its own file, never over the default run's
+    name = "steady" + ("-nowatch" if args.no_watch else "")
+    name += f"-interval{args.interval:g}" if args.interval else ""
+    common.write_results(name, results, quick=args.quick)
 
 
 if __name__ == "__main__":
