@@ -273,10 +273,15 @@ def main() -> None:
 
         common.wait_for(healthy, timeout=60, interval=0.1, what="the API")
         time.sleep(3)  # the daemon's first passes (reconcile) before the clock
+        # the last page by keyset: after the task just before it in the list's order
+        anchor = httpx.get(
+            f"{base}/api/tasks", params={"offset": max(0, args.tasks - 201), "limit": 1}
+        ).json()[0]["id"]
         endpoints = {
             "GET /api/tasks": "/api/tasks",
             "GET /api/tasks?limit=1000": "/api/tasks?limit=1000",
             "GET /api/tasks?offset=9800": f"/api/tasks?offset={max(0, args.tasks - 200)}",
+            "GET /api/tasks?after=<id> (same page)": f"/api/tasks?after={anchor}",
             "GET /api/instances": "/api/instances",
             "GET /api/instances?live=true": "/api/instances?live=true",
             "GET /api/tasks?status=review": "/api/tasks?status=review",
