@@ -201,15 +201,23 @@ def test_hook_events_wake_the_daemon_between_passes(
     try:
         wait_for(lambda: ticks, what="the first pass")
         if watch_hooks:
-            wait_for(lambda: inst_status() == "working", timeout=15, what="working")
+            # well before the next pass is due (60 s)
             wait_for(
                 lambda: app.tasks.get(task.id).status.value == "review",
-                timeout=15,
+                timeout=30,
                 what="the task in review",
             )
             # the pass that completed it reports when it ends, a moment after the status
             wait_for(lambda: len(ticks) >= 2, timeout=15, what="that pass to end")
             assert len(ticks) <= 3  # passes came from the agent's moves, not the clock
+            inst_id = app.tasks.get(task.id).instance_id
+            with app.store.read() as tx:
+                seen = [
+                    e.data["status"]
+                    for e in tx.events(entity_id=inst_id or "", limit=100)
+                    if e.kind == "instance.status"
+                ]
+            assert seen[:2] == ["working", "idle"]  # each of the agent's moves, in order
         else:
             time.sleep(4)
             assert inst_status() == "starting"
