@@ -526,6 +526,16 @@ class SqlTx:
         return [_event(r) for r in self.session.scalars(query)]
 
 
+def _storage_error(exc: OperationalError) -> StorageError:
+    locked = "locked" in str(exc.orig) or "lock timeout" in str(exc.orig)
+    return StorageError(
+        f"the state database failed: {exc.orig}",
+        hint="another process held it locked for too long; try again"
+        if locked
+        else "check database.url and the data directory",
+    )
+
+
 class SqlStore:
     """Implements ports.Store."""
 
@@ -556,13 +566,7 @@ class SqlStore:
                     tx = SqlTx(session)
                     yield tx
         except OperationalError as exc:
-            locked = "locked" in str(exc.orig) or "lock timeout" in str(exc.orig)
-            raise StorageError(
-                f"the state database failed: {exc.orig}",
-                hint="another process held it locked for too long; try again"
-                if locked
-                else "check database.url and the data directory",
-            ) from None
+            raise _storage_error(exc) from None
         if tx.appended:
             self._notify()
 
@@ -586,10 +590,7 @@ class SqlStore:
                     tx = CoreTx(conn)
                     yield tx
         except OperationalError as exc:
-            raise StorageError(
-                f"the state database failed: {exc.orig}",
-                hint="check database.url and the data directory; the daemon tries again",
-            ) from None
+            raise _storage_error(exc) from None
         if tx.appended:
             self._notify()
 

@@ -156,7 +156,7 @@ class InstanceService:
         self._watch_lock = threading.Lock()
         # each live instance as this process last saw it (what look_at_hooks plays lines on)
         self._seen: dict[str, Instance] = {}
-        # per instance: (transcript path, size, mtime) and status file (size, mtime) last read
+        # per instance: what its transcript and status file looked like when last read
         self._read_stamp: dict[str, tuple[Any, ...]] = {}
 
     def close(self) -> None:
