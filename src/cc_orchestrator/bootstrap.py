@@ -14,6 +14,7 @@ from cc_orchestrator.adapters.process import ShellRunner
 from cc_orchestrator.adapters.tmux import TmuxCli
 from cc_orchestrator.adapters.watch import make_file_watch
 from cc_orchestrator.config import LoadedConfig, WorktreesConfig, load_config
+from cc_orchestrator.db.integrity import KNOWN_FILE, quick_check
 from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.logs import setup_logging
 from cc_orchestrator.ports import Agent
@@ -41,7 +42,16 @@ class App:
     @cached_property
     def store(self) -> SqlStore:
         db = self.config.settings.database
-        return SqlStore.open(self.config.database_url, busy_timeout_ms=db.busy_timeout_ms)
+        return SqlStore.open(
+            self.config.database_url,
+            busy_timeout_ms=db.busy_timeout_ms,
+            known=self.data_dir / KNOWN_FILE,
+        )
+
+    def claim_scheduler(self) -> None:
+        """What `cco up` does before it schedules anything: check the database is whole
+        (PRAGMA quick_check on SQLite; DamagedDatabase if not)."""
+        quick_check(self.store.engine, self.store.known)
 
     @cached_property
     def git(self) -> GitCli:

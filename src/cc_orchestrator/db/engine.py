@@ -24,8 +24,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
+from cc_orchestrator.db.integrity import KnownDatabases, damage_of, damaged
 from cc_orchestrator.domain.errors import StorageError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -145,26 +146,43 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision; cheap when it already is."""
+def migrate(engine: Engine, known: KnownDatabases | None = None) -> None:
+    """Bring the schema to the newest revision; cheap when it already is.
+
+    With `known` (the data directory's record), a database it remembers that has lost cco's
+    tables is refused (DamagedDatabase) instead of being migrated afresh; a database migrated
+    (or found whole) is remembered from then on."""
     try:
         head = head_revision()
-        if current_revision(engine) == head:
-            return
-        with _migration_lock(engine):
-            if current_revision(engine) == head:
-                return
-            cfg = _alembic_config(engine)
-            # BEGIN IMMEDIATE: the migration takes the write lock up front (waiting for it)
-            # instead of failing when it upgrades a read lock another process holds.
-            with engine.connect().execution_options(**{IMMEDIATE: True}) as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-                conn.commit()
-    except OperationalError as exc:
-        raise StorageError(
-            f"cannot open the state database {engine.url.render_as_string()}: {exc.orig}",
-            hint="check the data directory or database.url",
-        ) from None
+        found = current_revision(engine)
+        if found != head:
+            with _migration_lock(engine):
+                found = current_revision(engine)
+                if found is None and known is not None and known.knows(engine.url):
+                    raise damaged(engine.url, "has lost cco's tables (empty)", known)
+                if found != head:
+                    _upgrade(engine)
+        if known is not None:
+            known.record(engine.url, head)
+    except DBAPIError as exc:
+        damage = damage_of(exc, engine.url, known)
+        if damage is not None:
+            raise damage from None
+        if isinstance(exc, OperationalError):
+            raise StorageError(
+                f"cannot open the state database {engine.url.render_as_string()}: {exc.orig}",
+                hint="check the data directory or database.url",
+            ) from None
+        raise StorageError(f"cannot migrate the state database: {exc}") from None
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot migrate the state database: {exc}") from None
+
+
+def _upgrade(engine: Engine) -> None:
+    cfg = _alembic_config(engine)
+    # BEGIN IMMEDIATE: the migration takes the write lock up front (waiting for it)
+    # instead of failing when it upgrades a read lock another process holds.
+    with engine.connect().execution_options(**{IMMEDIATE: True}) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        conn.commit()

@@ -22,10 +22,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from cc_orchestrator.db.engine import IMMEDIATE, make_engine, migrate
+from cc_orchestrator.db.integrity import KnownDatabases, check_sqlite_file, damage_of
 from cc_orchestrator.db.tables import (
     EventRow,
     InstanceRow,
@@ -526,7 +528,12 @@ class SqlTx:
         return [_event(r) for r in self.session.scalars(query)]
 
 
-def _storage_error(exc: OperationalError) -> StorageError:
+def _storage_error(exc: DBAPIError, store: SqlStore) -> StorageError:
+    damage = damage_of(exc, store.engine.url, store.known)
+    if damage is not None:
+        return damage
+    if not isinstance(exc, OperationalError):
+        raise exc  # a bug (a constraint, a type), not the user's to fix
     locked = "locked" in str(exc.orig) or "lock timeout" in str(exc.orig)
     return StorageError(
         f"the state database failed: {exc.orig}",
@@ -539,8 +546,9 @@ def _storage_error(exc: OperationalError) -> StorageError:
 class SqlStore:
     """Implements ports.Store."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, known: KnownDatabases | None = None) -> None:
         self.engine = engine
+        self.known = known
         self._listeners: list[Callable[[], None]] = []
 
     def on_events(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -551,10 +559,18 @@ class SqlStore:
         return lambda: self._listeners.remove(listener)
 
     @classmethod
-    def open(cls, url: str, *, busy_timeout_ms: int = 30_000) -> SqlStore:
+    def open(
+        cls, url: str, *, busy_timeout_ms: int = 30_000, known: Path | None = None
+    ) -> SqlStore:
+        """Check, migrate and open; `known` is the data directory's record of its databases
+        (db/integrity.py): a database it remembers is never created or migrated afresh."""
+        record = KnownDatabases(known) if known is not None else None
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            check_sqlite_file(parsed, record)
         engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
-        migrate(engine)
-        return cls(engine)
+        migrate(engine, record)
+        return cls(engine, record)
 
     @contextmanager
     def _session(self, *, immediate: bool) -> Iterator[SqlTx]:
@@ -565,8 +581,8 @@ class SqlStore:
                 with Session(bind=conn, expire_on_commit=False) as session, session.begin():
                     tx = SqlTx(session)
                     yield tx
-        except OperationalError as exc:
-            raise _storage_error(exc) from None
+        except DBAPIError as exc:
+            raise _storage_error(exc, self) from None
         if tx.appended:
             self._notify()
 
@@ -589,8 +605,8 @@ class SqlStore:
                 with conn.begin():
                     tx = CoreTx(conn)
                     yield tx
-        except OperationalError as exc:
-            raise _storage_error(exc) from None
+        except DBAPIError as exc:
+            raise _storage_error(exc, self) from None
         if tx.appended:
             self._notify()
 

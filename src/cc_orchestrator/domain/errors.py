@@ -61,3 +61,10 @@ class StorageError(CcoError):
     """The state database cannot be used."""
 
     http_status = 503
+
+
+class DamagedDatabase(StorageError):
+    """The state database is missing, empty, truncated or corrupt where one existed: cco
+    refuses to touch it (never migrates or rewrites the evidence) until the user restores it."""
+
+    exit_code = 3
