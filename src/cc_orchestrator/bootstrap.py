@@ -15,6 +15,7 @@ from cc_orchestrator.adapters.tmux import TmuxCli
 from cc_orchestrator.adapters.watch import make_file_watch
 from cc_orchestrator.config import LoadedConfig, WorktreesConfig, load_config
 from cc_orchestrator.db.integrity import KNOWN_FILE, quick_check
+from cc_orchestrator.db.scheduler_lock import Holder, SchedulerLock
 from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.logs import setup_logging
 from cc_orchestrator.ports import Agent
@@ -30,6 +31,7 @@ class App:
     def __init__(self, config: LoadedConfig, overrides: Mapping[str, Any] | None = None) -> None:
         self.config = config
         self.overrides = dict(overrides or {})
+        self._scheduler_lock: SchedulerLock | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -50,8 +52,12 @@ class App:
 
     def claim_scheduler(self) -> None:
         """What `cco up` does before it schedules anything: check the database is whole
-        (PRAGMA quick_check on SQLite; DamagedDatabase if not)."""
+        (PRAGMA quick_check on SQLite) and take its one-scheduler lock (Conflict naming the
+        holder if another `cco up`, from whatever data directory, has it). Released by close()."""
         quick_check(self.store.engine, self.store.known)
+        if self._scheduler_lock is None:
+            self._scheduler_lock = SchedulerLock(self.store.engine, Holder.me(self.data_dir))
+        self._scheduler_lock.acquire()
 
     @cached_property
     def git(self) -> GitCli:
@@ -118,6 +124,8 @@ class App:
         return FileLocks(self.data_dir / "locks")
 
     def close(self) -> None:
+        if self._scheduler_lock is not None:
+            self._scheduler_lock.release()
         if "instances" in self.__dict__:
             self.instances.close()
         if "store" in self.__dict__:

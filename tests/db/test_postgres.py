@@ -8,6 +8,7 @@ CCO_REQUIRE_POSTGRES=1 (as CI does) to fail instead of skipping.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -25,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.db.engine import current_revision, head_revision
 from cc_orchestrator.db.store import SqlStore
-from cc_orchestrator.domain.errors import StorageError
+from cc_orchestrator.domain.errors import DamagedDatabase, StorageError
 from cc_orchestrator.domain.models import NewEvent, Worktree, WorktreeStatus
 from tests.conftest import git, make_repo
 from tests.pg import PgCluster, unavailable_reason
@@ -339,3 +340,34 @@ def test_hook_write(pg_url: str) -> None:
     store = SqlStore.open(pg_url)
     check_hook_write(store)
     store.close()
+
+
+def test_one_scheduler_per_postgres_database(pg_url: str, tmp_path: Path) -> None:
+    """Two real `cco up` with their own data directories on one PostgreSQL database: the
+    second is refused naming the first (pg_try_advisory_lock on a connection of its own)."""
+    from tests.db.scheduler_procs import check_one_scheduler_per_database
+
+    check_one_scheduler_per_database(tmp_path, pg_url)
+
+
+def test_a_remembered_postgres_database_that_lost_its_tables_is_refused(
+    pg_url: str, tmp_path: Path
+) -> None:
+    known = tmp_path / "data" / "known-databases.json"
+    store = SqlStore.open(pg_url, known=known)
+    store.close()
+    assert known.stat().st_mode & 0o777 == 0o600
+    (key,) = json.loads(known.read_text())["databases"]
+    assert key.endswith(f"/{make_url(pg_url).database}")
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    store.engine.dispose()
+    with pytest.raises(DamagedDatabase) as caught:
+        SqlStore.open(pg_url, known=known)
+    assert "has lost cco's tables" in str(caught.value)
+    assert f"delete {known}" in str(caught.value)
+    with store.engine.connect() as conn:  # nothing was created: the evidence stays as found
+        assert inspect(conn).get_table_names() == []
+    known.unlink()  # forgotten: a new, empty fleet in it
+    SqlStore.open(pg_url, known=known).close()

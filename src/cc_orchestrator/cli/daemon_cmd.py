@@ -30,7 +30,7 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
             "the daemon is already running for this data directory",
             hint="stop it first, or use another --data-dir",
         )
-    app.claim_scheduler()  # the database is whole before anything is scheduled
+    app.claim_scheduler()  # one scheduler per database, whatever data directory points at it
     web = app.config.settings.web
     host = host or web.host
     port = port or web.port

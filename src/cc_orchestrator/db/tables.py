@@ -202,11 +202,25 @@ class EventRow(Base):
     __table_args__ = (Index("ix_events_entity", "entity_type", "entity_id", "id"),)
 
 
+class SchedulerLockRow(Base):
+    """Who holds the one-scheduler lock of this database (informative: the lock itself is an
+    flock on SQLite, an advisory lock on PostgreSQL). One row, rewritten by each holder."""
+
+    __tablename__ = "scheduler_lock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    data_dir: Mapped[str] = mapped_column(String(4096))
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 __all__ = [
     "Base",
     "EventRow",
     "InstanceRow",
     "RepositoryRow",
+    "SchedulerLockRow",
     "TaskDependencyRow",
     "TaskRow",
     "WorktreeRow",
