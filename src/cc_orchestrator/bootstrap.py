@@ -17,8 +17,9 @@ from cc_orchestrator.config import LoadedConfig, WorktreesConfig, load_config
 from cc_orchestrator.db.integrity import KNOWN_FILE, quick_check
 from cc_orchestrator.db.scheduler_lock import Holder, SchedulerLock
 from cc_orchestrator.db.store import SqlStore
-from cc_orchestrator.logs import setup_logging
+from cc_orchestrator.logs import get_logger, setup_logging
 from cc_orchestrator.ports import Agent
+from cc_orchestrator.private import private_dir, private_file
 from cc_orchestrator.services.instances import InstanceService
 from cc_orchestrator.services.overview import OverviewService
 from cc_orchestrator.services.tasks import TaskService
@@ -141,6 +142,11 @@ def build_app(
 ) -> App:
     config = load_config(cwd=cwd, overrides=overrides)
     app = App(config, overrides)
+    # owner-only, tightened if an older cco (or the user) left it 0755; without the log file
+    # (tests, `cco config`) an absent data directory is not created here
+    inside = [app.log_file.parent, app.data_dir / "locks", app.data_dir / "instances"]
+    folders = [app.data_dir, *inside] if log_to_file else [app.data_dir]
+    tightened = [p for p in folders if (log_to_file or p.is_dir()) and private_dir(p)]
     logging_cfg = config.settings.logging
     setup_logging(
         verbosity=verbosity,
@@ -149,4 +155,10 @@ def build_app(
         max_bytes=logging_cfg.file_max_bytes,
         backups=logging_cfg.file_backups,
     )
+    if log_to_file:
+        private_file(app.log_file)
+    for path in tightened:
+        get_logger("cco").warning(
+            "data_dir.tightened", path=str(path), mode="0700", why="it was readable by others"
+        )
     return app

@@ -62,6 +62,7 @@ def check_one_scheduler_per_database(tmp_path: Path, url: str) -> None:
     first = start_up(first_dir, url)
     try:
         wait_up(first, first_dir)
+        assert (first_dir / "daemon.pid").stat().st_mode & 0o777 == 0o600
         second = refused(second_dir, url)
         assert second.returncode == 1, second.stdout + second.stderr
         lines = second.stderr.strip().splitlines()

@@ -52,9 +52,10 @@ GENERIC_WRAPPER = (
 
 
 # The status line command gets the session's live totals (cost, tokens) as JSON on stdin; keep
-# the newest copy for the orchestrator and show which instance this is.
+# the newest copy for the orchestrator and show which instance this is. The copy is a new file
+# each time (written aside, then renamed), so it is made owner-only here (umask in this shell).
 STATUS_LINE_COMMAND = (
-    'cat > "$CCO_STATUS_FILE.tmp" && mv -f "$CCO_STATUS_FILE.tmp" "$CCO_STATUS_FILE";'
+    'umask 077; cat > "$CCO_STATUS_FILE.tmp" && mv -f "$CCO_STATUS_FILE.tmp" "$CCO_STATUS_FILE";'
     ' printf "cco %s" "$CCO_INSTANCE_ID"'
 )
 

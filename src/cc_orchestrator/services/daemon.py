@@ -15,6 +15,7 @@ from pathlib import Path
 from cc_orchestrator.domain.errors import CcoError, Conflict
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Locks
+from cc_orchestrator.private import private_file
 from cc_orchestrator.services.instances import InstanceService, Leftover
 from cc_orchestrator.services.tasks import TaskService
 
@@ -51,6 +52,7 @@ def run_daemon(
             hint="stop it first, or use another --data-dir",
         )
     with locks.hold(DAEMON_LOCK):
+        private_file(pid_file)  # 0600, as everything under the data directory
         pid_file.write_text(f"{os.getpid()}\n")
         try:
             leftovers = instances.reconcile()

@@ -42,6 +42,7 @@ from cc_orchestrator.ports import (
     PaneInfo,
     Store,
 )
+from cc_orchestrator.private import private_files
 from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.instances")
@@ -82,6 +83,11 @@ HEADLESS_ENDS = frozenset({"Stop", "StopFailure", "SessionEnd"})
 # an instance reaching one of these moves its task (finished turn, question, end)
 _TASK_MOVES = frozenset({S.IDLE, S.WAITING_INPUT, S.EXITED, S.FAILED, S.STOPPED})
 INTERRUPTED = "its start was interrupted (the process starting it died)"
+
+
+def _private(files: InstanceFiles) -> None:
+    """The instance's folder 0700 and what shells and tmux append to made 0600 first."""
+    private_files(files.folder, files.events, files.raw_log, files.stream, files.stderr)
 
 
 def _older_than(path: Path, seconds: float) -> bool:
@@ -334,8 +340,7 @@ class InstanceService:
                     tx.update_instance(inst_id, worktree_id=wt.id, repo_id=wt.repo_id)
             # Step 3: the instance's files and the tmux session.
             files = self.files(inst_id)
-            files.folder.mkdir(parents=True, exist_ok=True)
-            files.events.touch()
+            _private(files)
             with self._watch_lock:
                 self._seen[inst_id] = record
                 watch = dict(self._watch)
@@ -543,7 +548,7 @@ class InstanceService:
         self, inst: Instance, wt: Worktree, argv: list[str], env: dict[str, str], *, fresh: bool
     ) -> None:
         files = self.files(inst.id)
-        files.folder.mkdir(parents=True, exist_ok=True)
+        _private(files)
         if fresh:
             self.mux.new_session(
                 inst.session_name, cwd=wt.path, argv=argv, env=env, raw_log=files.raw_log
