@@ -11,8 +11,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from cc_orchestrator.db.engine import make_engine
 from tests.conftest import wait_for
+
+
+def holder_rows(url: str) -> list[tuple[str, int]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT host, pid FROM scheduler_lock"))
+            return [(str(host), int(pid)) for host, pid in rows]
+    finally:
+        engine.dispose()
 
 
 def start_up(data_dir: Path, url: str) -> subprocess.Popen[str]:
@@ -77,6 +89,7 @@ def check_one_scheduler_per_database(tmp_path: Path, url: str) -> None:
     finally:
         out = stop(first)
     assert "cc-orchestrator stopped" in out
+    assert holder_rows(url) == []  # a stopped daemon is never named
     # stopped: the lock is free again; a holder killed with SIGKILL frees it too
     third = start_up(second_dir, url)
     try:

@@ -112,14 +112,14 @@ def check_sqlite_file(url: URL, known: KnownDatabases | None) -> None:
         return
     if not stat.S_ISREG(st.st_mode):
         raise damaged(url, "is not a regular file", known)
-    _owner_only(path, st)
     if st.st_size == 0:
         if remembered:
             raise damaged(url, "is empty (0 bytes)", known)
-        return  # brand new: created a moment ago, by us or by a process opening it too
-    problem = _header_problem(path, st.st_size)
-    if problem:
-        raise damaged(url, problem, known)
+    else:
+        problem = _header_problem(path, st.st_size)
+        if problem:
+            raise damaged(url, problem, known)
+    _owner_only(path, st)  # only once it passed: a damaged file stays exactly as found
 
 
 def _owner_only(path: Path, st: os.stat_result) -> None:

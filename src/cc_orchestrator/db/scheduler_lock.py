@@ -23,10 +23,14 @@ from pathlib import Path
 from typing import cast
 
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from cc_orchestrator.db.engine import IMMEDIATE
 from cc_orchestrator.db.tables import SchedulerLockRow
 from cc_orchestrator.domain.errors import Conflict
+from cc_orchestrator.logs import get_logger
+
+log = get_logger("cco.db")
 
 PG_SCHEDULER_LOCK = 74210393  # session advisory lock held by the running scheduler
 LOCK_TABLE = cast(Table, SchedulerLockRow.__table__)
@@ -105,6 +109,17 @@ class SchedulerLock:
             conn.execute(delete(table))
             conn.execute(insert(table), row)
 
+    def _forget_holder(self) -> None:
+        """Clear our row, so it never names a stopped daemon; best effort (the lock decides)."""
+        try:
+            writer = self.engine.connect().execution_options(**{IMMEDIATE: True})
+            with writer as conn, conn.begin():
+                table = LOCK_TABLE
+                me = self.me
+                conn.execute(delete(table).where(table.c.pid == me.pid, table.c.host == me.host))
+        except SQLAlchemyError as exc:
+            log.warning("scheduler_lock.forget_failed", error=str(exc))
+
     def holder(self) -> Holder | None:
         """Who wrote the holder row last (the live holder, when the lock is held)."""
         table = LOCK_TABLE
@@ -129,6 +144,8 @@ class SchedulerLock:
         )
 
     def release(self) -> None:
+        if self.held:
+            self._forget_holder()
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)

@@ -564,9 +564,11 @@ class SqlStore:
     ) -> SqlStore:
         """Check, migrate and open; `known` is the data directory's record of its databases
         (db/integrity.py): a database it remembers is never created or migrated afresh."""
-        record = KnownDatabases(known) if known is not None else None
         parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        sqlite = parsed.get_backend_name() == "sqlite"
+        in_memory = sqlite and parsed.database in (None, "", ":memory:")
+        record = KnownDatabases(known) if known is not None and not in_memory else None
+        if sqlite and not in_memory:
             check_sqlite_file(parsed, record)
         engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
         migrate(engine, record)
