@@ -85,6 +85,22 @@ def test_instance_files_are_owner_only(app: App, repo: Path) -> None:
     assert mode(raw) == 0o600
 
 
+def test_the_rotated_raw_log_is_owner_only(
+    app: App, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.instances.config, "raw_log_max_bytes", 4096)
+    inst = app.instances.spawn(repo=repo, prompt="\n".join(["x" * 100] * 200))
+    rotated = app.instances.files(inst.id).raw_log.with_suffix(".log.1")
+
+    def rotated_yet() -> bool:
+        app.instances.sync()  # a pass caps raw.log, moving the older half to raw.log.1
+        return rotated.exists()
+
+    wait_for(rotated_yet, what="raw.log.1")
+    assert mode(rotated) == 0o600
+    assert mode(app.instances.files(inst.id).raw_log) == 0o600
+
+
 def test_the_status_line_copy_is_owner_only(tmp_path: Path) -> None:
     """Claude Code runs the status line command; each copy is a new file (written, renamed)."""
     target = tmp_path / "status.json"

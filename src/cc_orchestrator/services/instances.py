@@ -42,7 +42,7 @@ from cc_orchestrator.ports import (
     PaneInfo,
     Store,
 )
-from cc_orchestrator.private import private_files
+from cc_orchestrator.private import private_file, private_files
 from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.instances")
@@ -1197,7 +1197,9 @@ class InstanceService:
             tail = fh.read()
             fh.seek(0)
             head = fh.read(size - keep)
-            path.with_suffix(".log.1").write_bytes(head[-cap:])
+            rotated = path.with_suffix(".log.1")
+            private_file(rotated)  # 0600 like raw.log (write_bytes keeps an existing mode)
+            rotated.write_bytes(head[-cap:])
             # cat appends with O_APPEND, so truncating here never leaves a hole.
             fh.seek(0)
             fh.truncate(0)
