@@ -31,6 +31,7 @@ from cc_orchestrator.domain.errors import (
 )
 from cc_orchestrator.domain.models import Event, Instance, InstanceStatus, NewEvent, Worktree
 from cc_orchestrator.domain.names import check_name, new_id
+from cc_orchestrator.domain.text import check_multiline
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import (
     Agent,
@@ -233,7 +234,9 @@ class InstanceService:
                 "a turn limit applies to headless runs only",
                 hint="use --mode headless, or leave out --max-turns",
             )
-        prompt = self._check_prompt(prompt)
+        prompt = self._check_prompt(
+            None if prompt is None else check_multiline(prompt, "the prompt")
+        )
         if repo is None and worktree_id is None:
             raise InvalidInput("say where to work", hint="pass --repo PATH or --worktree ID")
         adapter = self.agents(agent_name)

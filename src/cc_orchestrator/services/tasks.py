@@ -27,6 +27,7 @@ from cc_orchestrator.domain.errors import (
 )
 from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent, Task, TaskStatus
 from cc_orchestrator.domain.names import new_id
+from cc_orchestrator.domain.text import check_line, check_multiline, check_title
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store, Tx, Vcs
 from cc_orchestrator.services.instances import INTERRUPTED, MODES, InstanceService
@@ -112,7 +113,7 @@ class TaskService:
         max_cost_usd: float | None = None,
     ) -> Task:
         title = self._check_title(title)
-        prompt = self.instances.check_prompt(prompt)
+        prompt = self.instances.check_prompt(check_multiline(prompt, "the prompt"))
         root = self.worktrees.check(repo=repo, base=base)
         self._check_agent(agent, mode)
         self._check_budget(max_turns, max_cost_usd)
@@ -185,7 +186,7 @@ class TaskService:
                 hint="cancel it first, or reject it with feedback",
             )
         if prompt is not None:
-            changes["prompt"] = self.instances.check_prompt(prompt)
+            changes["prompt"] = self.instances.check_prompt(check_multiline(prompt, "the prompt"))
         if base is not None and task.repo_path is not None:
             self.worktrees.check(repo=task.repo_path, base=base)
             changes["base_ref"] = base
@@ -218,7 +219,7 @@ class TaskService:
         return updated
 
     def _check_title(self, title: str) -> str:
-        title = " ".join(title.split())
+        title = check_title(title)
         if not title:
             raise InvalidInput("the title is empty")
         if len(title) > MAX_TITLE:
@@ -231,8 +232,8 @@ class TaskService:
     def _check_labels(self, labels: Sequence[str]) -> list[str]:
         out = []
         for label in labels:
-            label = label.strip()
-            if not label or len(label) > 50 or any(ord(c) < 32 for c in label):
+            label = check_line(label, f"label {label!r}")
+            if not label or len(label) > 50:
                 raise InvalidInput(f"label {label!r} is not valid", hint="1-50 printable chars")
             out.append(label)
         return sorted(set(out))
@@ -412,7 +413,7 @@ class TaskService:
 
     def reject(self, key: str, feedback: str) -> Task:
         task = self.get(key)
-        feedback = self.instances.check_prompt(feedback)
+        feedback = self.instances.check_prompt(check_multiline(feedback, "the feedback"))
         if task.status != T.REVIEW or task.instance_id is None:
             raise Conflict(
                 f"task {task.id} is {task.status.value}; only a task in review can be rejected"
