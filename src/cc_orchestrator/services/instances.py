@@ -160,6 +160,14 @@ class InstanceService:
         # per instance: what its transcript and status file looked like when last read
         self._read_stamp: dict[str, tuple[Any, ...]] = {}
 
+    def _known_agent(self, name: str) -> Agent | None:
+        """The adapter of an existing record's agent, or None when the configuration no longer
+        has that agent: reading and stopping its instances need none, only starts do."""
+        try:
+            return self.agents(name)
+        except InvalidInput:
+            return None
+
     def close(self) -> None:
         if self.watcher is not None:
             self.watcher.close()
@@ -615,7 +623,8 @@ class InstanceService:
         SessionEnd) before its session is killed; a busy one is not interrupted this way."""
         if inst.mode != "interactive" or inst.status != S.IDLE:
             return
-        if not self.agents(inst.agent).uses_hooks:
+        adapter = self._known_agent(inst.agent)
+        if adapter is None or not adapter.uses_hooks:
             return
         try:
             self.mux.send_text(inst.session_name, "/exit")
@@ -950,7 +959,8 @@ class InstanceService:
             self._look_screen(inst, pane, p, now)
             if p.status == S.WAITING_INPUT and pane.pid:
                 # A denied permission fires no hook; the agent's own state file tells.
-                seen = self.agents(inst.agent).observed_status(pane.pid)
+                adapter = self._known_agent(inst.agent)
+                seen = adapter.observed_status(pane.pid) if adapter else None
                 if seen is not None and seen[0] != S.WAITING_INPUT:
                     p.move(machine.Change(*seen))
         # 5. hung: working, yet no hook event and no pane output for too long
@@ -1071,8 +1081,8 @@ class InstanceService:
 
     def _look_screen(self, inst: Instance, pane: PaneInfo, p: _Pending, now: datetime) -> None:
         """Only what hooks cannot tell: first-run dialogs, and agents without hooks."""
-        adapter = self.agents(inst.agent)
-        if adapter.uses_hooks and p.status != S.STARTING:
+        adapter = self._known_agent(inst.agent)
+        if adapter is None or (adapter.uses_hooks and p.status != S.STARTING):
             return
         if not adapter.uses_hooks:
             # Read the screen only when the pane printed something since the last look (or
