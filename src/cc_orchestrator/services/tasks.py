@@ -24,6 +24,7 @@ from cc_orchestrator.domain.errors import (
     InvalidInput,
     LimitReached,
     NotFound,
+    StorageError,
 )
 from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent, Task, TaskStatus
 from cc_orchestrator.domain.names import new_id
@@ -31,6 +32,7 @@ from cc_orchestrator.domain.text import check_line, check_multiline, check_title
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store, Tx, Vcs
 from cc_orchestrator.services.instances import INTERRUPTED, MODES, InstanceService
+from cc_orchestrator.services.isolation import STEP_REASONS, Strikes, describe, run_step
 from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.tasks")
@@ -63,6 +65,7 @@ class TaskService:
         self.vcs = vcs
         self.config = config
         self.instances_config = instances_config
+        self.strikes = Strikes()
 
     # ------------------------------------------------------------------ reading
     def get(self, key: str) -> Task:
@@ -437,11 +440,41 @@ class TaskService:
 
     # ------------------------------------------------------------------ scheduling
     def tick(self) -> None:
-        """One scheduling pass: follow running tasks, promote waiting ones, start ready ones."""
-        self.instances.sync(returning=False)
-        self.follow_running()
-        self.refresh_waiting()
-        self.start_ready()
+        """One scheduling pass: follow running tasks, promote waiting ones, start ready ones.
+
+        It never raises: a step that fails for one task fails that task (see isolation.py),
+        and a step that fails as a whole (the database) is logged and retried next pass.
+        """
+        run_step("sync", lambda: self.instances.sync(returning=False))
+        run_step("follow", self.follow_running)
+        run_step("refresh", self.refresh_waiting)
+        run_step("start", self.start_ready)
+
+    def _isolate(self, step: str, task_id: str, exc: Exception) -> None:
+        """One task's step failed: count it, and fail that task alone when it is due."""
+        if isinstance(exc, CcoError):
+            log.warning("task.step_failed", step=step, task_id=task_id, error=str(exc))
+        else:
+            log.exception("task.step_crashed", step=step, task_id=task_id)
+        if self.strikes.hit(step, task_id, exc):
+            self._fail_alone(task_id, f"{STEP_REASONS[step]}: {describe(exc)}")
+
+    def _fail_alone(self, task_id: str, reason: str) -> None:
+        try:
+            with self.store.write() as tx:
+                current = tx.task(task_id)
+                if current is None or current.status in (T.FAILED, T.DONE, T.CANCELLED):
+                    return
+                if not rules.can_move(current.status, T.FAILED):
+                    return
+                current = self._move(tx, current, T.FAILED, reason, finished_at=datetime.now(UTC))
+            if current.instance_id:
+                with self.store.read() as tx:
+                    inst = tx.instance(current.instance_id)
+                if inst is not None and inst.status in imachine.LIVE:
+                    self.instances.stop(inst.id, reason=f"task failed: {reason}")
+        except Exception:
+            log.exception("task.fail_crashed", task_id=task_id)
 
     def follow_running(self) -> None:
         with self.store.read() as tx:  # the running tasks and their instances: two queries
@@ -451,8 +484,10 @@ class TaskService:
         for task in running:
             try:
                 self._follow(task, instances.get(task.instance_id or ""))
-            except CcoError as exc:
-                log.warning("task.follow_failed", task_id=task.id, error=str(exc))
+            except Exception as exc:
+                self._isolate("follow", task.id, exc)
+            else:
+                self.strikes.clear("follow", task.id)
 
     def _follow(self, task: Task, inst: Instance | None) -> None:
         if inst is None:
@@ -559,14 +594,28 @@ class TaskService:
         ]
         if not moving:
             return
-        with self.store.write() as tx:
+        try:
+            with self.store.write() as tx:
+                for task_id in moving:
+                    self._promote(tx, task_id)
+        except StorageError:
+            raise
+        except Exception:
+            # One task's move failed the whole batch: each alone, so only that one fails.
             for task_id in moving:
-                task = tx.task(task_id)
-                if task is None or task.status not in waiting_statuses:
-                    continue  # moved by someone else meanwhile
-                status, reason = rules.readiness(tx.task_statuses(task.depends_on))
-                if status != task.status:
-                    self._move(tx, task, status, reason)
+                try:
+                    with self.store.write() as tx:
+                        self._promote(tx, task_id)
+                except Exception as exc:
+                    self._isolate("refresh", task_id, exc)
+
+    def _promote(self, tx: Tx, task_id: str) -> None:
+        task = tx.task(task_id)
+        if task is None or task.status not in (T.PENDING, T.READY, T.BLOCKED):
+            return  # moved by someone else meanwhile
+        status, reason = rules.readiness(tx.task_statuses(task.depends_on))
+        if status != task.status:
+            self._move(tx, task, status, reason)
 
     def _capacity(
         self,
@@ -622,8 +671,11 @@ class TaskService:
                 continue
             try:
                 result = self._start(task)
-            except CcoError as exc:
+            except Conflict as exc:  # no longer ready: moved by someone else meanwhile
                 log.warning("task.start_failed", task_id=task_id, error=str(exc))
+                continue
+            except Exception as exc:
+                self._isolate("start", task_id, exc)
                 continue
             started.append(result)
             if result.status in rules.ACTIVE:
@@ -669,10 +721,10 @@ class TaskService:
         self._launch(task, planned)
 
     def _launch(self, task: Task, planned: str) -> Task:
-        # 2. where to start: stacked on unmerged dependency branches, or the base
-        base, merge = self._start_point(task)
         assert task.repo_path is not None
         try:
+            # 2. where to start: stacked on unmerged dependency branches, or the base
+            base, merge = self._start_point(task)
             inst = self.instances.spawn(
                 repo=task.repo_path,
                 prompt=task.prompt,
@@ -684,12 +736,18 @@ class TaskService:
                 merge=merge,
                 max_turns=task.max_turns,
             )
-        except CcoError as exc:
+        except Exception as exc:  # spawn undid what it made; the task fails, not the pass
+            if not isinstance(exc, CcoError):
+                log.exception("task.start_crashed", task_id=task.id)
             with self.store.write() as tx:
                 current = tx.task(task.id)
                 assert current is not None
                 return self._move(
-                    tx, current, T.FAILED, f"could not start: {exc}", finished_at=datetime.now(UTC)
+                    tx,
+                    current,
+                    T.FAILED,
+                    f"could not start: {describe(exc)}",
+                    finished_at=datetime.now(UTC),
                 )
         faults.point("start.before_status")
         # 3. record where it runs
