@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,3 +90,67 @@ def test_kill_9_during_start_runs_the_task_exactly_once(
         text=True,
     ).stdout.split()
     assert sessions == []
+
+
+def _task_in_review(app: App, repo: Path) -> str:
+    task = app.tasks.add(title="approve drill", prompt="write drill.txt done", repo=repo)
+
+    def reviewed() -> bool:
+        app.tasks.tick()
+        return app.tasks.get(task.id).status.value == "review"
+
+    wait_for(reviewed, timeout=60, interval=0.1, what="the task to reach review")
+    return task.id
+
+
+@pytest.mark.parametrize("finisher", ["approve_again", "daemon"])
+@pytest.mark.parametrize("point", faults.APPROVE_POINTS)
+def test_kill_9_during_approve_merges_exactly_once(
+    point: str, finisher: str, app: App, cco: Cco, repo: Path
+) -> None:
+    task_id = _task_in_review(app, repo)
+    branch = app.tasks.get(task_id).branch
+    crashed = subprocess.run(
+        [sys.executable, "-m", "cc_orchestrator", "tasks", "approve", task_id],
+        env={**os.environ, "CCO_FAULT": point},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert crashed.returncode == -9, crashed.stdout + crashed.stderr
+    interrupted = app.tasks.get(task_id)
+    assert interrupted.status.value == "review" and interrupted.approve_plan is not None
+    # a half-done approve is not rejected or cancelled by mistake
+    assert "being approved" in cco("tasks", "cancel", task_id, ok=False).output
+
+    if finisher == "approve_again":
+        assert "is done" in cco("tasks", "approve", task_id).output
+    else:
+        daemon = start_daemon()
+        try:
+            wait_for(
+                lambda: app.tasks.get(task_id).status.value == "done",
+                timeout=60,
+                what=f"the daemon to finish the approve interrupted at {point}",
+            )
+        finally:
+            stop_daemon(daemon)
+
+    task = app.tasks.get(task_id)
+    assert task.status.value == "done" and task.approve_plan is None
+    assert task.status_reason == "approved; merged into main"
+    merges = git(repo, "log", "--format=%s", "main").splitlines()
+    assert merges.count(f"Merge task {task_id}: approve drill") == 1, merges
+    assert (repo / "drill.txt").read_text() == "done"
+    with app.store.read() as tx:
+        events = [e for e in tx.events(entity_id=task_id, limit=1000)]
+    assert [e.kind for e in events].count("task.approved") == 1
+    assert [e.data["status"] for e in events if e.kind == "task.status"].count("done") == 1
+    # nothing left: worktree, branch
+    assert app.worktrees.views() == []
+    assert branch not in git(repo, "branch")
+    assert "nothing to clean up" in cco("worktrees", "cleanup", "--dry-run").output
+    # approving once more is a clear no
+    again = cco("tasks", "approve", task_id, ok=False)
+    assert again.exit_code != 0 and "is done; only a task in review" in again.output
+

@@ -50,9 +50,16 @@ def _poison_follow(app: App, mp: pytest.MonkeyPatch, poisoned: Callable[[], str]
 
 
 def _poison_commit(app: App, mp: pytest.MonkeyPatch, poisoned: Callable[[], str]) -> None:
-    # the real defect: a NUL in a title (stored before titles were checked) reaches git
-    with app.store.write() as tx:
-        tx.update_task(poisoned(), title="nul\x00commit")
+    # what a NUL in a commit message did to git (the title is made printable now, see below)
+    real = app.git.commit_all
+
+    def commit_all(path: Path, message: str) -> Any:
+        wt = app.worktrees.find(app.tasks.get(poisoned()).worktree_id or "")
+        if wt is not None and path == wt.path:
+            raise ValueError("embedded null byte")
+        return real(path, message)
+
+    mp.setattr(app.git, "commit_all", commit_all)
 
 
 def _poison_refresh(app: App, mp: pytest.MonkeyPatch, poisoned: Callable[[], str]) -> None:
@@ -119,3 +126,20 @@ def test_one_poisoned_task_fails_alone(
     for _ in range(3):  # and later passes leave it alone
         app.tasks.tick()
     assert app.tasks.get(bad.id).status == T.FAILED
+
+
+def test_a_nul_in_a_stored_title_no_longer_breaks_commit_or_approve(app: App, repo: Path) -> None:
+    """A record from before titles were checked: its commit and merge messages drop the NUL."""
+    task = app.tasks.add(title="nul commit", prompt="write nul.txt x", repo=repo)
+    with app.store.write() as tx:
+        tx.update_task(task.id, title="nul\x00commit")
+
+    def reviewed() -> bool:
+        app.tasks.tick()
+        return app.tasks.get(task.id).status == T.REVIEW
+
+    wait_for(reviewed, timeout=60, interval=0.1, what="review")
+    assert app.tasks.approve(task.id).status == T.DONE
+    from tests.conftest import git
+
+    assert git(repo, "log", "-1", "--format=%s") == f"Merge task {task.id}: nulcommit"

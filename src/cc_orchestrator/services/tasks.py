@@ -28,9 +28,10 @@ from cc_orchestrator.domain.errors import (
 )
 from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent, Task, TaskStatus
 from cc_orchestrator.domain.names import new_id
-from cc_orchestrator.domain.text import check_line, check_multiline, check_title
+from cc_orchestrator.domain.text import check_line, check_multiline, check_title, printable
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store, Tx, Vcs
+from cc_orchestrator.services.approval import ApproveSteps
 from cc_orchestrator.services.instances import INTERRUPTED, MODES, InstanceService
 from cc_orchestrator.services.isolation import STEP_REASONS, Strikes, describe, run_step
 from cc_orchestrator.services.worktrees import WorktreeService
@@ -48,7 +49,7 @@ class DepsView:
     dependents: list[Task]
 
 
-class TaskService:
+class TaskService(ApproveSteps):
     def __init__(
         self,
         *,
@@ -272,6 +273,14 @@ class TaskService:
                 )
         return statuses
 
+    @staticmethod
+    def _not_approving(task: Task) -> None:
+        if task.approve_plan is not None:
+            raise Conflict(
+                f"task {task.id} is being approved (its merge may be done already)",
+                hint=f"finish it: cco tasks approve {task.id}",
+            )
+
     # ------------------------------------------------------------------ events
     def _event(self, task: Task, kind: str, **data: Any) -> NewEvent:
         return NewEvent(kind, "task", task.id, {"task_id": task.id, **data})
@@ -307,6 +316,7 @@ class TaskService:
         task = self.get(key)
         if task.status in (T.DONE, T.CANCELLED):
             raise Conflict(f"task {task.id} is already {task.status.value}")
+        self._not_approving(task)
         if task.instance_id and task.status in (*rules.ACTIVE, T.REVIEW):
             with contextlib.suppress(NotFound):
                 self.instances.stop(task.instance_id)
@@ -355,65 +365,6 @@ class TaskService:
             )
         return self._start(task)
 
-    def approve(self, key: str) -> Task:
-        task = self.get(key)
-        if task.status != T.REVIEW:
-            raise Conflict(
-                f"task {task.id} is {task.status.value}; only a task in review can be approved"
-            )
-        with self.store.read() as tx:
-            unfinished = {d: s for d, s in tx.task_statuses(task.depends_on).items() if s != T.DONE}
-        if unfinished:
-            first = sorted(unfinished)[0]
-            raise Conflict(
-                f"its dependency {first} is {unfinished[first].value}, and this "
-                "branch holds its commits too",
-                hint=f"approve {first} first",
-            )
-        assert task.repo_path is not None and task.branch is not None
-        how = self.config.merge
-        merged_into = None
-        if how != "none":
-            into = task.base_ref or self._current_branch(task.repo_path)
-            self.vcs.integrate(
-                task.repo_path,
-                task.branch,
-                into,
-                how=how,
-                message=f"Merge task {task.id}: {task.title}",
-            )
-            merged_into = into
-        notes: list[str] = []
-        if not self.config.keep_worktree and task.worktree_id:
-            with contextlib.suppress(NotFound):
-                notes = self.worktrees.remove(task.worktree_id, delete_branch=how != "none")
-        with self.store.write() as tx:
-            task = self._move(
-                tx,
-                task,
-                T.DONE,
-                f"approved; merged into {merged_into}"
-                if merged_into
-                else "approved; branch left for a pull request",
-                finished_at=datetime.now(UTC),
-            )
-            tx.append_event(
-                self._event(
-                    task, "task.approved", merged_into=merged_into, branch=task.branch, notes=notes
-                )
-            )
-        self.refresh_waiting()
-        return task
-
-    def _current_branch(self, repo: Path) -> str:
-        for entry in self.vcs.worktrees(repo):
-            if entry.path == repo and entry.branch:
-                return entry.branch
-        raise Conflict(
-            f"the main checkout of {repo} is not on a branch",
-            hint="give the task a base branch with `cco tasks edit ID --base`",
-        )
-
     def reject(self, key: str, feedback: str) -> Task:
         task = self.get(key)
         feedback = self.instances.check_prompt(check_multiline(feedback, "the feedback"))
@@ -421,6 +372,7 @@ class TaskService:
             raise Conflict(
                 f"task {task.id} is {task.status.value}; only a task in review can be rejected"
             )
+        self._not_approving(task)
         inst = self.instances.get(task.instance_id)
         # The agent is restarted first and the task moved after: a scheduler look in between
         # sees a task still in review, never a running task whose agent is stopped.
@@ -447,6 +399,7 @@ class TaskService:
         """
         run_step("sync", lambda: self.instances.sync(returning=False))
         run_step("follow", self.follow_running)
+        run_step("approve", self.resume_approvals)
         run_step("refresh", self.refresh_waiting)
         run_step("start", self.start_ready)
 
@@ -546,7 +499,8 @@ class TaskService:
     def _complete(self, task: Task, inst: Instance) -> None:
         """The agent's turn ended: commit leftovers, record what changed, stop, review."""
         wt = self.worktrees.get(inst.worktree_id or "")
-        message = self.config.commit_message.format(title=task.title, id=task.id)
+        # printable: a title stored before control characters were refused must not break git
+        message = self.config.commit_message.format(title=printable(task.title), id=task.id)
         committed = self.vcs.commit_all(wt.path, message)
         summary = self.vcs.diff_summary(wt.path, task.base_commit or wt.base_commit)
         # Stopping frees its slot (a rejection resumes the same session) and, as the agent
