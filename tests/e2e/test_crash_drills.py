@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -154,3 +155,47 @@ def test_kill_9_during_approve_merges_exactly_once(
     again = cco("tasks", "approve", task_id, ok=False)
     assert again.exit_code != 0 and "is done; only a task in review" in again.output
 
+
+def test_kill_9_during_setup_leaves_it_creating_and_cleanup_undoes_it(
+    cco: Cco, repo: Path, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finished, started = tmp_path / "setup-finished", tmp_path / "setup-started"
+    monkeypatch.setenv(
+        "CC_ORCH_WORKTREES__SETUP",
+        f"echo $$ > {started}.tmp; mv {started}.tmp {started}; sleep 30; touch {finished}",
+    )
+    creator = subprocess.Popen(
+        [sys.executable, "-m", "cc_orchestrator", "worktrees", "create", "--repo", str(repo), "w1"],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(started.exists, timeout=30, what="the setup command to start")
+    setup_pid = int(started.read_text())
+    pid_file = next((data_dir / "setup").glob("*.pid"), None)  # what cco recorded of it
+    os.kill(creator.pid, signal.SIGKILL)
+    assert creator.wait(timeout=10) == -9
+    os.kill(setup_pid, 0)  # the orphaned setup runs on
+
+    # not active: nothing may use a worktree whose setup never finished
+    assert "no worktrees" in cco("worktrees", "list").output
+    assert pid_file is not None and int(pid_file.read_text()) == setup_pid  # its process group
+    dry = cco("worktrees", "cleanup", "--dry-run").output
+    assert "abandoned" in dry.replace("_", " ") and "interrupted" in dry, dry
+    cco("worktrees", "cleanup")
+    wait_for(lambda: not _alive(setup_pid), timeout=10, what="the orphaned setup to be killed")
+    assert not finished.exists() and not any((data_dir / "setup").glob("*.pid"))
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+    assert git(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads").split() == ["main"]
+    assert "nothing to clean up" in cco("worktrees", "cleanup", "--dry-run").output
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (killed, not yet reaped by init) counts as gone
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
