@@ -115,13 +115,18 @@ def test_control_characters_are_refused_in_and_dropped_out(cco: Cco, repo: Path)
     try:
         with app.store.write() as tx:
             tx.update_task(
-                task_id, title="esc\x1b[2Jbell\x07", prompt="p\x1b]0;x\x07\nline 2", labels=[]
+                task_id,
+                title="esc\x1b[2Jbell\x07",
+                prompt="p\x1b]0;x\x07\nline 2",
+                status="failed",
+                status_reason="why\x1b]0;owned\x07",
             )
     finally:
         app.close()
-    for args in (["tasks", "list"], ["tasks", "show", task_id]):
+    assert "failed: why]0;owned" in cco("status").output
+    for args in (["tasks", "list"], ["tasks", "show", task_id], ["status"]):
         out = cco(*args).output
         assert "\x1b" not in out and "\x07" not in out, (args, out)
-        assert "esc[2Jbell" in out
+        assert "esc[2Jbell" in out or args == ["status"]
     assert "  line 2" in cco("tasks", "show", task_id).output
     assert "\\u001b" in cco("tasks", "show", task_id, "--json").output  # JSON escapes it

@@ -199,3 +199,49 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
     except OSError:
         return False
+
+
+def test_kill_9_of_the_daemon_during_setup_runs_the_task_once(
+    app: App, cco: Cco, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, started, finished = (tmp_path / n for n in ("first", "started", "finished"))
+    # the first setup hangs (and is killed with the daemon); the next one passes at once
+    monkeypatch.setenv(
+        "CC_ORCH_WORKTREES__SETUP",
+        f"[ -e {first} ] && exit 0; touch {first}; echo $$ > {started}.tmp; "
+        f"mv {started}.tmp {started}; sleep 30; touch {finished}",
+    )
+    task_id = app.tasks.add(title="setup drill", prompt="write drill.txt done", repo=repo).id
+    crashed = start_daemon()
+    wait_for(started.exists, timeout=60, what="the first setup to start")
+    setup_pid = int(started.read_text())
+    crashed.kill()
+    crashed.wait(timeout=10)
+
+    daemon = start_daemon()
+    try:
+        wait_for(
+            lambda: app.tasks.get(task_id).status.value == "review",
+            timeout=60,
+            what="the task to finish after a crash during its setup",
+        )
+    finally:
+        stop_daemon(daemon)
+    wait_for(lambda: not _alive(setup_pid), timeout=10, what="the orphaned setup to be killed")
+    assert not finished.exists()
+    task = app.tasks.get(task_id)
+    with app.store.read() as tx:
+        instances = tx.instances(task_id=task_id)
+    prompts = sum(
+        app.instances.files(i.id).events.read_text().count('"UserPromptSubmit"')
+        for i in instances
+        if app.instances.files(i.id).events.exists()
+    )
+    assert prompts == 1
+    worktrees = [
+        Path(line.split(" ", 1)[1])
+        for line in git(repo, "worktree", "list", "--porcelain").splitlines()
+        if line.startswith("worktree ")
+    ]
+    assert worktrees == [repo, app.worktrees.get(task.worktree_id or "").path]
+    assert "nothing to clean up" in cco("worktrees", "cleanup", "--dry-run").output
