@@ -1,5 +1,6 @@
 """Fault injection for the crash drills: `CCO_FAULT=<point>` kills this process with SIGKILL
-when it reaches that point, exactly as `kill -9` would. Unset, it costs one dict lookup."""
+when it reaches that point, exactly as `kill -9` would. Unset (always, outside the drills in
+tests/e2e/test_crash_drills.py), it costs one dict lookup and does nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ POINTS = (
     "spawn.after_worktree",  # the worktree exists, no tmux session yet
     "spawn.after_session",  # the session runs, the instance is not marked started
     "start.before_status",  # the instance runs, the task does not know it yet
+)
+APPROVE_POINTS = (
+    "approve.after_intent",  # the approve plan is recorded, nothing merged yet
+    "approve.after_merge",  # merged, the worktree and branch still there
+    "approve.after_worktree",  # worktree and branch gone, the task not done yet
 )
 
 

@@ -213,8 +213,15 @@ class CommandRunner(Protocol):
     """Runs a user's own shell command (a setup script), logging its output to a file."""
 
     def run_shell(
-        self, command: str, *, cwd: Path, log_file: Path, timeout_s: float
+        self,
+        command: str,
+        *,
+        cwd: Path,
+        log_file: Path,
+        timeout_s: float,
+        pid_file: Path | None = None,
     ) -> CommandResult: ...
+    def stop_orphan(self, pid_file: Path, cwd: Path) -> int | None: ...
 
 
 class Tx(Protocol):

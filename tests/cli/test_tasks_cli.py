@@ -100,3 +100,33 @@ def test_prompt_from_stdin(cco: Cco, repo: Path) -> None:
         input="line one\nline two $(not a command)\n",
     ).output
     assert json.loads(out)["prompt"] == "line one\nline two $(not a command)\n"
+
+
+def test_control_characters_are_refused_in_and_dropped_out(cco: Cco, repo: Path) -> None:
+    from cc_orchestrator.bootstrap import build_app
+
+    refused = cco("tasks", "add", "bell\x07title", "--repo", str(repo), "--prompt", "x", ok=False)
+    assert refused.exit_code == 2
+    assert "control character U+0007 (BEL)" in refused.output and "\x07" not in refused.output
+    assert snapshot(cco) == []
+    # a record written before the check existed: printed without its ESC and BEL
+    task_id = add(cco, repo, "old", "--prompt", "x")
+    app = build_app(log_to_file=False)
+    try:
+        with app.store.write() as tx:
+            tx.update_task(
+                task_id,
+                title="esc\x1b[2Jbell\x07",
+                prompt="p\x1b]0;x\x07\nline 2",
+                status="failed",
+                status_reason="why\x1b]0;owned\x07",
+            )
+    finally:
+        app.close()
+    assert "failed: why]0;owned" in cco("status").output
+    for args in (["tasks", "list"], ["tasks", "show", task_id], ["status"]):
+        out = cco(*args).output
+        assert "\x1b" not in out and "\x07" not in out, (args, out)
+        assert "esc[2Jbell" in out or args == ["status"]
+    assert "  line 2" in cco("tasks", "show", task_id).output
+    assert "\\u001b" in cco("tasks", "show", task_id, "--json").output  # JSON escapes it

@@ -290,3 +290,69 @@ def test_cleanup_undoes_abandoned_creation(app: App, repo: Path) -> None:
     assert [f.kind for f in report.findings if f.done] == ["abandoned_creation"]
     assert not wt.path.exists() and wt.branch not in branches(repo)
     assert app.worktrees.views() == []
+
+
+def test_a_worktree_is_active_only_after_its_setup_and_cleanup_spares_a_live_one(
+    app: App, repo: Path, tmp_path: Path
+) -> None:
+    import threading
+
+    from tests.conftest import wait_for
+
+    go, started = tmp_path / "go", tmp_path / "started"
+    (repo / ".cc-orchestrator.yaml").write_text(
+        yaml.safe_dump(
+            {"worktrees": {"setup": f"touch {started}; while [ ! -e {go} ]; do sleep 0.02; done"}}
+        )
+    )
+    made: list[object] = []
+    creator = threading.Thread(target=lambda: made.append(app.worktrees.create(repo=repo)))
+    creator.start()
+    try:
+        wait_for(started.exists, what="the setup to start")
+        with app.store.read() as tx:
+            [row] = tx.worktrees(statuses=())
+        assert row.status is WorktreeStatus.CREATING  # not usable while its setup runs
+        report = app.worktrees.cleanup()  # its creator lives: left alone
+        assert report.findings == [], report.findings
+        assert row.path.is_dir()
+    finally:
+        go.touch()
+        creator.join(timeout=30)
+    assert app.worktrees.get(row.id).status is WorktreeStatus.ACTIVE and made
+
+
+def test_a_setup_timeout_kills_the_whole_process_group(
+    app: App, repo: Path, tmp_path: Path
+) -> None:
+    import os
+
+    from tests.conftest import wait_for
+
+    child = tmp_path / "child.pid"
+    (repo / ".cc-orchestrator.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "worktrees": {
+                    "setup": f"sleep 30 & echo $! > {child}; wait",
+                    "setup_timeout_s": 1,
+                }
+            }
+        )
+    )
+    with pytest.raises(ExternalError, match="timed out after 1"):
+        app.worktrees.create(repo=repo)
+    pid = int(child.read_text())
+
+    def gone() -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+        except OSError:
+            return True
+        return state == "Z"
+
+    try:
+        wait_for(gone, timeout=5, what="the setup's child to be killed")
+    finally:
+        if not gone():
+            os.kill(pid, 9)  # the sleep this test started, by its own pid

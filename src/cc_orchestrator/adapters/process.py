@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import signal
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -70,33 +72,80 @@ def first_line(text: str) -> str:
 
 
 class ShellRunner:
-    """Implements ports.CommandRunner: a user's own setup command, via the shell on purpose."""
+    """Implements ports.CommandRunner: a user's own setup command, via the shell on purpose.
+
+    The command runs in its own process group, written to pid_file while it runs, so that the
+    whole group can be found and killed when cco itself was killed mid-way (`stop_orphan`), and
+    a timeout kills the group, not just the shell.
+    """
 
     def run_shell(
-        self, command: str, *, cwd: Path, log_file: Path, timeout_s: float
+        self,
+        command: str,
+        *,
+        cwd: Path,
+        log_file: Path,
+        timeout_s: float,
+        pid_file: Path | None = None,
     ) -> CommandResult:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         log.info("setup.start", command=command, cwd=str(cwd), log_file=str(log_file))
         with open(log_file, "ab") as out:
             out.write(f"$ {command}\n".encode())
             out.flush()
+            proc = subprocess.Popen(  # noqa: S603 - the user's own configured command
+                ["/bin/sh", "-c", command],
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "CCO_WORKTREE": str(cwd)},
+                start_new_session=True,
+            )
+            if pid_file is not None:
+                pid_file.parent.mkdir(parents=True, exist_ok=True)
+                pid_file.write_text(f"{proc.pid}\n")
             try:
-                proc = subprocess.run(  # noqa: S603 - the user's own configured command
-                    ["/bin/sh", "-c", command],
-                    cwd=cwd,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    timeout=timeout_s,
-                    check=False,
-                    env={**os.environ, "CCO_WORKTREE": str(cwd)},
-                )
-                code, timed_out = proc.returncode, False
+                code, timed_out = proc.wait(timeout=timeout_s), False
             except subprocess.TimeoutExpired:
+                _kill_group(proc.pid)
+                proc.wait()
                 code, timed_out = -1, True
+            finally:
+                if proc.poll() is None:  # interrupted (Ctrl-C): the setup goes with cco
+                    _kill_group(proc.pid)
+                    proc.wait()
+                if pid_file is not None:
+                    pid_file.unlink(missing_ok=True)
         tail = _tail(log_file, 20)
         log.info("setup.end", rc=code, timed_out=timed_out, log_file=str(log_file))
         return CommandResult(exit_code=code, output_tail=tail, timed_out=timed_out)
+
+    def stop_orphan(self, pid_file: Path, cwd: Path) -> int | None:
+        """Kill the process group of a setup whose cco died (pid_file left behind); its pid,
+        or None when none runs. Only a group whose leader still works in cwd is killed: a pid
+        reused by another program since is left alone."""
+        try:
+            pid = int(pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        try:
+            alive = pid > 1 and os.getpgid(pid) == pid
+            where = Path(os.readlink(f"/proc/{pid}/cwd")) if alive else None
+        except OSError:  # gone
+            alive, where = False, None
+        killed = None
+        if alive and where is not None and where.resolve() == cwd.resolve():
+            _kill_group(pid)
+            killed = pid
+            log.info("setup.orphan_killed", pid=pid, cwd=str(cwd))
+        pid_file.unlink(missing_ok=True)
+        return killed
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 def _tail(path: Path, lines: int) -> str:

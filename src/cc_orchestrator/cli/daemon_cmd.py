@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from cc_orchestrator.cli.main import CliState, pass_state
-from cc_orchestrator.cli.output import echo_json
+from cc_orchestrator.cli.output import echo, echo_json
 from cc_orchestrator.domain.errors import Conflict
 from cc_orchestrator.services.daemon import run_daemon
 
@@ -47,7 +47,7 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
             seen["id"] = event.id
             if event.kind in ("task.status", "instance.status"):
                 what = "task" if event.kind.startswith("task") else "instance"
-                click.echo(
+                echo(
                     f"{time.strftime('%H:%M:%S')}  {what:8} {event.entity_id}  "
                     f"{event.data.get('status', ''):13} {event.data.get('reason', '')}"
                 )
@@ -152,12 +152,12 @@ def status(state: CliState, watch: bool, as_json: bool) -> None:
         echo_json(app.overview.snapshot())
         return
     if not watch:
-        click.echo(_render(app.overview.snapshot()))
+        echo(_render(app.overview.snapshot()))
         return
     try:
         while True:
             click.clear()
-            click.echo(_render(app.overview.snapshot()))
+            echo(_render(app.overview.snapshot()))
             click.echo(f"\n(updated {time.strftime('%H:%M:%S')}; Ctrl-C to quit)")
             time.sleep(1)
     except KeyboardInterrupt:

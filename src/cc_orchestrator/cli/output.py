@@ -1,4 +1,8 @@
-"""Plain output helpers: aligned tables and JSON, written to click's stdout."""
+"""Plain output helpers: aligned tables and JSON, written to click's stdout.
+
+User text (titles, prompts, reasons) may hold control characters from records written before
+they were refused: tables and `echo` drop them, so ESC or BEL never reach the terminal raw
+(JSON escapes them by itself)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from cc_orchestrator.domain.text import printable
 
 
 def to_jsonable(value: Any) -> Any:
@@ -33,8 +39,13 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(to_jsonable(value), indent=2, sort_keys=False))
 
 
+def echo(text: str) -> None:
+    """click.echo for lines that hold user text: control characters dropped."""
+    click.echo(printable(text, multiline=True))
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    cells = [[str(c) for c in headers], *[[_cell(c) for c in row] for row in rows]]
+    cells = [[printable(str(c)) for c in headers], *[[_cell(c) for c in row] for row in rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     for n, row in enumerate(cells):
         line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
@@ -48,5 +59,4 @@ def _cell(value: Any) -> str:
         return value.astimezone().strftime("%Y-%m-%d %H:%M")
     if isinstance(value, enum.Enum):
         return str(value.value)
-    text = str(value)
-    return text.replace("\n", " ").replace("\r", " ")
+    return printable(str(value))

@@ -8,7 +8,7 @@ import click
 
 from cc_orchestrator.cli.instances_cmd import read_text_arg
 from cc_orchestrator.cli.main import CliState, pass_state
-from cc_orchestrator.cli.output import echo_json, table, to_jsonable
+from cc_orchestrator.cli.output import echo, echo_json, table, to_jsonable
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.models import Task, TaskStatus
 
@@ -93,7 +93,7 @@ def add(
     if as_json:
         echo_json(task)
     else:
-        click.echo(f"added task {task.id} ({task.status.value}): {task.title}")
+        echo(f"added task {task.id} ({task.status.value}): {task.title}")
 
 
 @tasks.command("list")
@@ -115,7 +115,7 @@ def list_(state: CliState, statuses: tuple[str, ...], as_json: bool) -> None:
         echo_json(items)
         return
     if not items:
-        click.echo("no tasks (add one with `cco tasks add TITLE --prompt TEXT`)")
+        echo("no tasks (add one with `cco tasks add TITLE --prompt TEXT`)")
         return
     order = {s: n for n, s in enumerate(TaskStatus)}
     items.sort(key=lambda t: (order[t.status], -t.priority, t.created_at or 0))
@@ -157,14 +157,14 @@ def _print_task(task: Task) -> None:
     for key, value in data.items():
         if value in (None, [], ()):
             continue
-        click.echo(f"{key + ':':16}{value}")
-    click.echo("prompt:")
+        echo(f"{key + ':':16}{value}")
+    echo("prompt:")
     for line in str(prompt).splitlines()[:20]:
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     if stat:
-        click.echo("changes:")
+        echo("changes:")
         for line in str(stat).splitlines():
-            click.echo(f"  {line}")
+            echo(f"  {line}")
 
 
 @tasks.command("edit")
@@ -201,7 +201,7 @@ def edit(
         add_deps=add_deps,
         remove_deps=remove_deps,
     )
-    click.echo(f"edited task {task.id} ({task.status.value})")
+    echo(f"edited task {task.id} ({task.status.value})")
 
 
 @tasks.command("start")
@@ -210,7 +210,7 @@ def edit(
 def start(state: CliState, task_id: str) -> None:
     """Start a ready task now, ahead of the queue."""
     task = state.app().tasks.start(task_id)
-    click.echo(f"task {task.id} is {task.status.value}: {task.status_reason}")
+    echo(f"task {task.id} is {task.status.value}: {task.status_reason}")
 
 
 @tasks.command("cancel")
@@ -219,7 +219,7 @@ def start(state: CliState, task_id: str) -> None:
 def cancel(state: CliState, task_id: str) -> None:
     """Cancel a task (its agent is stopped; its dependents become blocked)."""
     task = state.app().tasks.cancel(task_id)
-    click.echo(f"cancelled task {task.id}")
+    echo(f"cancelled task {task.id}")
 
 
 @tasks.command("retry")
@@ -228,7 +228,7 @@ def cancel(state: CliState, task_id: str) -> None:
 def retry(state: CliState, task_id: str) -> None:
     """Queue a failed, cancelled or blocked task again."""
     task = state.app().tasks.retry(task_id)
-    click.echo(f"task {task.id} is {task.status.value}")
+    echo(f"task {task.id} is {task.status.value}")
 
 
 @tasks.command("approve")
@@ -237,7 +237,7 @@ def retry(state: CliState, task_id: str) -> None:
 def approve(state: CliState, task_id: str) -> None:
     """Accept the work: merge its branch into the base (tasks.merge), tidy its worktree."""
     task = state.app().tasks.approve(task_id)
-    click.echo(f"task {task.id} is done: {task.status_reason}")
+    echo(f"task {task.id} is done: {task.status_reason}")
 
 
 @tasks.command("reject")
@@ -254,7 +254,7 @@ def reject(state: CliState, task_id: str, feedback: str) -> None:
     if text is None:
         raise InvalidInput("--feedback is empty")
     task = state.app().tasks.reject(task_id, text)
-    click.echo(f"task {task.id} is running again with your feedback")
+    echo(f"task {task.id} is running again with your feedback")
 
 
 @tasks.command("deps")
@@ -277,10 +277,10 @@ def deps(state: CliState, task_id: str, as_json: bool) -> None:
             }
         )
         return
-    click.echo(f"{view.task.id} ({view.task.status.value}) {view.task.title}")
-    click.echo("depends on:" if view.dependencies else "depends on nothing")
+    echo(f"{view.task.id} ({view.task.status.value}) {view.task.title}")
+    echo("depends on:" if view.dependencies else "depends on nothing")
     for t in view.dependencies:
-        click.echo(f"  {t.id}  {t.status.value:11}  {t.title}")
-    click.echo("needed by:" if view.dependents else "needed by nothing")
+        echo(f"  {t.id}  {t.status.value:11}  {t.title}")
+    echo("needed by:" if view.dependents else "needed by nothing")
     for t in view.dependents:
-        click.echo(f"  {t.id}  {t.status.value:11}  {t.title}")
+        echo(f"  {t.id}  {t.status.value:11}  {t.title}")

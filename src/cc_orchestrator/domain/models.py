@@ -146,6 +146,8 @@ class Task:
     diff_stat: str | None = None
     feedback: str | None = None
     cost_usd: float = 0.0
+    # set while an approve runs (recorded before the merge): how, into, the branch's commit
+    approve_plan: dict[str, Any] | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
     created_at: datetime | None = None

@@ -14,15 +14,16 @@ ACTIVE = frozenset({T.RUNNING, T.NEEDS_INPUT})
 OPEN = frozenset({T.PENDING, T.READY})
 
 _ALLOWED: dict[T, frozenset[T]] = {
-    T.PENDING: frozenset({T.READY, T.BLOCKED, T.CANCELLED, T.RUNNING}),
-    T.READY: frozenset({T.PENDING, T.RUNNING, T.BLOCKED, T.CANCELLED}),
+    # waiting tasks fail only when the scheduler cannot handle them (services/isolation.py)
+    T.PENDING: frozenset({T.READY, T.BLOCKED, T.CANCELLED, T.RUNNING, T.FAILED}),
+    T.READY: frozenset({T.PENDING, T.RUNNING, T.BLOCKED, T.CANCELLED, T.FAILED}),
     T.RUNNING: frozenset({T.NEEDS_INPUT, T.REVIEW, T.FAILED, T.CANCELLED}),
     T.NEEDS_INPUT: frozenset({T.RUNNING, T.REVIEW, T.FAILED, T.CANCELLED}),
     T.REVIEW: frozenset({T.DONE, T.RUNNING, T.CANCELLED, T.FAILED}),
     T.DONE: frozenset(),
     T.FAILED: frozenset({T.PENDING, T.READY, T.CANCELLED}),
     T.CANCELLED: frozenset({T.PENDING, T.READY}),
-    T.BLOCKED: frozenset({T.PENDING, T.READY, T.CANCELLED}),
+    T.BLOCKED: frozenset({T.PENDING, T.READY, T.CANCELLED, T.FAILED}),
 }
 
 

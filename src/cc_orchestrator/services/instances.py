@@ -28,9 +28,11 @@ from cc_orchestrator.domain.errors import (
     InvalidInput,
     LimitReached,
     NotFound,
+    StorageError,
 )
 from cc_orchestrator.domain.models import Event, Instance, InstanceStatus, NewEvent, Worktree
 from cc_orchestrator.domain.names import check_name, new_id
+from cc_orchestrator.domain.text import check_multiline
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import (
     Agent,
@@ -60,6 +62,7 @@ class _Pending:
     changes: list[tuple[InstanceStatus, str]] = field(default_factory=list)
     updates: dict[str, Any] = field(default_factory=dict)
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    no_restart: bool = False  # failed because cco could not look at it: a restart would too
 
     def move(self, change: machine.Change) -> None:
         new = change.status
@@ -165,6 +168,14 @@ class InstanceService:
         # per instance: what its transcript and status file looked like when last read
         self._read_stamp: dict[str, tuple[Any, ...]] = {}
 
+    def _known_agent(self, name: str) -> Agent | None:
+        """The adapter of an existing record's agent, or None when the configuration no longer
+        has that agent: reading and stopping its instances need none, only starts do."""
+        try:
+            return self.agents(name)
+        except InvalidInput:
+            return None
+
     def close(self) -> None:
         if self.watcher is not None:
             self.watcher.close()
@@ -239,7 +250,9 @@ class InstanceService:
                 "a turn limit applies to headless runs only",
                 hint="use --mode headless, or leave out --max-turns",
             )
-        prompt = self._check_prompt(prompt)
+        prompt = self._check_prompt(
+            None if prompt is None else check_multiline(prompt, "the prompt")
+        )
         if repo is None and worktree_id is None:
             raise InvalidInput("say where to work", hint="pass --repo PATH or --worktree ID")
         adapter = self.agents(agent_name)
@@ -617,7 +630,8 @@ class InstanceService:
         SessionEnd) before its session is killed; a busy one is not interrupted this way."""
         if inst.mode != "interactive" or inst.status != S.IDLE:
             return
-        if not self.agents(inst.agent).uses_hooks:
+        adapter = self._known_agent(inst.agent)
+        if adapter is None or not adapter.uses_hooks:
             return
         try:
             self.mux.send_text(inst.session_name, "/exit")
@@ -867,21 +881,60 @@ class InstanceService:
                     if i.status != S.FAILED or i.restart_after
                 ]
             panes = self.mux.panes() if watched else {}
-            pending = [self._look(inst, panes.get(inst.session_name), now) for inst in watched]
+            pending = [
+                self._look_alone(inst, panes.get(inst.session_name), now) for inst in watched
+            ]
             changed = [p for p in pending if p.changes or p.updates or p.notes]
             if changed:
-                with self.store.write() as tx:
-                    for p in changed:
-                        self._apply(tx, p, now)
+                self._apply_all(changed, now)
             self._remember(pending, every=only is None)
             for p in pending:
-                self._cap_raw_log(p.instance)
-                if any(reason == INTERRUPTED for _, reason in p.changes):
-                    self._undo_interrupted(p.instance)
-            for p in pending:
-                if p.status == S.FAILED:  # only these can be due for a restart
-                    self._maybe_restart(p.instance.id, now)
+                try:
+                    self._after_look(p, now)
+                except Exception:
+                    log.exception("instance.after_look_crashed", instance_id=p.instance.id)
         return pending
+
+    def _after_look(self, p: _Pending, now: datetime) -> None:
+        self._cap_raw_log(p.instance)
+        if p.no_restart and p.status == S.FAILED and self.mux.has_session(p.instance.session_name):
+            self.mux.kill_session(p.instance.session_name)  # failed: its agent must not go on
+        if any(reason == INTERRUPTED for _, reason in p.changes):
+            self._undo_interrupted(p.instance)
+        if p.status == S.FAILED:  # only these can be due for a restart
+            self._maybe_restart(p.instance.id, now)
+
+    def _look_alone(self, inst: Instance, pane: PaneInfo | None, now: datetime) -> _Pending:
+        """One instance's look; what goes wrong there is that instance's, never the sync's: a
+        passing error (CcoError) leaves it as it was, a bug or bad data marks it failed."""
+        try:
+            return self._look(inst, pane, now)
+        except CcoError as exc:
+            log.warning("instance.look_failed", instance_id=inst.id, error=str(exc))
+            return _Pending(instance=inst, status=inst.status)
+        except Exception as exc:
+            log.exception("instance.look_crashed", instance_id=inst.id)
+            p = _Pending(instance=inst, status=inst.status, no_restart=True)
+            p.move(
+                machine.Change(S.FAILED, f"cco could not follow it: {type(exc).__name__}: {exc}")
+            )
+            return p
+
+    def _apply_all(self, changed: Sequence[_Pending], now: datetime) -> None:
+        try:
+            with self.store.write() as tx:
+                for p in changed:
+                    self._apply(tx, p, now)
+        except StorageError:
+            raise
+        except Exception:
+            # One instance's write failed them all: each alone, so only that one is skipped.
+            for p in changed:
+                try:
+                    with self.store.write() as tx:
+                        self._apply(tx, p, now)
+                except Exception:
+                    log.exception("instance.apply_crashed", instance_id=p.instance.id)
 
     def _look(
         self, inst: Instance, pane: PaneInfo | None, now: datetime, *, hooks_only: bool = False
@@ -952,7 +1005,8 @@ class InstanceService:
             self._look_screen(inst, pane, p, now)
             if p.status == S.WAITING_INPUT and pane.pid:
                 # A denied permission fires no hook; the agent's own state file tells.
-                seen = self.agents(inst.agent).observed_status(pane.pid)
+                adapter = self._known_agent(inst.agent)
+                seen = adapter.observed_status(pane.pid) if adapter else None
                 if seen is not None and seen[0] != S.WAITING_INPUT:
                     p.move(machine.Change(*seen))
         # 5. hung: working, yet no hook event and no pane output for too long
@@ -1073,8 +1127,8 @@ class InstanceService:
 
     def _look_screen(self, inst: Instance, pane: PaneInfo, p: _Pending, now: datetime) -> None:
         """Only what hooks cannot tell: first-run dialogs, and agents without hooks."""
-        adapter = self.agents(inst.agent)
-        if adapter.uses_hooks and p.status != S.STARTING:
+        adapter = self._known_agent(inst.agent)
+        if adapter is None or (adapter.uses_hooks and p.status != S.STARTING):
             return
         if not adapter.uses_hooks:
             # Read the screen only when the pane printed something since the last look (or
@@ -1114,6 +1168,7 @@ class InstanceService:
             policy = self.config
             if (
                 final == S.FAILED
+                and not p.no_restart
                 and not inst.stop_requested
                 and policy.restart == "on_failure"
                 and inst.restarts < policy.max_restarts

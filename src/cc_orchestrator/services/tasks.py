@@ -24,12 +24,16 @@ from cc_orchestrator.domain.errors import (
     InvalidInput,
     LimitReached,
     NotFound,
+    StorageError,
 )
 from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent, Task, TaskStatus
 from cc_orchestrator.domain.names import new_id
+from cc_orchestrator.domain.text import check_line, check_multiline, check_title, printable
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store, Tx, Vcs
+from cc_orchestrator.services.approval import ApproveSteps
 from cc_orchestrator.services.instances import INTERRUPTED, MODES, InstanceService
+from cc_orchestrator.services.isolation import STEP_REASONS, Strikes, describe, run_step
 from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.tasks")
@@ -45,7 +49,7 @@ class DepsView:
     dependents: list[Task]
 
 
-class TaskService:
+class TaskService(ApproveSteps):
     def __init__(
         self,
         *,
@@ -62,6 +66,7 @@ class TaskService:
         self.vcs = vcs
         self.config = config
         self.instances_config = instances_config
+        self.strikes = Strikes()
 
     # ------------------------------------------------------------------ reading
     def get(self, key: str) -> Task:
@@ -112,7 +117,7 @@ class TaskService:
         max_cost_usd: float | None = None,
     ) -> Task:
         title = self._check_title(title)
-        prompt = self.instances.check_prompt(prompt)
+        prompt = self.instances.check_prompt(check_multiline(prompt, "the prompt"))
         root = self.worktrees.check(repo=repo, base=base)
         self._check_agent(agent, mode)
         self._check_budget(max_turns, max_cost_usd)
@@ -185,7 +190,7 @@ class TaskService:
                 hint="cancel it first, or reject it with feedback",
             )
         if prompt is not None:
-            changes["prompt"] = self.instances.check_prompt(prompt)
+            changes["prompt"] = self.instances.check_prompt(check_multiline(prompt, "the prompt"))
         if base is not None and task.repo_path is not None:
             self.worktrees.check(repo=task.repo_path, base=base)
             changes["base_ref"] = base
@@ -218,7 +223,7 @@ class TaskService:
         return updated
 
     def _check_title(self, title: str) -> str:
-        title = " ".join(title.split())
+        title = check_title(title)
         if not title:
             raise InvalidInput("the title is empty")
         if len(title) > MAX_TITLE:
@@ -231,8 +236,8 @@ class TaskService:
     def _check_labels(self, labels: Sequence[str]) -> list[str]:
         out = []
         for label in labels:
-            label = label.strip()
-            if not label or len(label) > 50 or any(ord(c) < 32 for c in label):
+            label = check_line(label, f"label {label!r}")
+            if not label or len(label) > 50:
                 raise InvalidInput(f"label {label!r} is not valid", hint="1-50 printable chars")
             out.append(label)
         return sorted(set(out))
@@ -267,6 +272,14 @@ class TaskService:
                     hint=f"retry it first: cco tasks retry {cancelled[0]}",
                 )
         return statuses
+
+    @staticmethod
+    def _not_approving(task: Task) -> None:
+        if task.approve_plan is not None:
+            raise Conflict(
+                f"task {task.id} is being approved (its merge may be done already)",
+                hint=f"finish it: cco tasks approve {task.id}",
+            )
 
     # ------------------------------------------------------------------ events
     def _event(self, task: Task, kind: str, **data: Any) -> NewEvent:
@@ -303,6 +316,7 @@ class TaskService:
         task = self.get(key)
         if task.status in (T.DONE, T.CANCELLED):
             raise Conflict(f"task {task.id} is already {task.status.value}")
+        self._not_approving(task)
         if task.instance_id and task.status in (*rules.ACTIVE, T.REVIEW):
             with contextlib.suppress(NotFound):
                 self.instances.stop(task.instance_id)
@@ -351,72 +365,14 @@ class TaskService:
             )
         return self._start(task)
 
-    def approve(self, key: str) -> Task:
-        task = self.get(key)
-        if task.status != T.REVIEW:
-            raise Conflict(
-                f"task {task.id} is {task.status.value}; only a task in review can be approved"
-            )
-        with self.store.read() as tx:
-            unfinished = {d: s for d, s in tx.task_statuses(task.depends_on).items() if s != T.DONE}
-        if unfinished:
-            first = sorted(unfinished)[0]
-            raise Conflict(
-                f"its dependency {first} is {unfinished[first].value}, and this "
-                "branch holds its commits too",
-                hint=f"approve {first} first",
-            )
-        assert task.repo_path is not None and task.branch is not None
-        how = self.config.merge
-        merged_into = None
-        if how != "none":
-            into = task.base_ref or self._current_branch(task.repo_path)
-            self.vcs.integrate(
-                task.repo_path,
-                task.branch,
-                into,
-                how=how,
-                message=f"Merge task {task.id}: {task.title}",
-            )
-            merged_into = into
-        notes: list[str] = []
-        if not self.config.keep_worktree and task.worktree_id:
-            with contextlib.suppress(NotFound):
-                notes = self.worktrees.remove(task.worktree_id, delete_branch=how != "none")
-        with self.store.write() as tx:
-            task = self._move(
-                tx,
-                task,
-                T.DONE,
-                f"approved; merged into {merged_into}"
-                if merged_into
-                else "approved; branch left for a pull request",
-                finished_at=datetime.now(UTC),
-            )
-            tx.append_event(
-                self._event(
-                    task, "task.approved", merged_into=merged_into, branch=task.branch, notes=notes
-                )
-            )
-        self.refresh_waiting()
-        return task
-
-    def _current_branch(self, repo: Path) -> str:
-        for entry in self.vcs.worktrees(repo):
-            if entry.path == repo and entry.branch:
-                return entry.branch
-        raise Conflict(
-            f"the main checkout of {repo} is not on a branch",
-            hint="give the task a base branch with `cco tasks edit ID --base`",
-        )
-
     def reject(self, key: str, feedback: str) -> Task:
         task = self.get(key)
-        feedback = self.instances.check_prompt(feedback)
+        feedback = self.instances.check_prompt(check_multiline(feedback, "the feedback"))
         if task.status != T.REVIEW or task.instance_id is None:
             raise Conflict(
                 f"task {task.id} is {task.status.value}; only a task in review can be rejected"
             )
+        self._not_approving(task)
         inst = self.instances.get(task.instance_id)
         # The agent is restarted first and the task moved after: a scheduler look in between
         # sees a task still in review, never a running task whose agent is stopped.
@@ -436,11 +392,42 @@ class TaskService:
 
     # ------------------------------------------------------------------ scheduling
     def tick(self) -> None:
-        """One scheduling pass: follow running tasks, promote waiting ones, start ready ones."""
-        self.instances.sync(returning=False)
-        self.follow_running()
-        self.refresh_waiting()
-        self.start_ready()
+        """One scheduling pass: follow running tasks, promote waiting ones, start ready ones.
+
+        It never raises: a step that fails for one task fails that task (see isolation.py),
+        and a step that fails as a whole (the database) is logged and retried next pass.
+        """
+        run_step("sync", lambda: self.instances.sync(returning=False))
+        run_step("follow", self.follow_running)
+        run_step("approve", self.resume_approvals)
+        run_step("refresh", self.refresh_waiting)
+        run_step("start", self.start_ready)
+
+    def _isolate(self, step: str, task_id: str, exc: Exception) -> None:
+        """One task's step failed: count it, and fail that task alone when it is due."""
+        if isinstance(exc, CcoError):
+            log.warning("task.step_failed", step=step, task_id=task_id, error=str(exc))
+        else:
+            log.exception("task.step_crashed", step=step, task_id=task_id)
+        if self.strikes.hit(step, task_id, exc):
+            self._fail_alone(task_id, f"{STEP_REASONS[step]}: {describe(exc)}")
+
+    def _fail_alone(self, task_id: str, reason: str) -> None:
+        try:
+            with self.store.write() as tx:
+                current = tx.task(task_id)
+                if current is None or current.status in (T.FAILED, T.DONE, T.CANCELLED):
+                    return
+                if not rules.can_move(current.status, T.FAILED):
+                    return
+                current = self._move(tx, current, T.FAILED, reason, finished_at=datetime.now(UTC))
+            if current.instance_id:
+                with self.store.read() as tx:
+                    inst = tx.instance(current.instance_id)
+                if inst is not None and inst.status in imachine.LIVE:
+                    self.instances.stop(inst.id, reason=f"task failed: {reason}")
+        except Exception:
+            log.exception("task.fail_crashed", task_id=task_id)
 
     def follow_running(self) -> None:
         with self.store.read() as tx:  # the running tasks and their instances: two queries
@@ -450,8 +437,10 @@ class TaskService:
         for task in running:
             try:
                 self._follow(task, instances.get(task.instance_id or ""))
-            except CcoError as exc:
-                log.warning("task.follow_failed", task_id=task.id, error=str(exc))
+            except Exception as exc:
+                self._isolate("follow", task.id, exc)
+            else:
+                self.strikes.clear("follow", task.id)
 
     def _follow(self, task: Task, inst: Instance | None) -> None:
         if inst is None:
@@ -510,7 +499,8 @@ class TaskService:
     def _complete(self, task: Task, inst: Instance) -> None:
         """The agent's turn ended: commit leftovers, record what changed, stop, review."""
         wt = self.worktrees.get(inst.worktree_id or "")
-        message = self.config.commit_message.format(title=task.title, id=task.id)
+        # printable: a title stored before control characters were refused must not break git
+        message = self.config.commit_message.format(title=printable(task.title), id=task.id)
         committed = self.vcs.commit_all(wt.path, message)
         summary = self.vcs.diff_summary(wt.path, task.base_commit or wt.base_commit)
         # Stopping frees its slot (a rejection resumes the same session) and, as the agent
@@ -558,14 +548,28 @@ class TaskService:
         ]
         if not moving:
             return
-        with self.store.write() as tx:
+        try:
+            with self.store.write() as tx:
+                for task_id in moving:
+                    self._promote(tx, task_id)
+        except StorageError:
+            raise
+        except Exception:
+            # One task's move failed the whole batch: each alone, so only that one fails.
             for task_id in moving:
-                task = tx.task(task_id)
-                if task is None or task.status not in waiting_statuses:
-                    continue  # moved by someone else meanwhile
-                status, reason = rules.readiness(tx.task_statuses(task.depends_on))
-                if status != task.status:
-                    self._move(tx, task, status, reason)
+                try:
+                    with self.store.write() as tx:
+                        self._promote(tx, task_id)
+                except Exception as exc:
+                    self._isolate("refresh", task_id, exc)
+
+    def _promote(self, tx: Tx, task_id: str) -> None:
+        task = tx.task(task_id)
+        if task is None or task.status not in (T.PENDING, T.READY, T.BLOCKED):
+            return  # moved by someone else meanwhile
+        status, reason = rules.readiness(tx.task_statuses(task.depends_on))
+        if status != task.status:
+            self._move(tx, task, status, reason)
 
     def _capacity(
         self,
@@ -621,8 +625,11 @@ class TaskService:
                 continue
             try:
                 result = self._start(task)
-            except CcoError as exc:
+            except Conflict as exc:  # no longer ready: moved by someone else meanwhile
                 log.warning("task.start_failed", task_id=task_id, error=str(exc))
+                continue
+            except Exception as exc:
+                self._isolate("start", task_id, exc)
                 continue
             started.append(result)
             if result.status in rules.ACTIVE:
@@ -668,10 +675,10 @@ class TaskService:
         self._launch(task, planned)
 
     def _launch(self, task: Task, planned: str) -> Task:
-        # 2. where to start: stacked on unmerged dependency branches, or the base
-        base, merge = self._start_point(task)
         assert task.repo_path is not None
         try:
+            # 2. where to start: stacked on unmerged dependency branches, or the base
+            base, merge = self._start_point(task)
             inst = self.instances.spawn(
                 repo=task.repo_path,
                 prompt=task.prompt,
@@ -683,12 +690,18 @@ class TaskService:
                 merge=merge,
                 max_turns=task.max_turns,
             )
-        except CcoError as exc:
+        except Exception as exc:  # spawn undid what it made; the task fails, not the pass
+            if not isinstance(exc, CcoError):
+                log.exception("task.start_crashed", task_id=task.id)
             with self.store.write() as tx:
                 current = tx.task(task.id)
                 assert current is not None
                 return self._move(
-                    tx, current, T.FAILED, f"could not start: {exc}", finished_at=datetime.now(UTC)
+                    tx,
+                    current,
+                    T.FAILED,
+                    f"could not start: {describe(exc)}",
+                    finished_at=datetime.now(UTC),
                 )
         faults.point("start.before_status")
         # 3. record where it runs

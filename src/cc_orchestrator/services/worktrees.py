@@ -7,7 +7,6 @@ by a per-repository lock, so parallel creation is safe.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -17,11 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cc_orchestrator.config import WorktreesConfig
-from cc_orchestrator.domain.errors import CcoError, Conflict, ExternalError, InvalidInput, NotFound
+from cc_orchestrator.domain.errors import CcoError, Conflict, InvalidInput, NotFound
 from cc_orchestrator.domain.models import NewEvent, Worktree, WorktreeStatus
 from cc_orchestrator.domain.names import check_name, check_ref, new_id, slugify
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import CommandRunner, Locks, Store, Vcs
+from cc_orchestrator.services import worktree_setup
 
 log = get_logger("cco.worktrees")
 MARKER = ".cco-managed"
@@ -181,22 +181,48 @@ class WorktreeService:
         merge: refs merged into the new branch after creation (work stacked on several)."""
         root = self.check(repo=repo, name=name, base=base, branch=branch)
         cfg = self.settings_for(root)
-
-        with self._repo_lock(root):
-            wt = self._add(
-                root, cfg, name=name, base=base, branch=branch, progress=progress, wt_id=worktree_id
-            )
-        try:
-            for ref in merge:
-                check_ref(ref, "merge ref")
-                progress(f"merge {ref}")
-                self.vcs.merge(wt.path, ref, message=f"Merge {ref} into {wt.branch}")
-            self._prepare(wt, cfg, progress)
-        except BaseException:
-            progress(f"undoing worktree {wt.id}")
-            self._undo_create(wt)
-            raise
+        wt_id = worktree_id or new_id()
+        # Held until the setup ended: cleanup leaves a creation alone while its creator lives.
+        with self.locks.hold(worktree_setup.create_lock(wt_id)):
+            with self._repo_lock(root):
+                wt = self._add(
+                    root, cfg, name=name, base=base, branch=branch, progress=progress, wt_id=wt_id
+                )
+            try:
+                for ref in merge:
+                    check_ref(ref, "merge ref")
+                    progress(f"merge {ref}")
+                    self.vcs.merge(wt.path, ref, message=f"Merge {ref} into {wt.branch}")
+                worktree_setup.prepare(
+                    wt, cfg, runner=self.runner, data_dir=self.data_dir, progress=progress
+                )
+                wt = self._activate(wt, base_ref=wt.base_ref)
+            except BaseException:
+                progress(f"undoing worktree {wt.id}")
+                self._undo_create(wt)
+                raise
+        log.info("worktree.created", worktree_id=wt.id, path=str(wt.path), branch=wt.branch)
         return wt
+
+    def _activate(self, wt: Worktree, *, base_ref: str) -> Worktree:
+        """Ready for use: git made it, its merges and setup succeeded."""
+        with self.store.write() as tx:
+            tx.set_worktree_status(wt.id, WorktreeStatus.ACTIVE)
+            tx.append_event(
+                NewEvent(
+                    "worktree.created",
+                    "worktree",
+                    wt.id,
+                    {
+                        "worktree_id": wt.id,
+                        "path": str(wt.path),
+                        "branch": wt.branch,
+                        "base": base_ref,
+                        "repo": str(wt.repo_path),
+                    },
+                )
+            )
+        return replace(wt, status=WorktreeStatus.ACTIVE)
 
     def _add(
         self,
@@ -286,65 +312,16 @@ class WorktreeService:
         try:
             progress(f"git worktree add {path} ({branch})")
             self.vcs.add_worktree(root, path, branch=branch, start=base_commit if start else None)
-            with self.store.write() as tx:
-                tx.set_worktree_status(wt.id, WorktreeStatus.ACTIVE)
-                tx.append_event(
-                    NewEvent(
-                        "worktree.created",
-                        "worktree",
-                        wt.id,
-                        {
-                            "worktree_id": wt.id,
-                            "path": str(path),
-                            "branch": branch,
-                            "base": base_ref,
-                            "repo": str(root),
-                        },
-                    )
-                )
         except BaseException:
             self._undo_git(wt)
             with self.store.write() as tx:
                 tx.mark_worktree_removed(wt.id, datetime.now(UTC))
             raise
-        wt = replace(wt, status=WorktreeStatus.ACTIVE)
-        log.info("worktree.created", worktree_id=wt.id, path=str(path), branch=branch)
-        return wt
-
-    def _prepare(self, wt: Worktree, cfg: WorktreesConfig, progress: Progress) -> None:
-        for pattern in cfg.copy_files:
-            matches = sorted(glob.glob(pattern, root_dir=wt.repo_path, include_hidden=True))
-            for rel in matches:
-                src = wt.repo_path / rel
-                dst = wt.path / rel
-                if not src.resolve().is_relative_to(wt.repo_path):
-                    raise InvalidInput(f"copy_files entry {rel!r} points outside the repository")
-                progress(f"copy {rel}")
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                if src.is_dir():
-                    shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
-                else:
-                    shutil.copy2(src, dst)
-        if cfg.setup:
-            log_file = self.data_dir / "logs" / f"setup-{wt.id}.log"
-            progress(f"setup: {cfg.setup} (output in {log_file})")
-            result = self.runner.run_shell(
-                cfg.setup, cwd=wt.path, log_file=log_file, timeout_s=cfg.setup_timeout_s
-            )
-            if result.exit_code != 0:
-                why = (
-                    f"timed out after {cfg.setup_timeout_s}s"
-                    if result.timed_out
-                    else f"exited with {result.exit_code}"
-                )
-                last = result.output_tail.strip().splitlines()[-1:] or [""]
-                raise ExternalError(
-                    f"setup command {cfg.setup!r} {why} in the new worktree: {last[0]}",
-                    hint=f"full output in {log_file}; the worktree was removed",
-                )
+        return wt  # still "creating": active once its merges and setup succeeded
 
     # ------------------------------------------------------------------------- undo / remove
     def _undo_git(self, wt: Worktree) -> None:
+        worktree_setup.stop_orphan(wt, runner=self.runner, data_dir=self.data_dir)
         try:
             self.vcs.remove_worktree(wt.repo_path, wt.path, force=True)
         except CcoError as exc:
@@ -458,13 +435,17 @@ class WorktreeService:
     ) -> None:
         with self.store.read() as tx:
             active = tx.worktrees(repo_id=repo_id)
-            abandoned = tx.worktrees(repo_id=repo_id, statuses=(WorktreeStatus.CREATING,))
+            creating = tx.worktrees(repo_id=repo_id, statuses=(WorktreeStatus.CREATING,))
             created = {
                 w.branch: w for w in tx.worktrees(repo_id=repo_id, statuses=()) if w.created_branch
             }
         findings: list[tuple[Finding, Callable[[], None]]] = []
-
-        # Creations that died half-way (we hold the repo lock, so none is in progress).
+        # Creations that died half-way: their creator no longer holds their lock (one that
+        # lives may be running a slow setup; it is left alone, its folder too).
+        abandoned = [
+            w for w in creating if not self.locks.is_held(worktree_setup.create_lock(w.id))
+        ]
+        in_progress = [w for w in creating if w not in abandoned]
         for wt in abandoned:
 
             def undo(wt: Worktree = wt) -> None:
@@ -487,7 +468,7 @@ class WorktreeService:
                         root,
                         f"{wt.id} {wt.path}",
                         "remove",
-                        "its creation was interrupted",
+                        "its creation (or its setup command) was interrupted",
                     ),
                     undo,
                 )
@@ -524,7 +505,9 @@ class WorktreeService:
                 )
 
         # Folders (git worktrees or debris) in cco's own worktree folder with no row.
-        active_paths = {w.path.resolve() for w in active + abandoned if w.path.exists()}
+        active_paths = {
+            w.path.resolve() for w in active + abandoned + in_progress if w.path.exists()
+        }
         git_entries = {e.path.resolve(): e for e in self.vcs.worktrees(root)}
         managed = self.managed_root(root)
         candidates: set[Path] = set()

@@ -641,6 +641,10 @@ export interface components {
         Task: {
             /** Agent */
             agent?: string | null;
+            /** Approve Plan */
+            approve_plan?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Attempts
              * @default 0
