@@ -158,7 +158,8 @@ class InstancesConfig(_Section):
     model: str | None = Field(default=None, description="Model passed to Claude Code.")
     env: dict[str, str] = Field(
         default_factory=dict,
-        description="Extra environment for agents (ANTHROPIC_* and CLAUDE_* pass through).",
+        description="Extra environment for agents, added to yours (without cco's own venv and "
+        "CC_ORCH_*); user file, environment or flags only.",
     )
     restart: Literal["never", "on_failure"] = Field(
         default="on_failure", description="Restart an instance whose agent failed."

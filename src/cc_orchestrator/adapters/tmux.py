@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from cc_orchestrator.adapters.launch_env import wrapped_argv, write_env_file
 from cc_orchestrator.adapters.process import Completed, first_line, run
 from cc_orchestrator.domain.errors import ExternalError, NotFound
 from cc_orchestrator.ports import PaneInfo
@@ -31,18 +32,6 @@ _PANE_FORMAT = _SEP.join(
     ]
 )
 _NO_SERVER = ("no server running", "error connecting", "no such file or directory")
-
-
-def _exec_argv(argv: Sequence[str]) -> list[str]:
-    """With one argument tmux would run it through a shell; two or more are exec'd."""
-    return ["/usr/bin/env", *argv] if len(argv) < 2 else list(argv)
-
-
-def _env_args(env: Mapping[str, str]) -> list[str]:
-    args: list[str] = []
-    for key, value in env.items():
-        args += ["-e", f"{key}={value}"]
-    return args
 
 
 class TmuxCli:
@@ -73,10 +62,13 @@ class TmuxCli:
         width: int = 200,
         height: int = 50,
     ) -> None:
-        """Start argv in a detached session; keep the pane after exit; pipe output to raw_log."""
-        argv = _exec_argv(argv)
+        """Start argv in a detached session; keep the pane after exit; pipe output to raw_log.
+
+        The pane's environment is exactly env (passed through a 0600 file, see launch_env).
+        """
         raw_log.parent.mkdir(parents=True, exist_ok=True)
-        env_args = _env_args(env)
+        env_file = write_env_file(raw_log.parent, env)  # never -e: no secret in any argv
+        argv = wrapped_argv(env_file, argv)
         res = self._tmux(
             "start-server",
             ";",
@@ -100,7 +92,6 @@ class TmuxCli:
             str(height),
             "-c",
             str(cwd),
-            *env_args,
             "--",
             *argv,
             ";",
@@ -112,14 +103,15 @@ class TmuxCli:
             check=False,
         )
         if res.returncode != 0:
+            env_file.unlink(missing_ok=True)
             raise ExternalError(f"tmux could not start session {name}: {first_line(res.stderr)}")
 
     def respawn(
         self, name: str, *, cwd: Path, argv: Sequence[str], env: Mapping[str, str], raw_log: Path
     ) -> None:
         """Run a new process in an existing session's pane (after the old one ended)."""
-        argv = _exec_argv(argv)
-        env_args = _env_args(env)
+        env_file = write_env_file(raw_log.parent, env)  # never -e: no secret in any argv
+        argv = wrapped_argv(env_file, argv)
         res = self._tmux(
             "respawn-pane",
             "-k",
@@ -127,7 +119,6 @@ class TmuxCli:
             f"={name}:",
             "-c",
             str(cwd),
-            *env_args,
             "--",
             *argv,
             ";",
@@ -143,6 +134,7 @@ class TmuxCli:
             check=False,
         )
         if res.returncode != 0:
+            env_file.unlink(missing_ok=True)
             raise ExternalError(f"tmux could not restart session {name}: {first_line(res.stderr)}")
 
     def kill_session(self, name: str) -> None:
