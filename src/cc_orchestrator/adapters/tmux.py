@@ -15,7 +15,8 @@ from pathlib import Path
 
 from cc_orchestrator.adapters.launch_env import wrapped_argv, write_env_file
 from cc_orchestrator.adapters.process import Completed, first_line, run
-from cc_orchestrator.domain.errors import ExternalError, NotFound
+from cc_orchestrator.domain.errors import ExternalError, InvalidInput, NotFound
+from cc_orchestrator.domain.inert_text import inert_text, is_plain_line
 from cc_orchestrator.ports import PaneInfo
 
 _SEP = "\x1f"  # unit separator: cannot appear in tmux format output we ask for
@@ -207,7 +208,12 @@ class TmuxCli:
 
     # ---------------------------------------------------------------- input and screens
     def send_text(self, name: str, text: str, *, enter: bool = True) -> None:
-        """Type text into the pane intact (any characters, many lines) through a paste buffer."""
+        """Type text into the pane intact (many lines) through a bracketed paste.
+
+        Control characters are refused (inert_text): ESC [201~ inside would end the paste
+        early and type what follows as keys.
+        """
+        text = inert_text(text)
         buffer = f"cco-{name}"
         res = self._tmux("load-buffer", "-b", buffer, "-", input_text=text, check=False)
         if res.returncode != 0:
@@ -217,6 +223,16 @@ class TmuxCli:
             raise self._input_error(name, res)
         if enter:
             self.send_keys(name, "Enter")
+
+    def type_line(self, name: str, text: str) -> None:
+        """Type one line key by key, exactly (a dialog's answer: "1", "y", "yes;")."""
+        if not is_plain_line(text):
+            inert_text(text)  # names the control character
+            raise InvalidInput("only one line without tabs can be typed as keys")
+        if text.endswith(";"):
+            # tmux reads an argument ending in ';' as a command separator; '\;' is a ';'.
+            text = text[:-1] + "\\;"
+        self.send_keys(name, "-l", "--", text)
 
     def send_keys(self, name: str, *keys: str) -> None:
         res = self._tmux("send-keys", "-t", f"={name}:", *keys, check=False)
