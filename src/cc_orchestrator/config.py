@@ -33,6 +33,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from cc_orchestrator.config_trust import check_project_file
 from cc_orchestrator.domain.errors import ConfigError, InvalidInput
 from cc_orchestrator.domain.names import check_ref
 from cc_orchestrator.logs import redact_text
@@ -456,6 +457,7 @@ def load_config(
     project = read(project_file) if project_file else {}
     if project_file:
         validate_source(str(project_file), project)
+        check_project_file(project_file, project)
     env = _env_layer()
     cli = dict(overrides or {})
     validate_source("command-line flags", cli)
