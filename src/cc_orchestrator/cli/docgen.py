@@ -84,6 +84,15 @@ def config_reference() -> str:
         " variable), the key and what is expected. `cco config set` writes nothing unless"
         " the file and the whole merged configuration stay valid.",
         "",
+        "`cco config show`, `cco config get` and `GET /api/config` mask secrets: `web.token`,"
+        " every value whose name says secret (`token`, `password`, `secret`, `api_key`,"
+        " a name ending in `KEY` such as `instances.env.OPENAI_KEY`, ...), passwords in URLs"
+        " and known key shapes (`sk-ant-...`, `ghp_...`, `Bearer ...`). Each such value is"
+        " also redacted by value wherever cco would print it (any other setting, progress"
+        " lines, error messages, log lines at any `-v`), as are the secret-named variables"
+        " of the environment cco runs in (`ANTHROPIC_API_KEY`, ...). Your files keep them"
+        " in clear: they are yours.",
+        "",
         "A project file comes with the repository, from whoever can push to it, so it may"
         " only say how work in that repository is prepared and run. These keys are refused"
         " in a project file (the command stops, naming the file and the key) and come only"
