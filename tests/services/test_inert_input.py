@@ -10,13 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cc_orchestrator.bootstrap import App, build_app
-from cc_orchestrator.config import AgentConfig
+from cc_orchestrator.config import AgentConfig, user_config_file
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.inert_text import inert_text
 from cc_orchestrator.domain.models import InstanceStatus
-from tests.conftest import wait_for
+from tests.conftest import Cco, wait_for
 
 S = InstanceStatus
 # Asks a question, then shows what the answer line held, byte by byte, and asks again.
@@ -61,6 +62,12 @@ def _screen_agent(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scr
     agents = dict(app.config.settings.agents)
     agents["asker"] = AgentConfig(command=[str(path)], waiting_pattern=r"\(y/n\)\?\s*$")
     monkeypatch.setattr(app.config.settings, "agents", agents)
+    # the same agent for `cco` commands run in this test
+    user_file = user_config_file()
+    user_file.parent.mkdir(parents=True, exist_ok=True)
+    user_file.write_text(
+        yaml.safe_dump({"agents": {"asker": agents["asker"].model_dump(exclude_defaults=True)}})
+    )
 
 
 def test_short_answers_typed_exactly(
@@ -88,7 +95,7 @@ def test_short_answers_typed_exactly(
 
 
 def test_hostile_text_refused_and_nothing_typed(
-    app: App, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: App, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cco: Cco
 ) -> None:
     _screen_agent(app, tmp_path, monkeypatch, ASKER)
     inst = app.instances.spawn(repo=repo, agent="asker")
@@ -99,6 +106,12 @@ def test_hostile_text_refused_and_nothing_typed(
     for hostile in ("\x1b[Z", "\x03", "hello\x1b[201~\x03\r", "y\x1b[A"):
         with pytest.raises(InvalidInput, match="control character"):
             app.instances.send(inst.id, hostile)
+    # the CLI (and the API, which calls the same service) says so in one line
+    refused = cco("instances", "send", inst.id, "-", input="n\x1b[Z\n", ok=False)
+    assert refused.exit_code == 2, refused.output
+    assert "control character (ESC, which starts an escape sequence) at position 1" in (
+        refused.output
+    )
     # a plain answer is the first byte the agent reads: nothing was typed before it
     app.instances.send(inst.id, "y")
     wait_for(lambda: "got 1:   y" in app.tmux.capture(inst.session_name), what="the answer")

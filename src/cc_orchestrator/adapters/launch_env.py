@@ -35,7 +35,7 @@ def write_env_file(folder: Path, env: Mapping[str, str]) -> Path:
     ]
     fd, name = tempfile.mkstemp(dir=folder, prefix=".env-", suffix=".sh")  # mode 0600
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
             fh.writelines(lines)
     except BaseException:
         Path(name).unlink(missing_ok=True)
