@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -98,6 +99,12 @@ def test_env_file_mode_and_quoting(tmp_path: Path) -> None:
     assert f"A={hostile}\n" in out and "B=\n" in out
     assert "LEAK" not in out and "not-a-name" not in out
     assert not path.exists()
+    # a value os.environ holds with surrogate escapes (bytes that are not UTF-8) stays intact
+    path = write_env_file(tmp_path, {"C": os.fsdecode(b"caf\xe9")})
+    raw = subprocess.run(
+        wrapped_argv(path, ["/usr/bin/env"]), capture_output=True, check=True, env={}
+    ).stdout
+    assert b"C=caf\xe9\n" in raw
 
 
 def test_user_environment_drops_ccos_own(tmp_path: Path) -> None:
