@@ -33,9 +33,11 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from cc_orchestrator.config_trust import check_project_file
 from cc_orchestrator.domain.errors import ConfigError, InvalidInput
 from cc_orchestrator.domain.names import check_ref
-from cc_orchestrator.logs import redact_text
+from cc_orchestrator.logs import is_secret_name, redact_text, register_secrets
+from cc_orchestrator.masking import masked_dump, secret_values
 
 APP_NAME = "cc-orchestrator"
 PROJECT_FILE_NAME = ".cc-orchestrator.yaml"
@@ -158,7 +160,8 @@ class InstancesConfig(_Section):
     model: str | None = Field(default=None, description="Model passed to Claude Code.")
     env: dict[str, str] = Field(
         default_factory=dict,
-        description="Extra environment for agents (ANTHROPIC_* and CLAUDE_* pass through).",
+        description="Extra environment for agents, added to yours (without cco's own venv and "
+        "CC_ORCH_*); user file, environment or flags only.",
     )
     restart: Literal["never", "on_failure"] = Field(
         default="on_failure", description="Restart an instance whose agent failed."
@@ -379,8 +382,10 @@ def describe_validation_error(source: str, exc: ValidationError) -> str:
         message = "unknown key (see `cco config show` for the known keys)"
     got = err.get("input")
     shown = "" if err["type"] == "extra_forbidden" or isinstance(got, dict) else f" (got {got!r})"
+    if is_secret_name(key):
+        shown = ""
     more = f" and {len(exc.errors()) - 1} more" if len(exc.errors()) > 1 else ""
-    return f"{source}: {key}: {message}{shown}{more}"
+    return redact_text(f"{source}: {key}: {message}{shown}{more}")
 
 
 def validate_source(source: str, data: Mapping[str, Any]) -> None:
@@ -455,6 +460,7 @@ def load_config(
     project = read(project_file) if project_file else {}
     if project_file:
         validate_source(str(project_file), project)
+        check_project_file(project_file, project)
     env = _env_layer()
     cli = dict(overrides or {})
     validate_source("command-line flags", cli)
@@ -483,6 +489,7 @@ def load_config(
     except ValidationError as exc:
         raise ConfigError(describe_validation_error("configuration", exc)) from None
     settings = Settings.model_construct(**{k: getattr(effective, k) for k in Settings.model_fields})
+    register_secrets(secret_values(settings, os.environ))
     data_dir = (settings.data_dir or default_data_dir()).expanduser().absolute()
     return LoadedConfig(
         settings=settings,
@@ -552,20 +559,5 @@ def set_key(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
 
 
 def public_dump(settings: ConfigModel) -> dict[str, Any]:
-    """Settings as plain JSON-able data, with secrets masked."""
-    data = settings.model_dump(mode="json")
-
-    def mask(model: BaseModel, node: dict[str, Any]) -> None:
-        for name, field in type(model).model_fields.items():
-            value = getattr(model, name)
-            if isinstance(value, BaseModel):
-                mask(value, node[name])
-            elif isinstance(value, SecretStr):
-                node[name] = "**********"
-            del field
-
-    mask(settings, data)
-    url = data.get("database", {}).get("url")
-    if url:
-        data["database"]["url"] = redact_text(url)
-    return data
+    """Settings as plain JSON-able data, with secrets masked (see masking.py)."""
+    return masked_dump(settings)

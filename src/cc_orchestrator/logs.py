@@ -9,45 +9,78 @@ import logging
 import logging.handlers
 import re
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from pathlib import Path
 from typing import Any, TextIO
 
 import structlog
 
-_SECRET_KEY = re.compile(r"(token|secret|password|passwd|api[_-]?key|authorization|cookie)", re.I)
+# A name that says its value is secret: token, password, api_key, ..., or any name ending in
+# KEY after a letter or digit (OPENAI_KEY, SSH_KEY, accesskey; not a bare "key").
+_SECRET_KEY = re.compile(
+    r"(token|secret|passw(or)?d|passphrase|api[_-]?key|authori[sz]ation|cookie|credential"
+    r"|private[_-]?key|[a-z0-9]_?key$)",
+    re.I,
+)
 _SECRET_VALUES = [
     # NAME=value pairs whose name says secret (env assignments, tmux -e, URLs' query strings).
     (
         re.compile(
-            r"\b([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|API_KEY|APIKEY|AUTH)[A-Z0-9_]*)=([^\s'\"]+)",
+            r"\b([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_KEY|APIKEY|AUTH"
+            r"|CREDENTIAL)[A-Z0-9_]*)=([^\s'\"]+)",
             re.I,
         ),
         r"\1=***",
     ),
+    # Upper-case environment names holding KEY (OPENAI_KEY=, AWS_SECRET_ACCESS_KEY=, KEY=).
+    (re.compile(r"\b([A-Z0-9_]*KEY[A-Z0-9_]*)=([^\s'\"]+)"), r"\1=***"),
     (re.compile(r"\bsk-ant-[A-Za-z0-9_-]{8,}"), "sk-ant-***"),
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{20,}"), "sk-***"),
     (re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{16,})"), "gh*_***"),
     (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{8,}"), "xox*-***"),
     (re.compile(r"(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.I), r"\1 ***"),
     (re.compile(r"(://[^/\s:@]+:)[^@\s/]+@"), r"\1***@"),
 ]
+# Values known to be secret (configured tokens, passwords, keys of the environment), redacted
+# wherever they appear, whatever their shape. Short values are left out: redacting "1" or
+# "true" everywhere would garble every line.
+_MIN_KNOWN = 6
+_known: set[str] = set()
+_known_re: re.Pattern[str] | None = None
+
+
+def is_secret_name(name: str) -> bool:
+    return bool(_SECRET_KEY.search(name))
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Redact these exact values from every log line and masked output from now on."""
+    global _known_re
+    fresh = {v for v in values if isinstance(v, str) and len(v.strip()) >= _MIN_KNOWN}
+    if fresh - _known:
+        _known.update(fresh)
+        ordered = sorted(_known, key=len, reverse=True)  # a longer secret first
+        _known_re = re.compile("|".join(re.escape(v) for v in ordered))
 
 
 def redact_text(text: str) -> str:
+    if _known_re is not None:
+        text = _known_re.sub("***", text)
     for pattern, replacement in _SECRET_VALUES:
         text = pattern.sub(replacement, text)
     return text
 
 
-def _redact_value(key: str, value: Any) -> Any:
-    if _SECRET_KEY.search(key) and value not in (None, "", False):
+def redact_value(key: str, value: Any) -> Any:
+    """value with secrets masked: all of it when key names a secret, else by shape and value."""
+    if is_secret_name(key) and value not in (None, "", False):
         return "***"
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, list | tuple):
-        return [_redact_value("", v) for v in value]
+        return [redact_value("", v) for v in value]
     if isinstance(value, dict):
-        return {k: _redact_value(str(k), v) for k, v in value.items()}
+        return {k: redact_value(str(k), v) for k, v in value.items()}
     return value
 
 
@@ -56,7 +89,7 @@ def redact(
 ) -> MutableMapping[str, Any]:
     """structlog processor: mask secrets by key name and by value shape."""
     for key, value in list(event_dict.items()):
-        event_dict[key] = _redact_value(key, value)
+        event_dict[key] = redact_value(key, value)
     return event_dict
 
 

@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+from cc_orchestrator.adapters.user_env import user_environment
 from cc_orchestrator.config import AgentConfig, InstancesConfig
 from cc_orchestrator.domain.errors import ExternalError, InvalidInput
 from cc_orchestrator.domain.models import InstanceStatus
@@ -35,7 +36,6 @@ HOOK_EVENTS = (
     "StopFailure",
     "SessionEnd",
 )
-PASS_THROUGH = re.compile(r"^(ANTHROPIC_|CLAUDE_|CLAUDECODE$|DISABLE_|IS_SANDBOX$)")
 # The prompt is read from the instance's prompt file by a fixed script (user text never becomes
 # shell code, and a long prompt never meets tmux's command-length limit).
 PROMPT_WRAPPER = 'exec "$0" "$@" "$(cat "$CCO_PROMPT_FILE")"'
@@ -69,8 +69,11 @@ def hook_settings() -> dict[str, object]:
 
 
 def agent_env(spec: LaunchSpec, extra: Mapping[str, str]) -> dict[str, str]:
-    """The orchestrator's own ANTHROPIC_* / CLAUDE_* variables, configured ones, and ours."""
-    env = {k: v for k, v in os.environ.items() if PASS_THROUGH.match(k)}
+    """The user's environment (cco's own venv and settings removed), configured variables, ours.
+
+    This is the agent's whole environment: tmux's own is not inherited (see launch_env).
+    """
+    env = user_environment()
     env.update(extra)
     env.update(spec.env)
     env.update(

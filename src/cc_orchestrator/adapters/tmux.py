@@ -13,8 +13,10 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from cc_orchestrator.adapters.launch_env import wrapped_argv, write_env_file
 from cc_orchestrator.adapters.process import Completed, first_line, run
-from cc_orchestrator.domain.errors import ExternalError, NotFound
+from cc_orchestrator.domain.errors import ExternalError, InvalidInput, NotFound
+from cc_orchestrator.domain.inert_text import inert_text, is_plain_line
 from cc_orchestrator.ports import PaneInfo
 
 _SEP = "\x1f"  # unit separator: cannot appear in tmux format output we ask for
@@ -31,18 +33,6 @@ _PANE_FORMAT = _SEP.join(
     ]
 )
 _NO_SERVER = ("no server running", "error connecting", "no such file or directory")
-
-
-def _exec_argv(argv: Sequence[str]) -> list[str]:
-    """With one argument tmux would run it through a shell; two or more are exec'd."""
-    return ["/usr/bin/env", *argv] if len(argv) < 2 else list(argv)
-
-
-def _env_args(env: Mapping[str, str]) -> list[str]:
-    args: list[str] = []
-    for key, value in env.items():
-        args += ["-e", f"{key}={value}"]
-    return args
 
 
 class TmuxCli:
@@ -73,10 +63,13 @@ class TmuxCli:
         width: int = 200,
         height: int = 50,
     ) -> None:
-        """Start argv in a detached session; keep the pane after exit; pipe output to raw_log."""
-        argv = _exec_argv(argv)
+        """Start argv in a detached session; keep the pane after exit; pipe output to raw_log.
+
+        The pane's environment is exactly env (passed through a 0600 file, see launch_env).
+        """
         raw_log.parent.mkdir(parents=True, exist_ok=True)
-        env_args = _env_args(env)
+        env_file = write_env_file(raw_log.parent, env)  # never -e: no secret in any argv
+        argv = wrapped_argv(env_file, argv)
         res = self._tmux(
             "start-server",
             ";",
@@ -100,7 +93,6 @@ class TmuxCli:
             str(height),
             "-c",
             str(cwd),
-            *env_args,
             "--",
             *argv,
             ";",
@@ -112,14 +104,15 @@ class TmuxCli:
             check=False,
         )
         if res.returncode != 0:
+            env_file.unlink(missing_ok=True)
             raise ExternalError(f"tmux could not start session {name}: {first_line(res.stderr)}")
 
     def respawn(
         self, name: str, *, cwd: Path, argv: Sequence[str], env: Mapping[str, str], raw_log: Path
     ) -> None:
         """Run a new process in an existing session's pane (after the old one ended)."""
-        argv = _exec_argv(argv)
-        env_args = _env_args(env)
+        env_file = write_env_file(raw_log.parent, env)  # never -e: no secret in any argv
+        argv = wrapped_argv(env_file, argv)
         res = self._tmux(
             "respawn-pane",
             "-k",
@@ -127,7 +120,6 @@ class TmuxCli:
             f"={name}:",
             "-c",
             str(cwd),
-            *env_args,
             "--",
             *argv,
             ";",
@@ -143,6 +135,7 @@ class TmuxCli:
             check=False,
         )
         if res.returncode != 0:
+            env_file.unlink(missing_ok=True)
             raise ExternalError(f"tmux could not restart session {name}: {first_line(res.stderr)}")
 
     def kill_session(self, name: str) -> None:
@@ -215,7 +208,12 @@ class TmuxCli:
 
     # ---------------------------------------------------------------- input and screens
     def send_text(self, name: str, text: str, *, enter: bool = True) -> None:
-        """Type text into the pane intact (any characters, many lines) through a paste buffer."""
+        """Type text into the pane intact (many lines) through a bracketed paste.
+
+        Control characters are refused (inert_text): ESC [201~ inside would end the paste
+        early and type what follows as keys.
+        """
+        text = inert_text(text)
         buffer = f"cco-{name}"
         res = self._tmux("load-buffer", "-b", buffer, "-", input_text=text, check=False)
         if res.returncode != 0:
@@ -225,6 +223,16 @@ class TmuxCli:
             raise self._input_error(name, res)
         if enter:
             self.send_keys(name, "Enter")
+
+    def type_line(self, name: str, text: str) -> None:
+        """Type one line key by key, exactly (a dialog's answer: "1", "y", "yes;")."""
+        if not is_plain_line(text):
+            inert_text(text)  # names the control character
+            raise InvalidInput("only one line without tabs can be typed as keys")
+        if text.endswith(";"):
+            # tmux reads an argument ending in ';' as a command separator; '\;' is a ';'.
+            text = text[:-1] + "\\;"
+        self.send_keys(name, "-l", "--", text)
 
     def send_keys(self, name: str, *keys: str) -> None:
         res = self._tmux("send-keys", "-t", f"={name}:", *keys, check=False)

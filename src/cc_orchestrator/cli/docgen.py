@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from cc_orchestrator.cli.main import cli
 from cc_orchestrator.config import ConfigModel
+from cc_orchestrator.config_trust import USER_ONLY
 
 
 def _walk(
@@ -82,6 +83,26 @@ def config_reference() -> str:
         "An invalid value anywhere stops the command with one line naming the file (or"
         " variable), the key and what is expected. `cco config set` writes nothing unless"
         " the file and the whole merged configuration stay valid.",
+        "",
+        "`cco config show`, `cco config get` and `GET /api/config` mask secrets: `web.token`,"
+        " every value whose name says secret (`token`, `password`, `secret`, `api_key`,"
+        " a name ending in `KEY` such as `instances.env.OPENAI_KEY`, ...), passwords in URLs"
+        " and known key shapes (`sk-ant-...`, `ghp_...`, `Bearer ...`). Each such value is"
+        " also redacted by value wherever cco would print it (any other setting, progress"
+        " lines, error messages, log lines at any `-v`), as are the secret-named variables"
+        " of the environment cco runs in (`ANTHROPIC_API_KEY`, ...). Your files keep them"
+        " in clear: they are yours.",
+        "",
+        "A project file comes with the repository, from whoever can push to it, so it may"
+        " only say how work in that repository is prepared and run. These keys are refused"
+        " in a project file (the command stops, naming the file and the key) and come only"
+        " from your user file, the environment or flags:",
+        "",
+        *[f"- `{key}`: {why}" for key, why in USER_ONLY.items()],
+        "",
+        "`worktrees.setup` stays allowed: it is the project's own install command, run in"
+        " its own worktrees, like running `npm ci` in a checkout yourself; read it before"
+        " you run cco on a repository you do not trust.",
         "",
         "| key | default | meaning |",
         "|---|---|---|",

@@ -8,13 +8,14 @@ import click
 
 from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json, table
+from cc_orchestrator.logs import redact_text
 from cc_orchestrator.services.worktrees import CleanupReport, Progress
 
 
 def _progress(quiet: bool) -> Progress:
     def say(message: str) -> None:
         if not quiet:
-            click.echo(f"  · {message}", err=True)
+            click.echo(f"  · {redact_text(message)}", err=True)
 
     return say
 

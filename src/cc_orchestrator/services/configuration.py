@@ -26,6 +26,7 @@ from cc_orchestrator.config import (
     user_config_file,
     validate_source,
 )
+from cc_orchestrator.config_trust import is_user_only, refusal
 from cc_orchestrator.domain.errors import ConfigError
 
 Scope = Literal["user", "project"]
@@ -116,6 +117,8 @@ def _write_atomically(path: Path, data: Mapping[str, Any]) -> None:
 def set_value(key: str, raw: str, *, scope: Scope, cwd: Path, overrides: Mapping[str, Any]) -> Path:
     """Set KEY in the user or project file; validated alone and merged before writing."""
     known_key(key)
+    if scope == "project" and is_user_only(key):
+        raise refusal(PROJECT_FILE_NAME, [key])
     target = _target(scope, cwd)
     current = read_yaml_file(target)
     candidate = set_key(current, key, parse_value(raw))

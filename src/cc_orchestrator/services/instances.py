@@ -30,6 +30,7 @@ from cc_orchestrator.domain.errors import (
     NotFound,
     StorageError,
 )
+from cc_orchestrator.domain.inert_text import inert_text, is_plain_line
 from cc_orchestrator.domain.models import Event, Instance, InstanceStatus, NewEvent, Worktree
 from cc_orchestrator.domain.names import check_name, new_id
 from cc_orchestrator.domain.text import check_multiline
@@ -498,7 +499,7 @@ class InstanceService:
         """Type a prompt or an answer; only when the agent can take it (idle or asking)."""
         self.sync()
         inst = self.get(key)
-        text = self._check_prompt(text) or ""
+        text = inert_text(self._check_prompt(text) or "")
         if inst.status in machine.TERMINAL:
             raise Conflict(
                 f"instance {inst.id} has {inst.status.value}",
@@ -511,9 +512,9 @@ class InstanceService:
                 f"instance {inst.id} is {inst.status.value}; text typed now could be lost",
                 hint="wait until it is idle or waiting_input, or pass --force",
             )
-        if inst.status == S.WAITING_INPUT and "\n" not in text and len(text) <= 16:
+        if inst.status == S.WAITING_INPUT and is_plain_line(text) and len(text) <= 16:
             # A dialog's choice ("1", "y"): typed as keys, since a paste may not select.
-            self.mux.send_keys(inst.session_name, "-l", text)
+            self.mux.type_line(inst.session_name, text)
             if len(text) > 1:
                 self.mux.send_keys(inst.session_name, "Enter")
         else:
