@@ -267,7 +267,12 @@ def main() -> None:
 
         def healthy() -> bool:
             try:
-                return httpx.get(f"{base}/api/health", timeout=2).status_code == 200
+                return (
+                    httpx.get(
+                        f"{base}/api/health", timeout=2, headers=common.api_headers()
+                    ).status_code
+                    == 200
+                )
             except httpx.HTTPError:
                 return False
 
@@ -275,7 +280,9 @@ def main() -> None:
         time.sleep(3)  # the daemon's first passes (reconcile) before the clock
         # the last page by keyset: after the task just before it in the list's order
         anchor = httpx.get(
-            f"{base}/api/tasks", params={"offset": max(0, args.tasks - 201), "limit": 1}
+            f"{base}/api/tasks",
+            params={"offset": max(0, args.tasks - 201), "limit": 1},
+            headers=common.api_headers(),
         ).json()[0]["id"]
         endpoints = {
             "GET /api/tasks": "/api/tasks",
@@ -294,7 +301,7 @@ def main() -> None:
         rows = []
         results["http"] = {}
         cpu_start, http_start = common.proc_cpu_s(server.pid)[0], time.monotonic()
-        with httpx.Client(base_url=base, timeout=120) as client:
+        with httpx.Client(base_url=base, timeout=120, headers=common.api_headers()) as client:
             for label, path in endpoints.items():
                 durations = []
                 size = 0

@@ -578,3 +578,12 @@ def all_events(app: Any) -> list[Any]:
             return out
         out += batch
         after = batch[-1].id
+
+
+def api_headers() -> dict[str, str]:
+    """The API's token for the sandbox in os.environ (the data directory's generated one, the
+    same `cco up` uses): every request to the API needs it."""
+    from cc_orchestrator.web.auth import load_or_create_token
+
+    token = load_or_create_token(Path(os.environ["CC_ORCH_DATA_DIR"]))
+    return {"authorization": f"Bearer {token}"}

@@ -52,7 +52,11 @@ class Receiver(threading.Thread):
 
         with (
             contextlib.suppress(ConnectionClosed),
-            connect(f"ws://127.0.0.1:{self.port}/api/ws", open_timeout=30) as ws,
+            connect(
+                f"ws://127.0.0.1:{self.port}/api/ws",
+                open_timeout=30,
+                additional_headers=common.api_headers(),
+            ) as ws,
         ):
             while not self.stop.is_set():
                 try:
@@ -147,7 +151,11 @@ def _try_start(receiver: Receiver) -> bool:
     import httpx
 
     try:
-        ok = httpx.get(f"http://127.0.0.1:{receiver.port}/api/health", timeout=2).status_code
+        ok = httpx.get(
+            f"http://127.0.0.1:{receiver.port}/api/health",
+            timeout=2,
+            headers=common.api_headers(),
+        ).status_code
     except httpx.HTTPError:
         return False
     if ok != 200:

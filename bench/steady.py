@@ -35,7 +35,9 @@ from common import Sandbox
 def ws_drain(port: int, stop: threading.Event, received: list[int]) -> None:
     from websockets.sync.client import connect
 
-    with connect(f"ws://127.0.0.1:{port}/api/ws", open_timeout=30) as ws:
+    with connect(
+        f"ws://127.0.0.1:{port}/api/ws", open_timeout=30, additional_headers=common.api_headers()
+    ) as ws:
         while not stop.is_set():
             try:
                 ws.recv(timeout=0.5)
@@ -112,7 +114,10 @@ def measure_daemon(
 
 def _healthy(httpx: Any, port: int) -> bool:
     try:
-        return bool(httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200)
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/api/health", timeout=2, headers=common.api_headers()
+        )
+        return bool(response.status_code == 200)
     except httpx.HTTPError:
         return False
 

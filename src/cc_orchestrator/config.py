@@ -284,7 +284,14 @@ class WebConfig(_Section):
     port: int = Field(default=8080, ge=1, le=65535, description="Port of the dashboard.")
     token: SecretStr | None = Field(
         default=None,
-        description="Required on every request; mandatory when host is not loopback.",
+        description="The API's token (default: one generated in the data directory's "
+        "web-token file); mandatory when host is not loopback.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The dashboard's address when reached through a proxy or a DNS name "
+        "(https://cco.example.org): its host and origin are accepted.",
+        pattern=r"^https?://[^/?#@\s]+/?$",
     )
     max_body_bytes: PositiveInt = Field(
         default=1024 * 1024, description="Largest request body accepted (413 beyond)."

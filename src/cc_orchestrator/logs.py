@@ -137,7 +137,11 @@ def setup_logging(
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.dev.ConsoleRenderer(colors=(stream or sys.stderr).isatty()),
+                structlog.dev.ConsoleRenderer(
+                    colors=(stream or sys.stderr).isatty(),
+                    # never rich's show_locals (the default): a local may hold a token
+                    exception_formatter=structlog.dev.plain_traceback,
+                ),
             ],
         )
     )

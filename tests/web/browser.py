@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from cc_orchestrator.web.auth import load_or_create_token, mint_login_code
+
 CHROMIUM = Path(os.environ.get("CCO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -49,11 +51,20 @@ class Server:
         self.url = url
         self.token = token
 
+    def api_token(self) -> str:
+        """web.token, or the one `cco up` generated in the data directory (always one)."""
+        return self.token or load_or_create_token(Path(os.environ["CC_ORCH_DATA_DIR"]))
+
+    def login_url(self, where: str = "/") -> str:
+        """A one-time login link, like the one `cco up` prints, landing on `where`."""
+        path, _, fragment = where.partition("#")
+        link = f"{self.url}{path or '/'}?login={mint_login_code(self.api_token())}"
+        return f"{link}#{fragment}" if fragment else link
+
     def api(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         headers = {"content-type": "application/json"} if data else {}
-        if self.token:
-            headers["authorization"] = f"Bearer {self.token}"
+        headers["authorization"] = f"Bearer {self.api_token()}"
         request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read() or b"null")

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.web.app import create_app
+from cc_orchestrator.web.auth import effective_token
 
 
 @pytest.fixture
@@ -24,10 +25,30 @@ def services(fake_claude: Path) -> Iterator[App]:
     app.close()
 
 
+def api_token(services: App) -> str:
+    """The token the API asks for: web.token, or the data directory's generated one."""
+    web = services.config.settings.web
+    return effective_token(web.token.get_secret_value() if web.token else None, services.data_dir)
+
+
+def auth_headers(services: App) -> dict[str, str]:
+    return {"authorization": f"Bearer {api_token(services)}"}
+
+
+def api_client(services: App, **kwargs: object) -> TestClient:
+    """The in-process ASGI client as a non-browser client: the token, no Origin."""
+    return TestClient(
+        create_app(services),  # type: ignore[arg-type]
+        base_url="http://127.0.0.1:8080",
+        headers=auth_headers(services),
+        **kwargs,
+    )
+
+
 @pytest.fixture
 def client(services: App) -> Iterator[httpx.Client]:
     """The in-process ASGI client (an httpx client; lifespan not run: REST only)."""
-    yield TestClient(create_app(services), base_url="http://cco.test")
+    yield api_client(services)
 
 
 def free_port() -> int:
@@ -40,6 +61,8 @@ class LiveServer:
     def __init__(self, services: App, *, poll_interval_s: float = 0.01) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.token = api_token(services)
+        self.headers = {"authorization": f"Bearer {self.token}"}
         config = uvicorn.Config(
             create_app(services, poll_interval_s=poll_interval_s),
             host="127.0.0.1",

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.web.app import create_app
 from cc_orchestrator.web.events import Client
+from cc_orchestrator.web.security import session_value
 from tests.conftest import git, wait_for
 from tests.web.conftest import LiveServer
 
@@ -177,7 +178,7 @@ def test_token_required_everywhere_when_set(
 ) -> None:
     monkeypatch.setenv("CC_ORCH_WEB__TOKEN", "s3cret-token")
     services = build_app(log_to_file=False)
-    c = TestClient(create_app(services), base_url="http://cco.test")
+    c = TestClient(create_app(services), base_url="http://127.0.0.1:8080")
     if True:
         for path in ("/api/health", "/api/tasks", "/api/config", "/api/events"):
             missing = c.get(path)
@@ -185,7 +186,9 @@ def test_token_required_everywhere_when_set(
             wrong = c.get(path, headers={"authorization": "Bearer nope"})
             assert wrong.status_code == 401
             assert c.get(path, headers={"authorization": "Bearer s3cret-token"}).status_code == 200
-        assert c.get("/api/health", cookies={"cco_token": "s3cret-token"}).status_code == 200
+        c.cookies.set("cco_token", session_value("s3cret-token"))
+        assert c.get("/api/health").status_code == 200
+        c.cookies.clear()
         # no secret ever goes to the browser
         config = c.get("/api/config", headers={"authorization": "Bearer s3cret-token"}).text
         assert "s3cret-token" not in config
@@ -204,8 +207,8 @@ def test_real_http_and_websocket_events_with_resume(
 ) -> None:
     async def scenario() -> None:
         ws_url = live.url.replace("http", "ws") + "/api/ws"
-        async with httpx.AsyncClient(base_url=live.url) as http:
-            async with websockets.connect(ws_url) as ws:
+        async with httpx.AsyncClient(base_url=live.url, headers=live.headers) as http:
+            async with websockets.connect(ws_url, additional_headers=live.headers) as ws:
                 ready = json.loads(await ws.recv())
                 assert ready["kind"] == "ready"
                 created = (
@@ -230,7 +233,9 @@ def test_real_http_and_websocket_events_with_resume(
                 )
             ).json()
             # ... and a client resuming from its last id gets them, in order, then "ready"
-            async with websockets.connect(f"{ws_url}?after_id={last}") as ws:
+            async with websockets.connect(
+                f"{ws_url}?after_id={last}", additional_headers=live.headers
+            ) as ws:
                 got = [json.loads(await ws.recv()) for _ in range(3)]
         assert [g["entity_id"] for g in got[:2]] == [a["id"], b["id"]]
         assert got[2]["kind"] == "ready"
@@ -253,12 +258,12 @@ def test_commits_wake_the_event_hub_and_other_processes_are_polled(
 
     async def scenario(live: LiveServer) -> None:
         ws_url = live.url.replace("http", "ws") + "/api/ws"
-        async with websockets.connect(ws_url) as ws:
+        async with websockets.connect(ws_url, additional_headers=live.headers) as ws:
             assert json.loads(await ws.recv())["kind"] == "ready"
             # an API write (the same process): woken, not waiting for the 60 s poll
             services.tasks.add(title="Here", prompt="x", repo=repo)
             assert (await first_of(ws, "task.created", 10))["data"]
-        async with websockets.connect(ws_url) as ws:
+        async with websockets.connect(ws_url, additional_headers=live.headers) as ws:
             assert json.loads(await ws.recv())["kind"] == "ready"
             # another process's write wakes nothing: it waits for the (here, 60 s) poll
             other.tasks.add(title="There", prompt="x", repo=repo)
@@ -272,7 +277,7 @@ def test_commits_wake_the_event_hub_and_other_processes_are_polled(
 
             async def polled() -> None:
                 ws_url = live.url.replace("http", "ws") + "/api/ws"
-                async with websockets.connect(ws_url) as ws:
+                async with websockets.connect(ws_url, additional_headers=live.headers) as ws:
                     assert json.loads(await ws.recv())["kind"] == "ready"
                     created = other.tasks.add(title="Polled", prompt="x", repo=repo)
                     event = await first_of(ws, "task.created", 10)

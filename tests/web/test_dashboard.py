@@ -60,7 +60,7 @@ def shots(page: Any, request: pytest.FixtureRequest) -> Shots:
 
 
 def open_dashboard(page: Any, server: Server, route: str = "") -> None:
-    page.goto(f"{server.url}/#/{route}")
+    page.goto(server.login_url(f"/#/{route}"))  # the one-time link `cco up` prints
     expect(page.get_by_test_id("live-state")).to_have_attribute("data-state", "live")
     # a marker that a reload would wipe out: checked at the end of the tests
     page.evaluate("window.__noReload = true")
@@ -238,7 +238,8 @@ def test_the_page_asks_for_the_token_and_keeps_it(
 
     page.get_by_test_id("token-input").fill("not-the-token")
     page.get_by_test_id("token-submit").click()
-    expect(page.get_by_test_id("token-dialog")).to_be_visible()  # asked again
+    expect(page.get_by_test_id("token-error")).to_be_visible()  # told, and asked again
+    expect(page.get_by_test_id("token-dialog")).to_be_visible()
     page.get_by_test_id("token-input").fill("s3cret-token")
     page.get_by_test_id("token-submit").click()
     expect(page.get_by_test_id("token-dialog")).to_be_hidden()
@@ -248,7 +249,8 @@ def test_the_page_asks_for_the_token_and_keeps_it(
     expect(card(page, task_id)).to_have_attribute("data-status", "review", timeout=20_000)
     shots("in")
 
-    page.reload()  # the token is kept as the cco_token cookie
+    assert "cco_token" not in page.evaluate("document.cookie")  # HttpOnly: no script reads it
+    page.reload()  # the login is kept as the cco_token cookie
     expect(live).to_have_attribute("data-state", "live")
     expect(card(page, task_id)).to_be_visible()
     expect(page.get_by_test_id("token-dialog")).to_have_count(0)

@@ -2,7 +2,7 @@
 //   #/            the task board       #/instances[/ID]   the instances
 //   #/tasks/ID    one task
 import { useEffect, useState, type FormEvent } from 'react';
-import { onUnauthorized, setToken } from './api/client';
+import { ApiError, login, onUnauthorized } from './api/client';
 import { Board } from './Board';
 import { Dialog } from './Dialog';
 import { Instances } from './Instances';
@@ -80,15 +80,35 @@ export function App() {
 
 function TokenDialog({ onDone }: { onDone: () => void }) {
   const [token, setValue] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
   function submit(e: FormEvent) {
     e.preventDefault();
-    setToken(token.trim());
-    onDone();
+    setBusy(true);
+    login(token.trim()).then(
+      () => {
+        setBusy(false);
+        onDone();
+      },
+      (err: unknown) => {
+        setBusy(false);
+        setError(err instanceof ApiError && err.status === 401 ? 'That is not this server’s token.' : String(err instanceof Error ? err.message : err));
+      },
+    );
   }
   return (
     <Dialog title="Token required" testid="token-dialog">
       <form className="form" onSubmit={submit}>
-        <p>This server asks for its web token (web.token in cco's config).</p>
+        <p>
+          Open the one-time login link that <code>cco up</code> printed (<code>cco web --link</code> prints a new
+          one), or paste the token: <code>web.token</code>, or the <code>web-token</code> file in cco’s data
+          directory.
+        </p>
+        {error && (
+          <p className="error" role="alert" data-testid="token-error">
+            {error}
+          </p>
+        )}
         <label>
           Token
           <input
@@ -101,7 +121,7 @@ function TokenDialog({ onDone }: { onDone: () => void }) {
           />
         </label>
         <div className="actions">
-          <button type="submit" className="primary" data-testid="token-submit">
+          <button type="submit" className="primary" data-testid="token-submit" disabled={busy}>
             Save
           </button>
         </div>

@@ -88,7 +88,7 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
     else:
         worker = threading.Thread(target=loop, name="cco-daemon", daemon=True)
         worker.start()
-        click.echo(f"dashboard: http://{host}:{port}/")
+        _echo_dashboard(app, host, port)
         try:
             server.run()  # handles Ctrl-C and SIGTERM
         except KeyboardInterrupt:
@@ -104,17 +104,34 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
 @click.command("web")
 @click.option("--host", default=None, help="Address (default: web.host).")
 @click.option("--port", type=int, default=None, help="Port (default: web.port).")
+@click.option(
+    "--link",
+    is_flag=True,
+    help="Print a new one-time login link for the running dashboard, and exit.",
+)
 @pass_state
-def web(state: CliState, host: str | None, port: int | None) -> None:
+def web(state: CliState, host: str | None, port: int | None, link: bool) -> None:
     """Serve the dashboard and API alone (no scheduler)."""
-    from cc_orchestrator.web.server import make_server
+    from cc_orchestrator.web.server import login_link, make_server
 
     app = state.app()
     settings = app.config.settings.web
-    server = make_server(app, host or settings.host, port or settings.port)
-    click.echo(f"dashboard: http://{host or settings.host}:{port or settings.port}/")
+    host, port = host or settings.host, port or settings.port
+    if link:
+        click.echo(login_link(app, host, port))
+        return
+    server = make_server(app, host, port)
+    _echo_dashboard(app, host, port)
     _freeze_startup_objects()
     server.run()
+
+
+def _echo_dashboard(app: Any, host: str, port: int) -> None:
+    """The address, and a one-time login link (single use, 15 minutes) for this browser."""
+    from cc_orchestrator.web.server import dashboard_url, login_link
+
+    click.echo(f"dashboard: {dashboard_url(host, port)}")
+    click.echo(f"log in (one-time link): {login_link(app, host, port)}")
 
 
 def _freeze_startup_objects() -> None:

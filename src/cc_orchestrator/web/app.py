@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,7 +32,11 @@ from cc_orchestrator.domain.models import (
 )
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.services.instances import render_log_line
+from cc_orchestrator.web.apidoc import add_security_schemes, security_responses
+from cc_orchestrator.web.auth import effective_token
 from cc_orchestrator.web.events import EventHub, event_json
+from cc_orchestrator.web.login import add_login_route
+from cc_orchestrator.web.security import Guard, Policy, require_json
 
 log = get_logger("cco.web")
 STATIC = Path(__file__).parent / "static"
@@ -225,9 +228,21 @@ def is_loopback(host: str) -> bool:
 
 
 # ---------------------------------------------------------------------------- the app
-def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
+def create_app(
+    services: App,
+    *,
+    poll_interval_s: float = 0.25,
+    bind_host: str | None = None,
+    token: str | None = None,
+) -> FastAPI:
+    """The app; `token` overrides the configured or generated one (the schema printer's)."""
     settings = services.config.settings.web
-    token = settings.token.get_secret_value() if settings.token else None
+    configured = settings.token.get_secret_value() if settings.token else None
+    policy = Policy(
+        token=token or effective_token(configured, services.data_dir),
+        bind_host=settings.host if bind_host is None else bind_host,
+        public_url=settings.public_url,
+    )
     hub = EventHub(
         lambda after, limit: services.instances.events(
             after_id=after, limit=limit, entity_types=("task", "instance", "worktree", "repository")
@@ -255,28 +270,24 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
             404: {"model": ErrorOut},
             409: {"model": ErrorOut},
             422: {"model": ErrorOut},
+            **security_responses(ErrorOut),
         },
+        dependencies=[Depends(require_json)],
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Guard, policy=policy)  # the outermost: before any body is read
+    app.state.policy = policy
+    add_security_schemes(app)
+    login_refused = add_login_route(app, policy)
 
-    def check_token(presented: str | None) -> bool:
-        return token is None or (presented is not None and secrets.compare_digest(presented, token))
-
-    async def require_token(request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        presented = header[7:] if header.lower().startswith("bearer ") else None
-        presented = presented or request.cookies.get("cco_token")
-        if not check_token(presented):
-            raise _Unauthorized
-
-    @app.exception_handler(_Unauthorized)
-    async def _unauthorized(_request: Request, _exc: _Unauthorized) -> JSONResponse:
-        return _error(
-            401,
-            "Unauthorized",
-            "a valid token is required",
-            "send Authorization: Bearer <web.token>",
-        )
+    @app.exception_handler(login_refused)
+    async def _refused(_request: Request, exc: Exception) -> JSONResponse:
+        wait = getattr(exc, "retry_after", None)
+        if wait is None:
+            return _error(401, "Unauthorized", "that is not this server's token")
+        response = _error(429, "TooManyRequests", "too many failed logins", f"retry after {wait} s")
+        response.headers["retry-after"] = str(wait)
+        return response
 
     @app.exception_handler(CcoError)
     async def _cco_error(_request: Request, exc: CcoError) -> JSONResponse:
@@ -292,7 +303,12 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, "HTTPError", str(exc.detail))
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's answer to a body that is not UTF-8: invalid input like any bad JSON
+            return _error(422, "InvalidInput", "the body is not JSON (it is not UTF-8 text)")
+        response = _error(exc.status_code, "HTTPError", str(exc.detail))
+        response.headers.update(exc.headers or {})  # Allow on a 405
+        return response
 
     @app.exception_handler(Exception)
     async def _crash(_request: Request, exc: Exception) -> JSONResponse:
@@ -301,24 +317,21 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
             500, "InternalError", f"{type(exc).__name__}: the server failed", "see the log file"
         )
 
-    api = Depends(require_token)
-    deps = [api]
-
     # ---- health, config, status, events
-    @app.get("/api/health", response_model=Health, dependencies=deps)
+    @app.get("/api/health", response_model=Health)
     def health() -> Health:
         daemon = "running" if services.overview.daemon_running() else "stopped"
         return Health(status="ok", version=__version__, daemon=daemon)
 
-    @app.get("/api/config", dependencies=deps)
+    @app.get("/api/config")
     def config() -> dict[str, Any]:
         return public_dump(services.config.settings)
 
-    @app.get("/api/status", response_model=Status, dependencies=deps)
+    @app.get("/api/status", response_model=Status)
     def status() -> Status:
         return Status(**services.overview.snapshot())
 
-    @app.get("/api/events", response_model=list[Event], dependencies=deps)
+    @app.get("/api/events", response_model=list[Event])
     def events(
         after_id: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -326,12 +339,12 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
     ) -> list[Event]:
         return services.overview.events(after_id=after_id, limit=limit, entity_id=entity_id)
 
-    @app.get("/api/repositories", response_model=list[Repository], dependencies=deps)
+    @app.get("/api/repositories", response_model=list[Repository])
     def repositories() -> list[Repository]:
         return services.overview.repositories()
 
     # ---- tasks
-    @app.get("/api/tasks", response_model=list[Task], dependencies=deps)
+    @app.get("/api/tasks", response_model=list[Task])
     def list_tasks(
         status: Annotated[list[TaskStatus] | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
@@ -349,7 +362,7 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
         offset)."""
         return services.tasks.all(statuses=status, limit=limit, offset=offset, after=after)
 
-    @app.post("/api/tasks", response_model=Task, status_code=201, dependencies=deps)
+    @app.post("/api/tasks", response_model=Task, status_code=201)
     def add_task(body: TaskCreate) -> Task:
         return services.tasks.add(
             title=body.title,
@@ -365,11 +378,11 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
             max_cost_usd=body.max_cost_usd,
         )
 
-    @app.get("/api/tasks/{task_id}", response_model=Task, dependencies=deps)
+    @app.get("/api/tasks/{task_id}", response_model=Task)
     def get_task(task_id: str) -> Task:
         return services.tasks.get(task_id)
 
-    @app.patch("/api/tasks/{task_id}", response_model=Task, dependencies=deps)
+    @app.patch("/api/tasks/{task_id}", response_model=Task)
     def edit_task(task_id: str, body: TaskEdit) -> Task:
         return services.tasks.edit(
             task_id,
@@ -382,7 +395,7 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
             remove_deps=body.remove_deps,
         )
 
-    @app.get("/api/tasks/{task_id}/deps", response_model=DepsOut, dependencies=deps)
+    @app.get("/api/tasks/{task_id}/deps", response_model=DepsOut)
     def task_deps(task_id: str) -> DepsOut:
         view = services.tasks.deps(task_id)
         return DepsOut(task=view.task, depends_on=view.dependencies, dependents=view.dependents)
@@ -391,7 +404,6 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
         @app.post(
             f"/api/tasks/{{task_id}}/{name}",
             response_model=Task,
-            dependencies=deps,
             name=f"{name}_task",
             summary=f"{name.capitalize()} a task",
         )
@@ -403,12 +415,12 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
     task_action("retry", services.tasks.retry)
     task_action("approve", services.tasks.approve)
 
-    @app.post("/api/tasks/{task_id}/reject", response_model=Task, dependencies=deps)
+    @app.post("/api/tasks/{task_id}/reject", response_model=Task)
     def reject_task(task_id: str, body: Feedback) -> Task:
         return services.tasks.reject(task_id, body.feedback)
 
     # ---- instances
-    @app.get("/api/instances", response_model=list[Instance], dependencies=deps)
+    @app.get("/api/instances", response_model=list[Instance])
     def list_instances(
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -418,7 +430,7 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
         services.overview.fresh()
         return services.instances.all(include_ended=not live, limit=limit, offset=offset)
 
-    @app.post("/api/instances", response_model=Instance, status_code=201, dependencies=deps)
+    @app.post("/api/instances", response_model=Instance, status_code=201)
     def spawn(body: InstanceSpawn) -> Instance:
         return services.instances.spawn(
             repo=Path(body.repo) if body.repo else None,
@@ -430,26 +442,26 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
             base=body.base,
         )
 
-    @app.get("/api/instances/{instance_id}", response_model=Instance, dependencies=deps)
+    @app.get("/api/instances/{instance_id}", response_model=Instance)
     def get_instance(instance_id: str) -> Instance:
         return services.instances.get(instance_id)
 
-    @app.post("/api/instances/{instance_id}/send", response_model=Instance, dependencies=deps)
+    @app.post("/api/instances/{instance_id}/send", response_model=Instance)
     def send(instance_id: str, body: SendText) -> Instance:
         return services.instances.send(instance_id, body.text, force=body.force)
 
-    @app.post("/api/instances/{instance_id}/stop", response_model=Instance, dependencies=deps)
+    @app.post("/api/instances/{instance_id}/stop", response_model=Instance)
     def stop(instance_id: str, body: StopOptions | None = None) -> Instance:
         options = body or StopOptions()
         return services.instances.stop(
             instance_id, remove_worktree=options.remove_worktree, force=options.force
         )
 
-    @app.post("/api/instances/{instance_id}/restart", response_model=Instance, dependencies=deps)
+    @app.post("/api/instances/{instance_id}/restart", response_model=Instance)
     def restart(instance_id: str) -> Instance:
         return services.instances.restart(instance_id)
 
-    @app.get("/api/instances/{instance_id}/log", response_model=LogLines, dependencies=deps)
+    @app.get("/api/instances/{instance_id}/log", response_model=LogLines)
     def instance_log(
         instance_id: str, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0
     ) -> LogLines:
@@ -461,17 +473,17 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
         )
 
     # ---- worktrees
-    @app.get("/api/worktrees", response_model=list[Worktree], dependencies=deps)
+    @app.get("/api/worktrees", response_model=list[Worktree])
     def list_worktrees() -> list[Worktree]:
         return [v.worktree for v in services.worktrees.views()]
 
-    @app.post("/api/worktrees", response_model=Worktree, status_code=201, dependencies=deps)
+    @app.post("/api/worktrees", response_model=Worktree, status_code=201)
     def create_worktree(body: WorktreeCreate) -> Worktree:
         return services.worktrees.create(
             repo=Path(body.repo), name=body.name, base=body.base, branch=body.branch
         )
 
-    @app.delete("/api/worktrees/{worktree_id}", dependencies=deps)
+    @app.delete("/api/worktrees/{worktree_id}")
     def remove_worktree(
         worktree_id: str, force: bool = False, delete_branch: bool = False
     ) -> dict[str, list[str]]:
@@ -482,24 +494,8 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
         }
 
     # ---- live: events and terminals
-    async def ws_allowed(ws: WebSocket) -> bool:
-        header = ws.headers.get("authorization", "")
-        presented = (
-            (header[7:] if header.lower().startswith("bearer ") else None)
-            or ws.query_params.get("token")
-            or ws.cookies.get("cco_token")
-        )
-        if not check_token(presented):
-            # accept, then close with a code the page can read (a refused handshake is opaque)
-            await ws.accept()
-            await ws.close(code=4401, reason="a valid token is required")
-            return False
-        return True
-
     @app.websocket("/api/ws")
     async def ws_events(ws: WebSocket) -> None:
-        if not await ws_allowed(ws):
-            return
         raw_after = ws.query_params.get("after_id", "")
         await ws.accept()
         client = await hub.subscribe(settings.client_queue)
@@ -545,8 +541,6 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
 
     @app.websocket("/api/instances/{instance_id}/terminal")
     async def ws_terminal(ws: WebSocket, instance_id: str) -> None:
-        if not await ws_allowed(ws):
-            return
         try:
             path = services.instances.files(services.instances.get(instance_id).id).raw_log
         except NotFound:
@@ -569,10 +563,6 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
     if (STATIC / "index.html").exists():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="dashboard")
     return app
-
-
-class _Unauthorized(Exception):
-    pass
 
 
 async def _until_gone(ws: WebSocket, work: Coroutine[Any, Any, None]) -> None:

@@ -11,7 +11,7 @@ from cc_orchestrator.web.app import create_app
 
 
 def schema() -> dict[str, object]:
-    app = create_app(App(load_config()))
+    app = create_app(App(load_config()), token="schema-only-never-served")
     return app.openapi()
 
 

@@ -65,9 +65,9 @@ export function reportUnauthorized(): void {
   unauthorized.forEach((listener) => listener());
 }
 
-export function setToken(token: string): void {
-  const secure = location.protocol === 'https:' ? '; Secure' : '';
-  document.cookie = `cco_token=${encodeURIComponent(token)}; Path=/; Max-Age=31536000; SameSite=Strict${secure}`;
+/** Exchange the token for the server's HttpOnly cookie (the page never holds it). */
+export async function login(token: string): Promise<void> {
+  await call('post', '/api/login', { body: { token } });
 }
 
 function fill(template: string, params: Record<string, unknown> | undefined): string {
@@ -94,10 +94,13 @@ export async function call<M extends Method, P extends PathFor<M>>(
   const opts = options as { path?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown };
   const url = fill(path, opts.path) + queryString(opts.query);
   const init: RequestInit = { method: method.toUpperCase(), credentials: 'same-origin' };
+  // every change is JSON or carries X-CCO-Request: what a form or a no-cors fetch cannot send
+  const headers: Record<string, string> = method === 'get' ? {} : { 'x-cco-request': '1' };
   if (opts.body !== undefined) {
     init.body = JSON.stringify(opts.body);
-    init.headers = { 'content-type': 'application/json' };
+    headers['content-type'] = 'application/json';
   }
+  init.headers = headers;
   let response: Response;
   try {
     response = await fetch(url, init);
