@@ -1,0 +1,40 @@
+"""What a new user tripped on at the command line: pipes, ports, empty repositories, names."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cc_orchestrator.bootstrap import build_app
+
+CCO = [sys.executable, "-m", "cc_orchestrator"]
+
+
+@pytest.fixture(autouse=True)
+def _agent(fake_claude: Path) -> None:
+    return None
+
+
+def test_closed_pipe_ends_quietly(repo: Path) -> None:
+    """`cco tasks list | head -1` ends like `git log | head`: no 'internal error', no trace."""
+    app = build_app(log_to_file=False)
+    try:
+        for n in range(1500):  # ~200 KB of table: more than a pipe holds, so a write fails
+            app.tasks.add(title=f"task number {n} with a long title", prompt="x", repo=repo)
+    finally:
+        app.close()
+    for command in ("tasks list", "tasks list --json", "--help"):
+        shell = subprocess.run(
+            ["bash", "-c", f"set -o pipefail; {' '.join(CCO)} {command} | head -1"],
+            capture_output=True,
+            text=True,
+            env=os.environ,
+            timeout=120,
+        )
+        assert shell.stderr == "", (command, shell.stderr)
+        assert shell.returncode in (0, 141), (command, shell.returncode)
+        assert len(shell.stdout.splitlines()) == 1
