@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cc_orchestrator.bootstrap import build_app
+from tests.conftest import Cco, git
 
 CCO = [sys.executable, "-m", "cc_orchestrator"]
 
@@ -38,3 +40,22 @@ def test_closed_pipe_ends_quietly(repo: Path) -> None:
         assert shell.stderr == "", (command, shell.stderr)
         assert shell.returncode in (0, 141), (command, shell.returncode)
         assert len(shell.stdout.splitlines()) == 1
+
+
+def test_empty_repository_is_refused_at_add(cco: Cco, tmp_path: Path) -> None:
+    """A repository without a commit has no HEAD to branch from: refused up front, not
+    accepted as a ready task that fails later with "'HEAD' is not a branch"."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    git(empty, "init", "-q", "-b", "main")
+    for args in (
+        ["tasks", "add", "First", "--repo", str(empty), "--prompt", "x"],
+        ["instances", "spawn", "--repo", str(empty), "--prompt", "x"],
+        ["worktrees", "create", "--repo", str(empty)],
+    ):
+        result = cco(*args, ok=False)
+        lines = result.stderr.strip().splitlines()
+        assert result.exit_code != 0 and len(lines) == 1, (args, result.output)
+        assert "has no commit yet" in lines[0] and "git commit" in lines[0], lines
+    assert json.loads(cco("tasks", "list", "--json").output) == []
+    assert json.loads(cco("instances", "list", "--json").output) == []
