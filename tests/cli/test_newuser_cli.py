@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,30 @@ def test_empty_repository_is_refused_at_add(cco: Cco, tmp_path: Path) -> None:
         assert "has no commit yet" in lines[0] and "git commit" in lines[0], lines
     assert json.loads(cco("tasks", "list", "--json").output) == []
     assert json.loads(cco("instances", "list", "--json").output) == []
+
+
+def test_up_on_a_port_in_use_is_one_line_and_starts_nothing(
+    data_dir: Path, tmux_socket: str
+) -> None:
+    """Another program listens on the port: `cco up` says so, naming --port and web.port,
+    and never claims to be up, nor leaves a daemon lock, pid file or tmux server behind."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for command in (["up", "--port", str(port)], ["-c", f"web.port={port}", "web"]):
+            run = subprocess.run(
+                [*CCO, *command],
+                capture_output=True,
+                text=True,
+                env=os.environ,
+                timeout=60,
+            )
+            lines = run.stderr.strip().splitlines()
+            assert run.returncode != 0 and len(lines) == 1, (command, run.stderr)
+            assert lines[0].startswith(f"error: port {port} is already in use"), lines
+            assert "--port" in lines[0] and "web.port" in lines[0], lines
+            assert "is up" not in run.stdout and "dashboard:" not in run.stdout, run.stdout
+    assert not (data_dir / "daemon.pid").exists()
+    tmux = subprocess.run(["tmux", "-L", tmux_socket, "ls"], capture_output=True, check=False)
+    assert tmux.returncode != 0  # no server: no session was ever made

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from cc_orchestrator.cli.listen import bind_dashboard
 from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json
 from cc_orchestrator.domain.errors import Conflict
@@ -34,10 +35,12 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
     host = host or web.host
     port = port or web.port
     server = None
+    listening = None
     if not no_web:
         from cc_orchestrator.web.server import make_server
 
         server = make_server(app, host, port)  # refuses an exposed host without a token
+        listening = bind_dashboard(host, port)  # a port in use stops us here, before "up"
     stop_event = threading.Event()
     seen = {"id": app.instances.last_event_id()}
 
@@ -89,7 +92,7 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
         worker.start()
         click.echo(f"dashboard: http://{host}:{port}/")
         try:
-            server.run()  # handles Ctrl-C and SIGTERM
+            server.run(sockets=[listening] if listening else None)  # Ctrl-C, SIGTERM
         except KeyboardInterrupt:
             pass  # uvicorn re-raises the signal it handled once it has shut down
         finally:
@@ -111,9 +114,10 @@ def web(state: CliState, host: str | None, port: int | None) -> None:
     app = state.app()
     settings = app.config.settings.web
     server = make_server(app, host or settings.host, port or settings.port)
+    listening = bind_dashboard(host or settings.host, port or settings.port)
     click.echo(f"dashboard: http://{host or settings.host}:{port or settings.port}/")
     _freeze_startup_objects()
-    server.run()
+    server.run(sockets=[listening])
 
 
 def _freeze_startup_objects() -> None:
