@@ -14,6 +14,7 @@ from cc_orchestrator.cli.listen import bind_dashboard
 from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json
 from cc_orchestrator.domain.errors import Conflict
+from cc_orchestrator.domain.plural import count
 from cc_orchestrator.services.daemon import run_daemon
 
 
@@ -68,7 +69,9 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
                 gather_s=app.config.settings.instances.hook_gather_s,
                 stop=stop_event,
                 on_start=lambda lo: (
-                    click.echo(f"{len(lo)} leftover session(s): see `cco instances reconcile`")
+                    click.echo(
+                        f"{count(len(lo), 'leftover session')}: see `cco instances reconcile`"
+                    )
                     if lo
                     else None
                 ),

@@ -14,6 +14,7 @@ from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json, table
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.models import Instance, InstanceStatus
+from cc_orchestrator.domain.plural import count
 from cc_orchestrator.services.instances import Leftover
 from cc_orchestrator.services.monitor import run_monitor
 
@@ -209,7 +210,7 @@ def send(
     if value is None:
         raise click.UsageError("give TEXT, '-' for stdin, or --file")
     inst = state.app().instances.send(instance_id, value, force=force)
-    click.echo(f"sent {len(value)} characters to {inst.id}")
+    click.echo(f"sent {count(len(value), 'character')} to {inst.id}")
 
 
 @instances.command("logs")

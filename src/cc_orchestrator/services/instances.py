@@ -31,6 +31,7 @@ from cc_orchestrator.domain.errors import (
 )
 from cc_orchestrator.domain.models import Event, Instance, InstanceStatus, NewEvent, Worktree
 from cc_orchestrator.domain.names import check_name, new_id
+from cc_orchestrator.domain.plural import count
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import (
     Agent,
@@ -308,7 +309,8 @@ class InstanceService:
             limit = self.config.max_running
             if limit and tx.count_instances(machine.LIVE) >= limit:
                 raise LimitReached(
-                    f"{limit} instances are running, the most instances.max_running allows",
+                    f"{count(limit, 'instance is', 'instances are')} running, the most "
+                    "instances.max_running allows",
                     hint="stop one, or raise the limit: cco config set instances.max_running N",
                 )
             tx.add_instance(record)
