@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cc_orchestrator.bootstrap import build_app
-from tests.conftest import Cco, git
+from cc_orchestrator.bootstrap import App, build_app
+from cc_orchestrator.domain.models import Task, TaskStatus
+from tests.conftest import Cco, git, wait_for
 
 CCO = [sys.executable, "-m", "cc_orchestrator"]
 
@@ -87,3 +88,77 @@ def test_up_on_a_port_in_use_is_one_line_and_starts_nothing(
     assert not (data_dir / "daemon.pid").exists()
     tmux = subprocess.run(["tmux", "-L", tmux_socket, "ls"], capture_output=True, check=False)
     assert tmux.returncode != 0  # no server: no session was ever made
+
+
+ASK = "ask sh -c 'echo ok > asked.txt'"
+
+
+def run_task(app: App, task_id: str, *statuses: TaskStatus) -> Task:
+    def step() -> Task | None:
+        app.tasks.tick()
+        current = app.tasks.get(task_id)
+        return current if current.status in statuses else None
+
+    return wait_for(step, timeout=60, interval=0.1, what=f"task in {statuses}")
+
+
+def test_a_tasks_instance_is_named_after_it_and_shown_as_a_user_needs(cco: Cco, repo: Path) -> None:
+    app = build_app(log_to_file=False)
+    try:
+        t = app.tasks.add(
+            title="Count to 100!",
+            prompt=f"bash seq -s ' ' 1 100\nwrite count.txt done\n{ASK}",
+            repo=repo,
+            mode="headless",
+        )
+        done = run_task(app, t.id, TaskStatus.REVIEW, TaskStatus.FAILED)
+        inst = app.instances.get(done.instance_id or "")
+        wt = app.worktrees.get(done.worktree_id or "")
+    finally:
+        app.close()
+    assert done.status == TaskStatus.REVIEW, done.status_reason
+    assert inst.name == f"count-to-100-{t.id}"
+
+    shown = cco("instances", "show", inst.name).output
+    assert f"worktree:   {wt.path}\n" in shown and f"branch:     {wt.branch} (from" in shown
+    assert f'task:       {t.id} "Count to 100!" (review)' in shown
+    assert "usage:      4 turns, " in shown and " tokens, $0.0100" in shown
+    history = shown.split("history:\n", 1)[1].splitlines()
+    assert [line.split()[2] for line in history] == ["starting", "working", "idle", "stopped"]
+    for internal in ("worktree_plan", "cost_base_usd", "offset", "owns_worktree"):
+        assert internal not in shown
+
+    log = cco("instances", "logs", inst.id).output
+    excerpt = next(line for line in log.splitlines() if "← ok: 1 2 3" in line)
+    assert "… (91 more characters)" in excerpt and " 100" not in excerpt  # capped at 200
+    assert (
+        "← error: Claude requested permissions to use Bash, but you haven't granted it yet."
+    ) in log
+    assert "tool result" not in log
+
+    listing = cco("worktrees", "list").output
+    assert f'task {t.id} "Count to 100!", instance {inst.id} (stopped)' in listing
+    [row] = json.loads(cco("worktrees", "list", "--json").output)
+    assert row["owner"] == {
+        "instance_id": inst.id,
+        "instance_status": "stopped",
+        "task_id": t.id,
+        "task_title": "Count to 100!",
+    }
+
+
+def test_a_second_instance_of_a_task_gets_a_name_of_its_own(repo: Path) -> None:
+    app = build_app(log_to_file=False)
+    try:
+        t = app.tasks.add(title="Slow work", prompt="sleep 30", repo=repo)
+        first = run_task(app, t.id, TaskStatus.RUNNING)
+        wait_for(lambda: app.tasks.get(t.id).worktree_id or (app.tasks.tick() and None))
+        app.tasks.cancel(t.id)  # its worktree stays, under the first name
+        app.tasks.retry(t.id)
+        second = run_task(app, t.id, TaskStatus.RUNNING)
+        wait_for(lambda: app.tasks.get(t.id).worktree_id or (app.tasks.tick() and None))
+        names = [app.instances.get(x.instance_id or "").name for x in (first, second)]
+        app.tasks.cancel(t.id)
+    finally:
+        app.close()
+    assert names == [f"slow-work-{t.id}", f"slow-work-{t.id}-2"]

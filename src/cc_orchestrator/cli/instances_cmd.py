@@ -164,20 +164,9 @@ def show(state: CliState, instance_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(inst)
         return
-    _print_instance(inst)
+    from cc_orchestrator.cli.instance_view import print_instance
 
-
-def _print_instance(inst: Instance) -> None:
-    from cc_orchestrator.cli.output import to_jsonable
-
-    data = to_jsonable(inst)
-    assert isinstance(data, dict)
-    for key in ("events_offset", "stream_offset", "transcript_offset"):
-        data.pop(key, None)
-    for key, value in data.items():
-        if key == "prompt" and isinstance(value, str) and len(value) > 200:
-            value = value[:200] + "…"
-        click.echo(f"{key + ':':18}{'-' if value is None else value}")
+    print_instance(state.app(), inst)
 
 
 @instances.command("attach")

@@ -43,6 +43,7 @@ from cc_orchestrator.ports import (
     PaneInfo,
     Store,
 )
+from cc_orchestrator.services.logview import render_log_line as render_log_line  # web.app
 from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.instances")
@@ -1223,48 +1224,3 @@ class InstanceService:
             for item in leftovers:
                 self.mux.kill_session(item.session)
         return leftovers
-
-
-def render_log_line(line: str) -> str | None:
-    """One stream-json / transcript / hook line as a readable log line (None to skip)."""
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return line.strip() or None
-    if not isinstance(obj, dict):
-        return None
-    if "cco_ts" in obj and isinstance(obj.get("event"), dict):
-        event = obj["event"]
-        name = event.get("hook_event_name", "?")
-        detail = event.get("tool_name") or event.get("prompt") or event.get("message") or ""
-        return f"[{name}] {str(detail)[:300]}".rstrip()
-    kind = obj.get("type")
-    if kind == "result":
-        return (
-            f"[result] {'error' if obj.get('is_error') else 'ok'} turns={obj.get('num_turns')}"
-            f" cost=${float(obj.get('total_cost_usd') or 0):.4f}"
-        )
-    if kind == "system" and obj.get("subtype") == "init":
-        return f"[session] {obj.get('session_id')} model={obj.get('model')}"
-    if kind == "cost-state":
-        return None
-    message = obj.get("message")
-    if kind in ("assistant", "user") and isinstance(message, dict):
-        parts: list[str] = []
-        content = message.get("content")
-        if isinstance(content, str):
-            parts.append(content)
-        elif isinstance(content, list):
-            for block in content:
-                if not isinstance(block, dict):
-                    continue
-                if block.get("type") == "text":
-                    parts.append(str(block.get("text", "")))
-                elif block.get("type") == "tool_use":
-                    args = json.dumps(block.get("input", {}), ensure_ascii=False)[:200]
-                    parts.append(f"→ {block.get('name')} {args}")
-                elif block.get("type") == "tool_result":
-                    parts.append("← tool result")
-        text = " ".join(p for p in parts if p).strip()
-        return f"[{kind}] {text[:500]}" if text else None
-    return None

@@ -31,6 +31,7 @@ from cc_orchestrator.domain.plural import count
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store, Tx, Vcs
 from cc_orchestrator.services.instances import INTERRUPTED, MODES, InstanceService
+from cc_orchestrator.services.task_names import instance_name
 from cc_orchestrator.services.task_outcome import (
     denial_summary,
     last_turn_denials,
@@ -708,9 +709,12 @@ class TaskService:
         # 2. where to start: stacked on unmerged dependency branches, or the base
         base, merge = self._start_point(task)
         assert task.repo_path is not None
+        with self.store.read() as tx:
+            name = instance_name(tx, task)
         try:
             inst = self.instances.spawn(
                 repo=task.repo_path,
+                name=name,
                 prompt=task.prompt,
                 agent=task.agent,
                 mode=task.mode,
