@@ -12,7 +12,6 @@ import re
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -126,5 +125,4 @@ def test_readme_set_up_works_as_written(tmp_path: Path, fake_claude: Path) -> No
             os.killpg(daemon.pid, signal.SIGKILL)
             daemon.wait()
         log.close()
-        time.sleep(0)
     assert "cc-orchestrator stopped" in (tmp_path / "up.log").read_text()
