@@ -76,7 +76,7 @@ def create(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
 def list_(state: CliState, repo: Path | None, as_json: bool) -> None:
-    """List active worktrees, grouped by repository."""
+    """List active worktrees, grouped by repository, with the task or instance in each."""
     app = state.app()
     views = app.worktrees.views(repo)
     owners = app.overview.worktree_owners([v.worktree.id for v in views])
