@@ -98,3 +98,17 @@ def test_failed_spawn_is_not_counted_failed_once_its_task_is_cancelled(
     inst = app.instances.get(failed.instance_id or "")
     assert inst.status == InstanceStatus.STOPPED
     assert (inst.status_reason or "").startswith("task cancelled (it had failed: spawn failed")
+
+
+def test_a_refused_command_is_shown_without_its_secrets(app: App, repo: Path) -> None:
+    t = app.tasks.add(
+        title="Leaky",
+        prompt="ask API_KEY=hunter2secret sh -c 'echo ok > asked.txt'",
+        repo=repo,
+        mode="headless",
+    )
+    done = run_until(app, t.id, T.REVIEW, T.FAILED)
+    assert "refused Bash (API_KEY=*** sh -c" in (done.status_reason or "")
+    log = "\n".join(app.instances.log_lines(done.instance_id or ""))
+    assert "refused: Bash (API_KEY=***" in log
+    assert "hunter2secret" not in (done.status_reason or "") + log

@@ -52,7 +52,8 @@ def render_log_line(line: str) -> str | None:
                 if block.get("type") == "text":
                     parts.append(str(block.get("text", ""))[:500])
                 elif block.get("type") == "tool_use":
-                    args = json.dumps(block.get("input", {}), ensure_ascii=False)[:200]
+                    args = redact_text(json.dumps(block.get("input", {}), ensure_ascii=False))
+                    args = args[:200]
                     parts.append(f"→ {block.get('name')} {args}")
                 elif block.get("type") == "tool_result":
                     parts.append(_tool_result(block))

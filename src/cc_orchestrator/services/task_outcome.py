@@ -11,6 +11,7 @@ from typing import Any
 
 from cc_orchestrator.domain.models import InstanceStatus, NewEvent
 from cc_orchestrator.domain.plural import count
+from cc_orchestrator.logs import redact_text
 from cc_orchestrator.ports import Tx
 
 S = InstanceStatus
@@ -65,7 +66,7 @@ def denials_of(result: dict[str, Any]) -> list[Denial]:
                 or tool_input.get("url")
                 or ""
             )
-            detail = " ".join(str(value).split())
+            detail = redact_text(" ".join(str(value).split()))  # shown on the task
         if len(detail) > 80:
             detail = detail[:79] + "…"
         out.append(Denial(str(item.get("tool_name") or "a tool"), detail))
