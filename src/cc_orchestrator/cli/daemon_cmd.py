@@ -10,9 +10,11 @@ from typing import Any
 
 import click
 
+from cc_orchestrator.cli.listen import bind_dashboard
 from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo, echo_json
 from cc_orchestrator.domain.errors import Conflict
+from cc_orchestrator.domain.plural import count
 from cc_orchestrator.services.daemon import run_daemon
 
 
@@ -35,10 +37,12 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
     host = host or web.host
     port = port or web.port
     server = None
+    listening = None
     if not no_web:
         from cc_orchestrator.web.server import make_server
 
         server = make_server(app, host, port)  # refuses an exposed host without a token
+        listening = bind_dashboard(host, port)  # a port in use stops us here, before "up"
     stop_event = threading.Event()
     seen = {"id": app.instances.last_event_id()}
 
@@ -66,7 +70,9 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
                 gather_s=app.config.settings.instances.hook_gather_s,
                 stop=stop_event,
                 on_start=lambda lo: (
-                    click.echo(f"{len(lo)} leftover session(s): see `cco instances reconcile`")
+                    click.echo(
+                        f"{count(len(lo), 'leftover session')}: see `cco instances reconcile`"
+                    )
                     if lo
                     else None
                 ),
@@ -90,7 +96,7 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
         worker.start()
         _echo_dashboard(app, host, port)
         try:
-            server.run()  # handles Ctrl-C and SIGTERM
+            server.run(sockets=[listening] if listening else None)  # Ctrl-C, SIGTERM
         except KeyboardInterrupt:
             pass  # uvicorn re-raises the signal it handled once it has shut down
         finally:
@@ -121,9 +127,10 @@ def web(state: CliState, host: str | None, port: int | None, link: bool) -> None
         click.echo(login_link(app, host, port))
         return
     server = make_server(app, host, port)
+    listening = bind_dashboard(host, port)
     _echo_dashboard(app, host, port)
     _freeze_startup_objects()
-    server.run()
+    server.run(sockets=[listening])
 
 
 def _echo_dashboard(app: Any, host: str, port: int) -> None:

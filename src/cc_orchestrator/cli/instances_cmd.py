@@ -14,6 +14,7 @@ from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json, table
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.models import Instance, InstanceStatus
+from cc_orchestrator.domain.plural import count
 from cc_orchestrator.services.instances import Leftover
 from cc_orchestrator.services.monitor import run_monitor
 
@@ -163,20 +164,9 @@ def show(state: CliState, instance_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(inst)
         return
-    _print_instance(inst)
+    from cc_orchestrator.cli.instance_view import print_instance
 
-
-def _print_instance(inst: Instance) -> None:
-    from cc_orchestrator.cli.output import to_jsonable
-
-    data = to_jsonable(inst)
-    assert isinstance(data, dict)
-    for key in ("events_offset", "stream_offset", "transcript_offset"):
-        data.pop(key, None)
-    for key, value in data.items():
-        if key == "prompt" and isinstance(value, str) and len(value) > 200:
-            value = value[:200] + "…"
-        click.echo(f"{key + ':':18}{'-' if value is None else value}")
+    print_instance(state.app(), inst)
 
 
 @instances.command("attach")
@@ -209,7 +199,7 @@ def send(
     if value is None:
         raise click.UsageError("give TEXT, '-' for stdin, or --file")
     inst = state.app().instances.send(instance_id, value, force=force)
-    click.echo(f"sent {len(value)} characters to {inst.id}")
+    click.echo(f"sent {count(len(value), 'character')} to {inst.id}")
 
 
 @instances.command("logs")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -66,6 +67,10 @@ class CcoGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`cco tasks list | head -1`): end quietly, as git does.
+            _silence_stdout()
+            ctx.exit(SIGPIPE_EXIT)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
@@ -83,6 +88,20 @@ class CcoGroup(click.Group):
             state = ctx.find_object(CliState)
             if state is not None:
                 state.close()
+
+
+SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE (git log | head)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit cannot fail again
+    on the closed pipe (and print "Exception ignored ... BrokenPipeError")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (tests), nothing to flush
+        pass
 
 
 def _verbosity(ctx: click.Context) -> int:
@@ -151,4 +170,11 @@ _register()
 
 
 def main() -> None:
-    cli.main(prog_name=Path(sys.argv[0]).name if sys.argv else "cco")
+    try:
+        try:
+            cli.main(prog_name=Path(sys.argv[0]).name if sys.argv else "cco")
+        finally:
+            sys.stdout.flush()  # here, not in the interpreter's exit, so a closed pipe is seen
+    except BrokenPipeError:  # outside a command (`--help | head -1`) or at the last flush
+        _silence_stdout()
+        sys.exit(SIGPIPE_EXIT)

@@ -8,9 +8,9 @@ import click
 
 from cc_orchestrator.cli.instances_cmd import read_text_arg
 from cc_orchestrator.cli.main import CliState, pass_state
-from cc_orchestrator.cli.output import echo, echo_json, table, to_jsonable
+from cc_orchestrator.cli.output import echo, echo_json, table
 from cc_orchestrator.domain.errors import InvalidInput
-from cc_orchestrator.domain.models import Task, TaskStatus
+from cc_orchestrator.domain.models import TaskStatus
 
 _STATUSES = [s.value for s in TaskStatus]
 
@@ -94,6 +94,8 @@ def add(
         echo_json(task)
     else:
         echo(f"added task {task.id} ({task.status.value}): {task.title}")
+        if not state.app().overview.daemon_running():
+            click.echo("the daemon is not running: start it with `cco up` to run the task")
 
 
 @tasks.command("list")
@@ -142,29 +144,14 @@ def list_(state: CliState, statuses: tuple[str, ...], as_json: bool) -> None:
 @pass_state
 def show(state: CliState, task_id: str, as_json: bool) -> None:
     """Show a task: prompt, branch, what changed, cost."""
-    task = state.app().tasks.get(task_id)
+    app = state.app()
+    task = app.tasks.get(task_id)
     if as_json:
         echo_json(task)
         return
-    _print_task(task)
+    from cc_orchestrator.cli.task_view import print_task
 
-
-def _print_task(task: Task) -> None:
-    data = to_jsonable(task)
-    assert isinstance(data, dict)
-    stat = data.pop("diff_stat", None)
-    prompt = data.pop("prompt")
-    for key, value in data.items():
-        if value in (None, [], ()):
-            continue
-        echo(f"{key + ':':16}{value}")
-    echo("prompt:")
-    for line in str(prompt).splitlines()[:20]:
-        echo(f"  {line}")
-    if stat:
-        echo("changes:")
-        for line in str(stat).splitlines():
-            echo(f"  {line}")
+    print_task(app, task)
 
 
 @tasks.command("edit")

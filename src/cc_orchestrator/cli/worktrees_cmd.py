@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from cc_orchestrator.cli.main import CliState, pass_state
-from cc_orchestrator.cli.output import echo_json, table
+from cc_orchestrator.cli.output import echo_json, table, to_jsonable
 from cc_orchestrator.logs import redact_text
+from cc_orchestrator.services.overview import Owner
 from cc_orchestrator.services.worktrees import CleanupReport, Progress
 
 
@@ -76,23 +77,34 @@ def create(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
 def list_(state: CliState, repo: Path | None, as_json: bool) -> None:
-    """List active worktrees, grouped by repository."""
-    views = state.app().worktrees.views(repo)
+    """List active worktrees, grouped by repository, with the task or instance in each."""
+    app = state.app()
+    views = app.worktrees.views(repo)
+    owners = app.overview.worktree_owners([v.worktree.id for v in views])
     if as_json:
-        echo_json([{**_as_dict(v.worktree), "exists": v.exists} for v in views])
+        echo_json(
+            [
+                {
+                    **_as_dict(v.worktree),
+                    "exists": v.exists,
+                    "owner": to_jsonable(owners.get(v.worktree.id)),
+                }
+                for v in views
+            ]
+        )
         return
     if not views:
         click.echo("no worktrees (create one with `cco worktrees create --repo PATH`)")
         return
     rows = sorted(views, key=lambda v: (str(v.worktree.repo_path), v.worktree.created_at))
     table(
-        ["ID", "NAME", "BRANCH", "BASE", "REPO", "PATH", "CREATED"],
+        ["ID", "NAME", "BRANCH", "OWNER", "REPO", "PATH", "CREATED"],
         [
             [
                 v.worktree.id,
                 v.worktree.name,
                 v.worktree.branch,
-                v.worktree.base_ref,
+                _owner(owners.get(v.worktree.id)),
                 v.worktree.repo_path.name,
                 str(v.worktree.path) + ("" if v.exists else " (missing)"),
                 v.worktree.created_at,
@@ -100,6 +112,19 @@ def list_(state: CliState, repo: Path | None, as_json: bool) -> None:
             for v in rows
         ],
     )
+
+
+def _owner(owner: Owner | None) -> str:
+    """`task t1 "Add login", instance i1 (working)`, or `-` for a worktree made by hand."""
+    if owner is None:
+        return "-"
+    parts = []
+    if owner.task_id:
+        title = owner.task_title or ""
+        parts.append(f'task {owner.task_id} "{title[:30]}{"…" if len(title) > 30 else ""}"')
+    if owner.instance_id:
+        parts.append(f"instance {owner.instance_id} ({owner.instance_status})")
+    return ", ".join(parts)
 
 
 def _as_dict(wt: object) -> dict[str, object]:

@@ -29,6 +29,7 @@ from cc_orchestrator.domain.text import printable
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store, Tx, Vcs
 from cc_orchestrator.services.instances import InstanceService
+from cc_orchestrator.services.task_outcome import settle_instance
 from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.tasks")
@@ -182,6 +183,7 @@ class ApproveSteps:
                     task, "task.approved", merged_into=into, branch=task.branch, notes=notes
                 )
             )
+            settle_instance(tx, task.instance_id, "task done")
         return task
 
     def _give_up(self, task: Task, plan: dict[str, Any]) -> None:

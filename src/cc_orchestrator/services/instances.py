@@ -33,6 +33,7 @@ from cc_orchestrator.domain.errors import (
 from cc_orchestrator.domain.inert_text import inert_text, is_plain_line
 from cc_orchestrator.domain.models import Event, Instance, InstanceStatus, NewEvent, Worktree
 from cc_orchestrator.domain.names import check_name, new_id
+from cc_orchestrator.domain.plural import count
 from cc_orchestrator.domain.text import check_multiline
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import (
@@ -46,6 +47,7 @@ from cc_orchestrator.ports import (
     Store,
 )
 from cc_orchestrator.private import private_file, private_files
+from cc_orchestrator.services.logview import render_log_line as render_log_line  # web.app
 from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.instances")
@@ -328,7 +330,8 @@ class InstanceService:
             limit = self.config.max_running
             if limit and tx.count_instances(machine.LIVE) >= limit:
                 raise LimitReached(
-                    f"{limit} instances are running, the most instances.max_running allows",
+                    f"{count(limit, 'instance is', 'instances are')} running, the most "
+                    "instances.max_running allows",
                     hint="stop one, or raise the limit: cco config set instances.max_running N",
                 )
             tx.add_instance(record)
@@ -1284,48 +1287,3 @@ class InstanceService:
             for item in leftovers:
                 self.mux.kill_session(item.session)
         return leftovers
-
-
-def render_log_line(line: str) -> str | None:
-    """One stream-json / transcript / hook line as a readable log line (None to skip)."""
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return line.strip() or None
-    if not isinstance(obj, dict):
-        return None
-    if "cco_ts" in obj and isinstance(obj.get("event"), dict):
-        event = obj["event"]
-        name = event.get("hook_event_name", "?")
-        detail = event.get("tool_name") or event.get("prompt") or event.get("message") or ""
-        return f"[{name}] {str(detail)[:300]}".rstrip()
-    kind = obj.get("type")
-    if kind == "result":
-        return (
-            f"[result] {'error' if obj.get('is_error') else 'ok'} turns={obj.get('num_turns')}"
-            f" cost=${float(obj.get('total_cost_usd') or 0):.4f}"
-        )
-    if kind == "system" and obj.get("subtype") == "init":
-        return f"[session] {obj.get('session_id')} model={obj.get('model')}"
-    if kind == "cost-state":
-        return None
-    message = obj.get("message")
-    if kind in ("assistant", "user") and isinstance(message, dict):
-        parts: list[str] = []
-        content = message.get("content")
-        if isinstance(content, str):
-            parts.append(content)
-        elif isinstance(content, list):
-            for block in content:
-                if not isinstance(block, dict):
-                    continue
-                if block.get("type") == "text":
-                    parts.append(str(block.get("text", "")))
-                elif block.get("type") == "tool_use":
-                    args = json.dumps(block.get("input", {}), ensure_ascii=False)[:200]
-                    parts.append(f"→ {block.get('name')} {args}")
-                elif block.get("type") == "tool_result":
-                    parts.append("← tool result")
-        text = " ".join(p for p in parts if p).strip()
-        return f"[{kind}] {text[:500]}" if text else None
-    return None

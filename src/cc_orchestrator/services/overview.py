@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from cc_orchestrator.domain.models import Event, InstanceStatus, Repository, TaskStatus
+from cc_orchestrator.domain import instance_status as machine
+from cc_orchestrator.domain.models import (
+    Event,
+    Instance,
+    InstanceStatus,
+    Repository,
+    Task,
+    TaskStatus,
+)
 from cc_orchestrator.ports import Locks, Store
 from cc_orchestrator.services.instances import InstanceService
 from cc_orchestrator.services.tasks import TaskService
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who works in a worktree: its instance (the live one, else the latest) and task."""
+
+    instance_id: str | None = None
+    instance_status: str | None = None
+    task_id: str | None = None
+    task_title: str | None = None
 
 
 class OverviewService:
@@ -89,3 +109,39 @@ class OverviewService:
     def repositories(self) -> list[Repository]:
         with self.store.read() as tx:
             return tx.repos()
+
+    def worktree_owners(self, worktree_ids: Collection[str]) -> dict[str, Owner]:
+        """For each worktree, the instance and task that own it (two queries). A task's
+        worktree is recorded once its instance made it; until then the instance tells."""
+        wanted = set(worktree_ids)
+        with self.store.read() as tx:
+            instances: dict[str, Instance] = {}
+            for inst in tx.instances():  # oldest first: a later (or the live) one wins
+                if inst.worktree_id is None or inst.worktree_id not in wanted:
+                    continue
+                held = instances.get(inst.worktree_id)
+                if held is None or inst.status in machine.LIVE or held.status not in machine.LIVE:
+                    instances[inst.worktree_id] = inst
+            task_ids = {i.task_id for i in instances.values() if i.task_id}
+            tasks: dict[str, Task] = {}
+            by_id: dict[str, Task] = {}
+            for task in tx.tasks():
+                if task.worktree_id is not None and task.worktree_id in wanted:
+                    tasks[task.worktree_id] = task
+                if task.id in task_ids:
+                    by_id[task.id] = task
+        owners = {}
+        for wt_id in wanted:
+            owner_inst = instances.get(wt_id)
+            owner_task = tasks.get(wt_id)
+            if owner_task is None and owner_inst is not None and owner_inst.task_id:
+                owner_task = by_id.get(owner_inst.task_id)
+            if owner_inst is None and owner_task is None:
+                continue
+            owners[wt_id] = Owner(
+                instance_id=owner_inst.id if owner_inst else None,
+                instance_status=owner_inst.status.value if owner_inst else None,
+                task_id=owner_task.id if owner_task else None,
+                task_title=owner_task.title if owner_task else None,
+            )
+        return owners

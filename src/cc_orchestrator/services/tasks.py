@@ -28,12 +28,19 @@ from cc_orchestrator.domain.errors import (
 )
 from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent, Task, TaskStatus
 from cc_orchestrator.domain.names import new_id
+from cc_orchestrator.domain.plural import count
 from cc_orchestrator.domain.text import check_line, check_multiline, check_title, printable
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store, Tx, Vcs
 from cc_orchestrator.services.approval import ApproveSteps
 from cc_orchestrator.services.instances import INTERRUPTED, MODES, InstanceService
 from cc_orchestrator.services.isolation import STEP_REASONS, Strikes, describe, run_step
+from cc_orchestrator.services.task_names import instance_name
+from cc_orchestrator.services.task_outcome import (
+    denial_summary,
+    last_turn_denials,
+    settle_instance,
+)
 from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.tasks")
@@ -326,6 +333,7 @@ class TaskService(ApproveSteps):
             task = self._move(
                 tx, current, T.CANCELLED, "cancelled by the user", finished_at=datetime.now(UTC)
             )
+            settle_instance(tx, task.instance_id, "task cancelled")
         self.refresh_waiting()
         return task
 
@@ -342,6 +350,7 @@ class TaskService(ApproveSteps):
                 raise Conflict(
                     f"task {task.id} cannot run: {reason}", hint="retry that dependency first"
                 )
+            settle_instance(tx, task.instance_id, "task retried in a new instance")
             task = self._move(
                 tx, task, status, f"retried: {reason}", instance_id=None, finished_at=None
             )
@@ -455,6 +464,9 @@ class TaskService(ApproveSteps):
         if inst.status == S.FAILED and inst.status_reason == INTERRUPTED:
             self._relaunch(task, "its start was interrupted before the agent ran")
             return
+        if inst.cost_usd != task.cost_usd:  # the task shows what its agent has spent so far
+            with self.store.write() as tx:
+                task = tx.update_task(task.id, cost_usd=inst.cost_usd)
         if task.max_cost_usd is not None and inst.cost_usd > task.max_cost_usd:
             self.instances.stop(inst.id)
             with self.store.write() as tx:
@@ -503,15 +515,38 @@ class TaskService(ApproveSteps):
         message = self.config.commit_message.format(title=printable(task.title), id=task.id)
         committed = self.vcs.commit_all(wt.path, message)
         summary = self.vcs.diff_summary(wt.path, task.base_commit or wt.base_commit)
+        changed = (
+            f"{count(summary.commits_ahead, 'commit')}, "
+            f"{count(summary.files_changed, 'file')} changed"
+        )
+        # Headless, a tool call that would ask is refused without asking: say which, and a
+        # turn that changed nothing because of it is a failure to act on, not work to review.
+        denials = (
+            last_turn_denials(self.instances.files(inst.id).stream)
+            if inst.mode == "headless"
+            else []
+        )
+        status, reason = T.REVIEW, changed
+        if denials and summary.commits_ahead == 0:
+            status = T.FAILED
+            reason = (
+                f"nothing changed: Claude Code refused {denial_summary(denials)} without asking "
+                "(headless); allow it in the project's .claude/settings.json or run the task "
+                "with --mode interactive, then retry"
+            )
+        elif denials:
+            reason = f"{changed}; Claude Code refused {denial_summary(denials)}"
         # Stopping frees its slot (a rejection resumes the same session) and, as the agent
         # exits, brings its final cost.
-        inst = self.instances.stop(inst.id, reason="task in review")
+        inst = self.instances.stop(
+            inst.id, reason="task in review" if status == T.REVIEW else "task failed"
+        )
         with self.store.write() as tx:
             task = self._move(
                 tx,
                 task,
-                T.REVIEW,
-                f"{summary.commits_ahead} commit(s), {summary.files_changed} file(s) changed",
+                status,
+                reason,
                 commits_ahead=summary.commits_ahead,
                 files_changed=summary.files_changed,
                 insertions=summary.insertions,
@@ -528,6 +563,7 @@ class TaskService(ApproveSteps):
                     commits_ahead=summary.commits_ahead,
                     files_changed=summary.files_changed,
                     cost_usd=inst.cost_usd,
+                    permission_denials=[{"tool": d.tool, "detail": d.detail} for d in denials],
                 )
             )
 
@@ -663,6 +699,7 @@ class TaskService(ApproveSteps):
     def _relaunch(self, task: Task, reason: str) -> None:
         planned = new_id()
         with self.store.write() as tx:
+            settle_instance(tx, task.instance_id, "its start was interrupted; started again")
             task = tx.update_task(
                 task.id,
                 instance_id=planned,
@@ -676,11 +713,14 @@ class TaskService(ApproveSteps):
 
     def _launch(self, task: Task, planned: str) -> Task:
         assert task.repo_path is not None
+        with self.store.read() as tx:
+            name = instance_name(tx, task)
         try:
             # 2. where to start: stacked on unmerged dependency branches, or the base
             base, merge = self._start_point(task)
             inst = self.instances.spawn(
                 repo=task.repo_path,
+                name=name,
                 prompt=task.prompt,
                 agent=task.agent,
                 mode=task.mode,

@@ -164,6 +164,11 @@ class WorktreeService:
                 f"{base!r} is not a branch, tag or commit in {root}",
                 hint="`git branch -a` and `git tag` list what exists",
             )
+        if base is None and self.vcs.resolve_commit(root, "HEAD") is None:
+            raise InvalidInput(
+                f"{root} has no commit yet, so there is nothing to branch from",
+                hint="make a first commit: git commit --allow-empty -m 'Initial commit'",
+            )
         return root
 
     def create(
