@@ -123,3 +123,15 @@ def test_hostile_text_refused_and_nothing_typed(
     )
     app.instances.send(inst.id, "n")
     wait_for(lambda: "got 2:   n" in app.tmux.capture(inst.session_name), what="answer 2")
+
+
+def test_typed_spawn_prompt_refused_before_anything_exists(
+    app: App, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _screen_agent(app, tmp_path, monkeypatch, ASKER)  # no {prompt}: the prompt is typed
+    with pytest.raises(InvalidInput, match="the prompt holds a control character"):
+        app.instances.spawn(repo=repo, agent="asker", prompt="go\x1b[201~\x03")
+    with app.store.read() as tx:
+        assert tx.instances() == []
+    assert app.worktrees.views() == []
+    assert app.tmux.sessions() == []

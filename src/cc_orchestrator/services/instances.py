@@ -260,6 +260,8 @@ class InstanceService:
             raise InvalidInput("say where to work", hint="pass --repo PATH or --worktree ID")
         adapter = self.agents(agent_name)
         adapter.check()
+        if prompt is not None and not adapter.uses_hooks:
+            inert_text(prompt, "the prompt")  # a generic agent may get it typed into its pane
 
         given: Worktree | None = None
         if worktree_id is not None:
