@@ -257,7 +257,7 @@ def test_merge_conflict_is_refused_and_changes_nothing(app: App, repo: Path) -> 
     assert git(repo, "status", "--porcelain") == ""
     refused = task(app, a.id)
     assert refused.status == T.REVIEW and refused.approve_plan is None  # no approve pending
-    assert refused.status_reason == "1 commit(s), 1 file(s) changed"
+    assert refused.status_reason == "1 commit, 1 file changed"
     app.tasks.tick()  # and the daemon does not try it again by itself
     assert git(repo, "rev-parse", "HEAD") == head and task(app, a.id).status == T.REVIEW
 

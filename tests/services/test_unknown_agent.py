@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from cc_orchestrator.bootstrap import build_app
-from cc_orchestrator.web.app import create_app
 from tests.conftest import Cco, wait_for
+from tests.web.conftest import api_client
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +50,7 @@ def test_an_agent_removed_from_config_bricks_nothing(cco: Cco, repo: Path, tmp_p
     assert "rawcat" in cco("instances", "show", inst["id"]).output
     app = build_app(log_to_file=False)
     try:
-        client = TestClient(create_app(app), base_url="http://cco.test")
+        client = api_client(app)
         assert client.get("/api/status").status_code == 200
         listed = client.get("/api/instances")
         assert listed.status_code == 200 and [i["id"] for i in listed.json()] == [inst["id"]]
