@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from cc_orchestrator.cli.answer_cmd import answer, question_lines
 from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json, table
 from cc_orchestrator.domain.errors import InvalidInput
@@ -54,6 +55,9 @@ def read_text_arg(text: str | None, path: Path | None, what: str) -> str | None:
 @click.group()
 def instances() -> None:
     """Agents running in tmux sessions, each in its own worktree."""
+
+
+instances.add_command(answer)
 
 
 @instances.command("spawn")
@@ -144,7 +148,7 @@ def list_(state: CliState, live: bool, as_json: bool) -> None:
                 i.mode,
                 i.turns,
                 f"${i.cost_usd:.4f}",
-                (i.status_reason or "")[:60],
+                (i.question.subject if i.question else i.status_reason or "")[:60],
             ]
             for i in items
         ],
@@ -171,12 +175,15 @@ def _print_instance(inst: Instance) -> None:
 
     data = to_jsonable(inst)
     assert isinstance(data, dict)
-    for key in ("events_offset", "stream_offset", "transcript_offset"):
+    for key in ("events_offset", "stream_offset", "transcript_offset", "question"):
         data.pop(key, None)
     for key, value in data.items():
         if key == "prompt" and isinstance(value, str) and len(value) > 200:
             value = value[:200] + "…"
         click.echo(f"{key + ':':18}{'-' if value is None else value}")
+    if inst.question is not None:
+        for line in question_lines(inst.question):
+            click.echo(line)
 
 
 @instances.command("attach")

@@ -31,6 +31,7 @@ from cc_orchestrator.domain.errors import (
 )
 from cc_orchestrator.domain.models import Event, Instance, InstanceStatus, NewEvent, Worktree
 from cc_orchestrator.domain.names import check_name, new_id
+from cc_orchestrator.domain.questions import Answer, Question
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import (
     Agent,
@@ -42,6 +43,7 @@ from cc_orchestrator.ports import (
     PaneInfo,
     Store,
 )
+from cc_orchestrator.services import answers
 from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.instances")
@@ -476,6 +478,10 @@ class InstanceService:
         return NewEvent(kind, "instance", inst.id, payload)
 
     # ------------------------------------------------------------------ steering
+    def answer(self, key: str, ans: Answer) -> Instance:
+        """Answer the permission question the instance waits on (see services.answers)."""
+        return answers.answer(self, key, ans)
+
     def send(self, key: str, text: str, *, force: bool = False) -> Instance:
         """Type a prompt or an answer; only when the agent can take it (idle or asking)."""
         self.sync()
@@ -905,6 +911,10 @@ class InstanceService:
             pending_prompt = bool(inst.prompt) and not inst.restarts and not submitted
             if payload.get("hook_event_name") == "UserPromptSubmit":
                 submitted = True
+            if payload.get("hook_event_name") == "PermissionRequest":
+                asked = self.agents(inst.agent).question(record)
+                if asked is not None:
+                    p.updates["question"] = asked.to_json()
             p.move(machine.from_hook(p.status, payload, prompt_pending=pending_prompt))
         if offset != inst.events_offset:
             p.updates["events_offset"] = offset
@@ -945,6 +955,12 @@ class InstanceService:
             if pane.pid and pane.pid != inst.pane_pid:
                 p.updates["pane_pid"] = pane.pid
             self._look_screen(inst, pane, p, now)
+            if p.status == S.WAITING_INPUT:
+                stored = p.updates.get("question", inst.question)
+                current = Question.from_json(stored) if isinstance(stored, dict) else stored
+                fresh = answers.refresh(self, inst, current, now)
+                if fresh is not None:
+                    p.updates["question"] = fresh.to_json()
             if p.status == S.WAITING_INPUT and pane.pid:
                 # A denied permission fires no hook; the agent's own state file tells.
                 seen = self.agents(inst.agent).observed_status(pane.pid)
@@ -1105,6 +1121,8 @@ class InstanceService:
         values = dict(p.updates)
         if p.changes:
             final, reason = p.changes[-1]
+            if final != S.WAITING_INPUT and (inst.question or values.get("question")):
+                values["question"] = None  # the question is over (answered, or it moved on)
             values.update(status=final, status_reason=reason, status_at=now)
             policy = self.config
             if (

@@ -31,6 +31,7 @@ from cc_orchestrator.domain.models import (
     TaskStatus,
     Worktree,
 )
+from cc_orchestrator.domain.questions import Answer
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.services.instances import render_log_line
 from cc_orchestrator.web.events import EventHub, event_json
@@ -88,6 +89,15 @@ class InstanceSpawn(_Body):
 class SendText(_Body):
     text: str = Field(min_length=1, max_length=100_000)
     force: bool = False
+
+
+class AnswerBody(_Body):
+    """allow (once) / deny (message: what the agent is told) / choice (a key it offers)."""
+
+    decision: Literal["allow", "deny", "choice"]
+    choice: str | None = Field(default=None, min_length=1, max_length=8)
+    message: str | None = Field(default=None, min_length=1, max_length=2000)
+    question_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class StopOptions(_Body):
@@ -437,6 +447,17 @@ def create_app(services: App, *, poll_interval_s: float = 0.25) -> FastAPI:
     @app.post("/api/instances/{instance_id}/send", response_model=Instance, dependencies=deps)
     def send(instance_id: str, body: SendText) -> Instance:
         return services.instances.send(instance_id, body.text, force=body.force)
+
+    @app.post("/api/instances/{instance_id}/answer", response_model=Instance, dependencies=deps)
+    def answer(instance_id: str, body: AnswerBody) -> Instance:
+        ans = Answer(
+            decision=body.decision,
+            choice=body.choice,
+            message=body.message,
+            question_id=body.question_id,
+            by="api",
+        )
+        return services.instances.answer(instance_id, ans)
 
     @app.post("/api/instances/{instance_id}/stop", response_model=Instance, dependencies=deps)
     def stop(instance_id: str, body: StopOptions | None = None) -> Instance:
