@@ -176,6 +176,11 @@ def _read_and_type(svc: InstanceService, inst: Instance, q: Question, ans: Answe
     """Re-read the dialog right now; type only a key read from it for this very question."""
     adapter = svc.agents(inst.agent)
     hint = f"answer in the terminal: cco instances attach {inst.id}"
+    if ans.message is not None:
+        raise InvalidInput(
+            f"instance {inst.id}'s hook no longer waits: a message cannot reach the agent now",
+            hint="deny without --message, then tell it with `cco instances send`",
+        )
     try:
         screen = svc.mux.capture(inst.session_name)
     except CcoError as exc:
