@@ -122,7 +122,9 @@ def test_the_hook_line_gives_the_question_and_its_id() -> None:
     assert q.subject == "Edit: /r/a.py"
     assert question_from_hook(line, 0) is not None
     assert question_from_hook(line, 0).channel == "keys"  # type: ignore[union-attr]
-    other = {"cco_ts": "1", "event": {"hook_event_name": "PreToolUse"}}
+    for bad in ("inf", "1e5", "../../x", "", "nan"):
+        assert question_from_hook({**line, "cco_ts": bad}, 300) is None
+    other = {"cco_ts": "1.5", "event": {"hook_event_name": "PreToolUse"}}
     assert question_from_hook(other, 300) is None
 
 

@@ -32,6 +32,7 @@ _ASK = re.compile(r"^\s*Do you want to .+\?\s*$")
 _OPTION = re.compile(r"^\s*(?:❯\s*)?(\d{1,2})\.\s+(\S.*?)\s*$")
 _RULE = re.compile(r"^[─━]{20,}\s*$")
 FOOTER = "Esc to cancel"
+QUESTION_ID = re.compile(r"\d{1,12}\.\d{1,9}")
 UNREAD = "cco could not read the dialog's choices on the screen"
 
 
@@ -42,10 +43,9 @@ def question_from_hook(record: dict[str, Any], wait_s: float) -> Question | None
     if not isinstance(payload, dict) or payload.get("hook_event_name") != "PermissionRequest":
         return None
     ts = str(record.get("cco_ts") or "")
-    try:
-        asked = float(ts)
-    except ValueError:
+    if not QUESTION_ID.fullmatch(ts):  # `date +%s.%N`; it also names the answer file
         return None
+    asked = float(ts)
     tool = str(payload.get("tool_name") or "?")
     data = payload.get("tool_input")
     data = data if isinstance(data, dict) else {}

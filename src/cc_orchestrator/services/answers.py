@@ -164,6 +164,8 @@ def _open_question(inst: Instance, ans: Answer) -> Question:
 
 
 def _write_answer(svc: InstanceService, inst: Instance, q: Question, text: str) -> None:
+    if not q.id.replace(".", "", 1).isdigit():
+        raise Conflict(f"instance {inst.id}'s question has no id its hook can read")
     folder = svc.files(inst.id).folder / "answers"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{q.id}.json"
