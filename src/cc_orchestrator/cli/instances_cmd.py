@@ -211,7 +211,7 @@ def attach(state: CliState, instance_id: str) -> None:
 def send(
     state: CliState, instance_id: str, text: str | None, path: Path | None, force: bool
 ) -> None:
-    """Send a prompt, or answer a waiting instance (e.g. `1` to approve). TEXT '-' reads stdin."""
+    """Send a prompt (TEXT '-' reads stdin). Permission questions: `cco instances answer`."""
     value = read_text_arg(text, path, "text")
     if value is None:
         raise click.UsageError("give TEXT, '-' for stdin, or --file")
