@@ -105,6 +105,8 @@ def fake_claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmux_socket: st
 
     binary = install_fake_claude(tmp_path / "bin")
     monkeypatch.setenv("CC_ORCH_INSTANCES__CLAUDE_PATH", str(binary))
+    # the fake draws its dialog only after the PermissionRequest hook returns: no waiting hook
+    monkeypatch.setenv("CC_ORCH_INSTANCES__ANSWER_WAIT_S", "0")
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude-config"))
     monkeypatch.setenv("FAKE_CLAUDE_IDLE_NOTIFY_DELAY", "-1")
     monkeypatch.setenv("CC_ORCH_INSTANCES__RESTART_BACKOFF_S", "0")

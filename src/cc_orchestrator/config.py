@@ -170,6 +170,14 @@ class InstancesConfig(_Section):
     restart_backoff_s: float = Field(
         default=2.0, ge=0, description="First restart delay; doubles each time."
     )
+    answer_wait_s: float = Field(
+        default=300.0,
+        ge=0,
+        le=3600,
+        description="How long Claude Code's PermissionRequest hook waits for "
+        "`cco instances answer` (allow/deny through the hook); later answers are typed as "
+        "the dialog's own keys, read from the screen (under 2 = keys only).",
+    )
     hung_after_s: NonNegativeInt = Field(
         default=1800,
         description="A working instance silent this long is hung (0 = never).",

@@ -21,6 +21,7 @@ from cc_orchestrator.domain.models import (
     Worktree,
     WorktreeStatus,
 )
+from cc_orchestrator.domain.questions import Choice, Question
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,12 @@ class Agent(Protocol):
     ) -> tuple[InstanceStatus, str] | None: ...
     def startup_answer(self, screen: str) -> tuple[list[str], str] | None: ...
     def observed_status(self, pid: int) -> tuple[InstanceStatus, str] | None: ...
+    # permission questions: from a hook line, the choices read on screen, the hook's answer
+    def question(self, record: dict[str, Any]) -> Question | None: ...
+    def read_choices(
+        self, screen: str, question: Question
+    ) -> tuple[tuple[Choice, ...], str | None]: ...
+    def hook_answer(self, allow: bool, message: str | None) -> str | None: ...
 
 
 class Multiplexer(Protocol):

@@ -47,6 +47,16 @@ def app(
     tmux_socket: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[App]:
+    real_claude_env(fake_model, tmp_path, repo, monkeypatch)
+    app = build_app(log_to_file=False)
+    yield app
+    app.close()
+
+
+def real_claude_env(
+    fake_model: FakeAnthropic, tmp_path: Path, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real CLI against the fake model, isolated, as cco's agent (os.environ)."""
     assert CLAUDE is not None, "CCO_REQUIRE_REAL_CLAUDE=1 but the pinned CLI is not installed"
     env = isolated_claude_env(tmp_path, fake_model.url, [repo])
     config = Path(env["CLAUDE_CONFIG_DIR"]) / ".claude.json"
@@ -61,9 +71,6 @@ def app(
             monkeypatch.setenv(key, value)
     monkeypatch.setenv("CC_ORCH_INSTANCES__CLAUDE_PATH", CLAUDE)
     monkeypatch.setenv("CC_ORCH_INSTANCES__RESTART", "never")
-    app = build_app(log_to_file=False)
-    yield app
-    app.close()
 
 
 def look(app: App, inst_id: str) -> Instance:

@@ -1,5 +1,6 @@
 // Every agent at a glance, those waiting for you first, with a box to answer or prompt them.
 import { useEffect, useState, type FormEvent } from 'react';
+import { Answer } from './Answer';
 import { api, type Instance, type Task } from './api/client';
 import { loadInstances, loadTasks } from './api/lists';
 import { useResource } from './live';
@@ -99,6 +100,7 @@ export function InstanceControls({ inst }: { inst: Instance }) {
   const ended = INSTANCE_ENDED.includes(inst.status);
   return (
     <div className="controls">
+      <Answer inst={inst} />
       {!ended && <SendBox inst={inst} />}
       <div className="actions">
         {!ended && (
@@ -131,34 +133,24 @@ function SendBox({ inst }: { inst: Instance }) {
   const waiting = inst.status === 'waiting_input';
   const busyAgent = inst.status === 'working' || inst.status === 'starting';
 
-  async function send(e?: FormEvent, value = text) {
+  async function send(e?: FormEvent) {
+    const value = text;
     e?.preventDefault();
     if (!value.trim()) return;
     setBusy(true);
     const sent = await act('Send', () => api.send(inst.id, value, busyAgent && force));
     setBusy(false);
-    if (sent && value === text) setText('');
+    if (sent) setText('');
   }
 
   return (
     <form className="send" data-testid="send-form" onSubmit={send}>
-      {waiting && (
-        <div className="answers">
-          <span>Answer:</span>
-          <button type="button" className="primary" data-testid="answer-yes" disabled={busy} onClick={() => send(undefined, '1')}>
-            1 · Yes
-          </button>
-          <button type="button" data-testid="answer-no" disabled={busy} onClick={() => send(undefined, '2')}>
-            2 · No
-          </button>
-        </div>
-      )}
       <div className="send-row">
         <textarea
           data-testid="send-text"
           rows={1}
           value={text}
-          placeholder={waiting ? 'Answer (1) or prompt' : 'Prompt'}
+          placeholder="Prompt"
           aria-label={`Send to ${inst.name}`}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={(e) => {

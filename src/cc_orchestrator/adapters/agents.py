@@ -9,11 +9,14 @@ import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from cc_orchestrator.adapters import claude_dialog
 from cc_orchestrator.adapters.user_env import user_environment
 from cc_orchestrator.config import AgentConfig, InstancesConfig
 from cc_orchestrator.domain.errors import ExternalError, InvalidInput
 from cc_orchestrator.domain.models import InstanceStatus
+from cc_orchestrator.domain.questions import Choice, Question
 from cc_orchestrator.ports import Agent, Launch, LaunchSpec
 
 # Appends the hook payload as one JSON line with a timestamp; runs a shell and `date` only,
@@ -25,6 +28,20 @@ HOOK_COMMAND = (
     r"""line=$(printf '{"cco_ts":"%s","event":' "$(date +%s.%N)"; tr -d '\n'; printf '}');"""
     r""" printf '%s\n' "$line" >> "$CCO_EVENTS_FILE" """
 ).strip()
+# The PermissionRequest hook writes its line the same way, then waits for cco's decision:
+# `<instance dir>/answers/<its cco_ts>.json`, written atomically by `cco instances answer`,
+# polled with `sleep 0.2` (no interpreter) up to a number of rounds, and only while Claude Code
+# (its parent) lives; it prints the decision
+# for Claude Code, or nothing when none came (Claude Code's own dialog is drawn meanwhile and
+# stays usable in the terminal either way).
+ASK_HOOK_COMMAND = (
+    r"""ts=$(date +%s.%N); line=$(printf '{"cco_ts":"%s","event":' "$ts"; tr -d '\n';"""
+    r""" printf '}'); printf '%s\n' "$line" >> "$CCO_EVENTS_FILE";"""
+    r""" a="${CCO_EVENTS_FILE%/*}/answers/$ts.json"; n=0;"""
+    r""" while [ ! -f "$a" ] && [ $n -lt ROUNDS ] && kill -0 $PPID 2>/dev/null;"""
+    r""" do sleep 0.2; n=$((n+1)); done;"""
+    r""" if [ -f "$a" ]; then cat "$a"; fi; exit 0"""
+)
 HOOK_EVENTS = (
     "SessionStart",
     "UserPromptSubmit",
@@ -60,10 +77,18 @@ STATUS_LINE_COMMAND = (
 )
 
 
-def hook_settings() -> dict[str, object]:
+def hook_settings(answer_wait_s: float = 0) -> dict[str, object]:
     entry = [{"hooks": [{"type": "command", "command": HOOK_COMMAND, "timeout": 10}]}]
+    hooks: dict[str, object] = {event: entry for event in HOOK_EVENTS}
+    if answer_wait_s >= 2:
+        rounds = int(answer_wait_s * 5)
+        command = ASK_HOOK_COMMAND.replace("ROUNDS", str(rounds))
+        timeout = int(answer_wait_s) + 30
+        hooks["PermissionRequest"] = [
+            {"hooks": [{"type": "command", "command": command, "timeout": timeout}]}
+        ]
     return {
-        "hooks": {event: entry for event in HOOK_EVENTS},
+        "hooks": hooks,
         "statusLine": {"type": "command", "command": STATUS_LINE_COMMAND, "padding": 0},
     }
 
@@ -165,7 +190,7 @@ class ClaudeAgent:
             "--permission-mode",
             spec.permission_mode,
             "--settings",
-            json.dumps(hook_settings(), separators=(",", ":")),
+            json.dumps(hook_settings(self.config.answer_wait_s), separators=(",", ":")),
         ]
         if spec.model:
             args += ["--model", spec.model]
@@ -198,6 +223,17 @@ class ClaudeAgent:
             return InstanceStatus.IDLE, "the question was answered (no hook fires for a denial)"
         return None
 
+    def question(self, record: dict[str, Any]) -> Question | None:
+        return claude_dialog.question_from_hook(record, self.config.answer_wait_s)
+
+    def read_choices(
+        self, screen: str, question: Question
+    ) -> tuple[tuple[Choice, ...], str | None]:
+        return claude_dialog.read_choices(screen, question)
+
+    def hook_answer(self, allow: bool, message: str | None) -> str | None:
+        return claude_dialog.hook_answer(allow, message)
+
     def startup_answer(self, screen: str) -> tuple[list[str], str] | None:
         dialogs = list(_CLAUDE_DIALOGS)
         if self.config.permission_mode == "bypassPermissions":
@@ -208,6 +244,12 @@ class ClaudeAgent:
             if keys is not None:
                 return keys, what if keys == ["Enter"] else f"moving to {target!r}"
         return None
+
+
+NO_CHANNEL = (
+    "this agent has no structured channel and cco cannot read its choices: answer in the"
+    " terminal (cco instances attach ID) or with `cco instances send ID TEXT`"
+)
 
 
 class GenericAgent:
@@ -258,6 +300,17 @@ class GenericAgent:
         return InstanceStatus.WORKING, "output is changing"
 
     def startup_answer(self, screen: str) -> tuple[list[str], str] | None:
+        return None
+
+    def question(self, record: dict[str, Any]) -> Question | None:
+        return None
+
+    def read_choices(
+        self, screen: str, question: Question
+    ) -> tuple[tuple[Choice, ...], str | None]:
+        return (), NO_CHANNEL
+
+    def hook_answer(self, allow: bool, message: str | None) -> str | None:
         return None
 
     def observed_status(self, pid: int) -> tuple[InstanceStatus, str] | None:

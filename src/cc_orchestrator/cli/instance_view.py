@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import click
-
 from cc_orchestrator.bootstrap import App
+from cc_orchestrator.cli.output import echo
 from cc_orchestrator.domain.errors import NotFound
 from cc_orchestrator.domain.models import Instance
 from cc_orchestrator.domain.plural import count
@@ -63,12 +62,17 @@ def print_instance(app: App, inst: Instance) -> None:
         prompt = " ".join(inst.prompt.split())
         rows.append(("prompt", prompt[:200] + ("…" if len(prompt) > 200 else "")))
     for key, value in rows:
-        click.echo(f"{key + ':':12}{value}")
+        echo(f"{key + ':':12}{value}")
+    if inst.question is not None:
+        from cc_orchestrator.cli.answer_cmd import question_lines
+
+        for line in question_lines(inst.question):
+            echo(line)
     events = app.overview.events(entity_id=inst.id, limit=10_000)
     history = [e for e in events if e.kind in ("instance.created", "instance.status")][-HISTORY:]
-    click.echo("history:" if history else "history:    none yet")
+    echo("history:" if history else "history:    none yet")
     for event in history:
-        click.echo(
+        echo(
             f"  {_when(event.ts)}  {event.data.get('status', ''):13} "
             f"{event.data.get('reason') or event.kind.removeprefix('instance.')}"
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from cc_orchestrator.cli.answer_cmd import answer
 from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json, table
 from cc_orchestrator.domain.errors import InvalidInput
@@ -55,6 +56,9 @@ def read_text_arg(text: str | None, path: Path | None, what: str) -> str | None:
 @click.group()
 def instances() -> None:
     """Agents running in tmux sessions, each in its own worktree."""
+
+
+instances.add_command(answer)
 
 
 @instances.command("spawn")
@@ -145,7 +149,7 @@ def list_(state: CliState, live: bool, as_json: bool) -> None:
                 i.mode,
                 i.turns,
                 f"${i.cost_usd:.4f}",
-                (i.status_reason or "")[:60],
+                (i.question.subject if i.question else i.status_reason or "")[:60],
             ]
             for i in items
         ],
@@ -194,7 +198,7 @@ def attach(state: CliState, instance_id: str) -> None:
 def send(
     state: CliState, instance_id: str, text: str | None, path: Path | None, force: bool
 ) -> None:
-    """Send a prompt, or answer a waiting instance (e.g. `1` to approve). TEXT '-' reads stdin."""
+    """Send a prompt (TEXT '-' reads stdin). Permission questions: `cco instances answer`."""
     value = read_text_arg(text, path, "text")
     if value is None:
         raise click.UsageError("give TEXT, '-' for stdin, or --file")

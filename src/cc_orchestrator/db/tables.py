@@ -185,6 +185,8 @@ class InstanceRow(Base):
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     # Cost of the runs before the current process (the agent reports per-process totals).
     cost_base_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    # the permission question it waits on (domain.questions.Question as JSON)
+    question: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -66,7 +66,14 @@ def from_hook(current: S, payload: dict[str, Any], *, prompt_pending: bool = Fal
         return Change(None, f"using {tool}")
     if name == "PermissionRequest":
         tool = payload.get("tool_name", "a tool")
-        return Change(S.WAITING_INPUT, f"asks permission for {tool}")
+        data = payload.get("tool_input")
+        data = data if isinstance(data, dict) else {}
+        what = " ".join(str(data.get("command") or data.get("file_path") or "").split())
+        if len(what) > 120:
+            what = what[:119] + "…"
+        return Change(
+            S.WAITING_INPUT, f"asks permission for {tool}" + (f": {what}" if what else "")
+        )
     if name == "Notification":
         kind = payload.get("notification_type")
         if kind == "permission_prompt" or (

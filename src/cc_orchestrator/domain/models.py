@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cc_orchestrator.domain.questions import Question
+
 
 class WorktreeStatus(enum.StrEnum):
     CREATING = "creating"  # recorded before git runs, so a crash mid-way leaves a trace
@@ -113,8 +115,14 @@ class Instance:
     output_tokens: int = 0
     cost_usd: float = 0.0
     cost_base_usd: float = 0.0
+    # what it asks while waiting_input (None otherwise); stored as JSON
+    question: Question | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.question, dict):  # as stored
+            object.__setattr__(self, "question", Question.from_json(self.question))
 
 
 @dataclass(frozen=True)

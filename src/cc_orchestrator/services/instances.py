@@ -34,6 +34,7 @@ from cc_orchestrator.domain.inert_text import inert_text, is_plain_line
 from cc_orchestrator.domain.models import Event, Instance, InstanceStatus, NewEvent, Worktree
 from cc_orchestrator.domain.names import check_name, new_id
 from cc_orchestrator.domain.plural import count
+from cc_orchestrator.domain.questions import Answer, Question
 from cc_orchestrator.domain.text import check_multiline
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import (
@@ -47,6 +48,7 @@ from cc_orchestrator.ports import (
     Store,
 )
 from cc_orchestrator.private import private_file, private_files
+from cc_orchestrator.services import answers
 from cc_orchestrator.services.logview import render_log_line as render_log_line  # web.app
 from cc_orchestrator.services.worktrees import WorktreeService
 
@@ -500,6 +502,10 @@ class InstanceService:
         return NewEvent(kind, "instance", inst.id, payload)
 
     # ------------------------------------------------------------------ steering
+    def answer(self, key: str, ans: Answer) -> Instance:
+        """Answer the permission question the instance waits on (see services.answers)."""
+        return answers.answer(self, key, ans)
+
     def send(self, key: str, text: str, *, force: bool = False) -> Instance:
         """Type a prompt or an answer; only when the agent can take it (idle or asking)."""
         self.sync()
@@ -969,6 +975,11 @@ class InstanceService:
             pending_prompt = bool(inst.prompt) and not inst.restarts and not submitted
             if payload.get("hook_event_name") == "UserPromptSubmit":
                 submitted = True
+            if payload.get("hook_event_name") == "PermissionRequest":
+                known = self._known_agent(inst.agent)
+                asked = known.question(record) if known else None
+                if asked is not None:
+                    p.updates["question"] = asked.to_json()
             p.move(machine.from_hook(p.status, payload, prompt_pending=pending_prompt))
         if offset != inst.events_offset:
             p.updates["events_offset"] = offset
@@ -1009,6 +1020,12 @@ class InstanceService:
             if pane.pid and pane.pid != inst.pane_pid:
                 p.updates["pane_pid"] = pane.pid
             self._look_screen(inst, pane, p, now)
+            if p.status == S.WAITING_INPUT:
+                stored = p.updates.get("question", inst.question)
+                current = Question.from_json(stored) if isinstance(stored, dict) else stored
+                fresh = answers.refresh(self, inst, current, now)
+                if fresh is not None:
+                    p.updates["question"] = fresh.to_json()
             if p.status == S.WAITING_INPUT and pane.pid:
                 # A denied permission fires no hook; the agent's own state file tells.
                 adapter = self._known_agent(inst.agent)
@@ -1170,6 +1187,8 @@ class InstanceService:
         values = dict(p.updates)
         if p.changes:
             final, reason = p.changes[-1]
+            if final != S.WAITING_INPUT and (inst.question or values.get("question")):
+                values["question"] = None  # the question is over (answered, or it moved on)
             values.update(status=final, status_reason=reason, status_at=now)
             policy = self.config
             if (

@@ -30,6 +30,7 @@ from cc_orchestrator.domain.models import (
     TaskStatus,
     Worktree,
 )
+from cc_orchestrator.domain.questions import Answer
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.services.instances import render_log_line
 from cc_orchestrator.web.apidoc import add_security_schemes, security_responses
@@ -91,6 +92,15 @@ class InstanceSpawn(_Body):
 class SendText(_Body):
     text: str = Field(min_length=1, max_length=100_000)
     force: bool = False
+
+
+class AnswerBody(_Body):
+    """allow (once) / deny (message: what the agent is told) / choice (a key it offers)."""
+
+    decision: Literal["allow", "deny", "choice"]
+    choice: str | None = Field(default=None, min_length=1, max_length=8)
+    message: str | None = Field(default=None, min_length=1, max_length=2000)
+    question_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class StopOptions(_Body):
@@ -449,6 +459,17 @@ def create_app(
     @app.post("/api/instances/{instance_id}/send", response_model=Instance)
     def send(instance_id: str, body: SendText) -> Instance:
         return services.instances.send(instance_id, body.text, force=body.force)
+
+    @app.post("/api/instances/{instance_id}/answer", response_model=Instance)
+    def answer(instance_id: str, body: AnswerBody) -> Instance:
+        ans = Answer(
+            decision=body.decision,
+            choice=body.choice,
+            message=body.message,
+            question_id=body.question_id,
+            by="api",
+        )
+        return services.instances.answer(instance_id, ans)
 
     @app.post("/api/instances/{instance_id}/stop", response_model=Instance)
     def stop(instance_id: str, body: StopOptions | None = None) -> Instance:

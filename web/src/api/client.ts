@@ -14,6 +14,7 @@ export type Repository = Schemas['Repository'];
 export type DepsOut = Schemas['DepsOut'];
 export type LogLines = Schemas['LogLines'];
 export type ErrorBody = Schemas['ErrorBody'];
+export type AnswerBody = Schemas['AnswerBody'];
 
 export type TaskQuery = NonNullable<paths['/api/tasks']['get']['parameters']['query']>;
 export type InstanceQuery = NonNullable<paths['/api/instances']['get']['parameters']['query']>;
@@ -153,6 +154,8 @@ export const api = {
       ...inst(instanceId),
       body: { text, force },
     }),
+  answer: (instanceId: string, body: AnswerBody) =>
+    call('post', '/api/instances/{instance_id}/answer', { ...inst(instanceId), body }),
   stop: (instanceId: string) =>
     call('post', '/api/instances/{instance_id}/stop', {
       ...inst(instanceId),

@@ -93,6 +93,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/instances/{instance_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer */
+        post: operations["answer_api_instances__instance_id__answer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/instances/{instance_id}/log": {
         parameters: {
             query?: never;
@@ -393,6 +410,35 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AnswerBody
+         * @description allow (once) / deny (message: what the agent is told) / choice (a key it offers).
+         */
+        AnswerBody: {
+            /** Choice */
+            choice?: string | null;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "allow" | "deny" | "choice";
+            /** Message */
+            message?: string | null;
+            /** Question Id */
+            question_id?: string | null;
+        };
+        /**
+         * Choice
+         * @description One option of the agent's own dialog: the key that picks it and its label as drawn.
+         */
+        Choice: {
+            /** Key */
+            key: string;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+        };
         /** DepsOut */
         DepsOut: {
             /** Dependents */
@@ -500,6 +546,7 @@ export interface components {
             permission_mode?: string | null;
             /** Prompt */
             prompt?: string | null;
+            question?: components["schemas"]["Question"] | null;
             /** Repo Id */
             repo_id?: number | null;
             /** Restart After */
@@ -601,6 +648,40 @@ export interface components {
             title?: string | null;
             /** Why */
             why: string;
+        };
+        /**
+         * Question
+         * @description A permission question: one per request (its id changes with every new question).
+         */
+        Question: {
+            /** Answered */
+            answered?: string | null;
+            /**
+             * Channel
+             * @default none
+             */
+            channel: string;
+            /**
+             * Choices
+             * @default []
+             */
+            choices: components["schemas"]["Choice"][];
+            /** Command */
+            command?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Edit */
+            edit?: string | null;
+            /** File Path */
+            file_path?: string | null;
+            /** Hook Until */
+            hook_until?: number | null;
+            /** Id */
+            id: string;
+            /** Reason */
+            reason?: string | null;
+            /** Tool */
+            tool: string;
         };
         /** Repository */
         Repository: {
@@ -1480,6 +1561,68 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    answer_api_instances__instance_id__answer_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instance"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
