@@ -67,7 +67,7 @@ def test_config_show_and_get_mask_every_secret(cco: Cco, configured: Path) -> No
 def test_api_config_masks_every_secret(configured: Path) -> None:
     services = build_app(log_to_file=False)
     try:
-        client = TestClient(create_app(services), base_url="http://cco.test")
+        client = TestClient(create_app(services), base_url="http://127.0.0.1:8080")
         answer = client.get("/api/config", headers={"authorization": f"Bearer {WEB_TOKEN}"})
         assert answer.status_code == 200
         _clean(answer.text)

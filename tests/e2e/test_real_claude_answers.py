@@ -118,16 +118,14 @@ def test_deny_through_the_api_runs_nothing_and_writes_no_settings(
     repo: Path,
     tmp_path: Path,
 ) -> None:
-    from fastapi.testclient import TestClient
-
-    from cc_orchestrator.web.app import create_app
+    from tests.web.conftest import api_client
 
     fake_model.script_bash(ASKS)
     inst = app.instances.spawn(repo=repo, prompt="run the command")
     q = asking(app, inst.id).question
     assert q is not None
     wt = app.worktrees.get(inst.worktree_id or "")
-    client = TestClient(create_app(app), base_url="http://127.0.0.1")
+    client = api_client(app)
     stale = client.post(
         f"/api/instances/{inst.id}/answer", json={"decision": "deny", "question_id": "1.0"}
     )

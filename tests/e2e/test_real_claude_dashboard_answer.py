@@ -67,7 +67,7 @@ def test_deny_from_the_task_page_runs_nothing_and_writes_no_settings(
     body = {"title": "Asks", "prompt": "run the command", "repo": str(repo), "base": "main"}
     task_id = server.api("POST", "/api/tasks", body)["id"]
 
-    page.goto(f"{server.url}/#/")
+    page.goto(server.login_url("/#/"))
     card = page.locator(f'[data-testid="task-card"][data-id="{task_id}"]')
     expect(card).to_have_attribute("data-status", "needs_input", timeout=60_000)
     expect(card).to_contain_text(f"Bash: {ASKS}")  # the board says what is asked
