@@ -170,3 +170,33 @@ class Shots:
             self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
+
+
+def open_dashboard(page: Any, server: Server, route: str = "") -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server.url}/#/{route}")
+    expect(page.get_by_test_id("live-state")).to_have_attribute("data-state", "live")
+    # a marker that a reload would wipe out: checked at the end of the tests
+    page.evaluate("window.__noReload = true")
+
+
+def assert_not_reloaded(page: Any) -> None:
+    assert page.evaluate("window.__noReload === true"), "the page was reloaded"
+
+
+def add_task(server: Server, repo: Path, title: str, prompt: str, **extra: Any) -> str:
+    body = {"title": title, "prompt": prompt, "repo": str(repo), "base": "main", **extra}
+    task_id: str = server.api("POST", "/api/tasks", body)["id"]
+    return task_id
+
+
+def card(page: Any, task_id: str) -> Any:
+    return page.locator(f'[data-testid="task-card"][data-id="{task_id}"]')
+
+
+def no_horizontal_scroll(page: Any) -> None:
+    sizes = page.evaluate(
+        "({sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth})"
+    )
+    assert sizes["sw"] <= sizes["cw"], f"horizontal scroll: {sizes}"

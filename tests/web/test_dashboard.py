@@ -6,7 +6,6 @@ Every status change here reaches the page through the events WebSocket: no test 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,75 +15,18 @@ pytest.importorskip("playwright")
 from playwright.sync_api import expect
 
 from tests.web.browser import (
-    DESKTOP,
     PHONE,
     Server,
     Shots,
-    chromium,
-    new_page,
+    add_task,
+    assert_not_reloaded,
+    card,
+    no_horizontal_scroll,
+    open_dashboard,
     running_server,
 )
 
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture
-def server(
-    fake_claude: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> Iterator[Server]:
-    """`cco up` with fake agents; parametrize `indirect` with {"token": ...} to require one."""
-    token = getattr(request, "param", {}).get("token")
-    if token:
-        monkeypatch.setenv("CC_ORCH_WEB__TOKEN", token)
-    monkeypatch.setenv("CC_ORCH_INSTANCES__MONITOR_INTERVAL_S", "0.2")
-    with running_server(request.node.name, token) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Desktop size, or parametrize `indirect` with PHONE."""
-    with new_page(browser, getattr(request, "param", DESKTOP)) as opened:
-        yield opened
-
-
-@pytest.fixture
-def shots(page: Any, request: pytest.FixtureRequest) -> Shots:
-    return Shots(page, request.node.name.replace("[", "-").replace("]", ""))
-
-
-def open_dashboard(page: Any, server: Server, route: str = "") -> None:
-    page.goto(f"{server.url}/#/{route}")
-    expect(page.get_by_test_id("live-state")).to_have_attribute("data-state", "live")
-    # a marker that a reload would wipe out: checked at the end of the tests
-    page.evaluate("window.__noReload = true")
-
-
-def assert_not_reloaded(page: Any) -> None:
-    assert page.evaluate("window.__noReload === true"), "the page was reloaded"
-
-
-def add_task(server: Server, repo: Path, title: str, prompt: str, **extra: Any) -> str:
-    body = {"title": title, "prompt": prompt, "repo": str(repo), "base": "main", **extra}
-    task_id: str = server.api("POST", "/api/tasks", body)["id"]
-    return task_id
-
-
-def card(page: Any, task_id: str) -> Any:
-    return page.locator(f'[data-testid="task-card"][data-id="{task_id}"]')
-
-
-def no_horizontal_scroll(page: Any) -> None:
-    sizes = page.evaluate(
-        "({sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth})"
-    )
-    assert sizes["sw"] <= sizes["cw"], f"horizontal scroll: {sizes}"
 
 
 def test_create_a_task_on_the_board_and_watch_it_live(

@@ -65,7 +65,12 @@ export function reportUnauthorized(): void {
   unauthorized.forEach((listener) => listener());
 }
 
+// Bumped by every new token: a 401 to a request sent with an older one says nothing about the
+// new token (it was in flight while the user typed), so it must not ask for a token again.
+let tokenGeneration = 0;
+
 export function setToken(token: string): void {
+  tokenGeneration += 1;
   const secure = location.protocol === 'https:' ? '; Secure' : '';
   document.cookie = `cco_token=${encodeURIComponent(token)}; Path=/; Max-Age=31536000; SameSite=Strict${secure}`;
 }
@@ -98,6 +103,7 @@ export async function call<M extends Method, P extends PathFor<M>>(
     init.body = JSON.stringify(opts.body);
     init.headers = { 'content-type': 'application/json' };
   }
+  const generation = tokenGeneration;
   let response: Response;
   try {
     response = await fetch(url, init);
@@ -112,7 +118,7 @@ export async function call<M extends Method, P extends PathFor<M>>(
     data = null;
   }
   if (!response.ok) {
-    if (response.status === 401) reportUnauthorized();
+    if (response.status === 401 && generation === tokenGeneration) reportUnauthorized();
     const error = (data as { error?: ErrorBody } | null)?.error;
     throw new ApiError(
       response.status,
