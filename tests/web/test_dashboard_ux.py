@@ -15,10 +15,82 @@ from tests.web.browser import (
     Server,
     Shots,
     add_task,
+    assert_not_reloaded,
     card,
+    open_dashboard,
 )
 
 expect.set_options(timeout=15_000)
+
+
+def test_an_unknown_instance_gets_a_not_found_page(server: Server, page: Any) -> None:
+    open_dashboard(page, server, "instances/no-such-agent")
+    shown = page.get_by_test_id("instance-page")
+    expect(shown.get_by_test_id("load-error")).to_contain_text("no instance 'no-such-agent'")
+    expect(page.get_by_test_id("instances")).to_have_count(0)  # not the list, silently
+    expect(shown.get_by_role("link", name="← Instances")).to_be_visible()
+
+
+def test_an_instance_has_its_own_page(server: Server, page: Any, shots: Shots, repo: Path) -> None:
+    task_id = add_task(server, repo, "Write the notes", "write notes.txt some notes")
+    open_dashboard(page, server, "instances")
+    link = page.get_by_test_id("instance-card").get_by_test_id("instance-link")
+    expect(link).to_have_count(1)
+    expect(card(page, task_id)).to_have_count(0)  # the instances view, not the board
+    inst = server.api("GET", "/api/instances")[0]
+    wt = next(w for w in server.api("GET", "/api/worktrees") if w["id"] == inst["worktree_id"])
+    link.click()
+
+    shown = page.get_by_test_id("instance-page")
+    expect(shown).to_have_attribute("data-id", inst["id"])
+    expect(page.get_by_test_id("instance-name")).to_have_text(inst["name"])
+    expect(page.get_by_test_id("instance-task")).to_have_text("Write the notes")
+    expect(page.get_by_test_id("instance-worktree")).to_have_text(wt["path"])
+    expect(page.get_by_test_id("instance-branch")).to_have_text(wt["branch"])
+    # the history follows the instance live: from starting to its stop once the task is in review
+    expect(page.get_by_test_id("instance-page-status")).to_have_text("stopped", timeout=20_000)
+    history = page.get_by_test_id("history-item")
+    expect(history.filter(has_text="created")).to_have_count(1)
+    expect(history.and_(page.locator('[data-status="working"]')).first).to_be_attached()
+    expect(history.and_(page.locator('[data-status="idle"]')).first).to_be_attached()
+    expect(history.first).to_have_attribute("data-status", "stopped")  # newest first
+    expect(page.get_by_test_id("log-line").filter(has_text="notes.txt").first).to_be_visible()
+    terminal = page.get_by_test_id("terminal")
+    expect(terminal).to_have_attribute("data-state", "live")
+    terminal.scroll_into_view_if_needed()
+    expect(terminal.locator(".xterm-rows")).to_contain_text("Write(notes.txt)")
+    expect(shown.get_by_test_id("instance-restart")).to_be_visible()
+    shots("instance-page")
+
+    page.get_by_test_id("instance-task").click()
+    expect(page.get_by_test_id("task-page")).to_have_attribute("data-id", task_id)
+    assert_not_reloaded(page)
+
+
+def test_enter_sends_and_shift_enter_starts_a_new_line(
+    server: Server, page: Any, shots: Shots, repo: Path
+) -> None:
+    spawned = server.api("POST", "/api/instances", {"repo": str(repo), "base": "main"})
+    open_dashboard(page, server, f"instances/{spawned['id']}")
+    expect(page.get_by_test_id("instance-page-status")).to_have_text("idle", timeout=20_000)
+    hint = page.get_by_test_id("send-hint")
+    expect(hint).to_have_text("Enter sends · Shift+Enter for a new line")
+    box = page.get_by_test_id("send-text")
+    box.fill("first line")
+    box.press("Shift+Enter")
+    expect(box).to_have_value("first line\n")  # a new line, nothing sent
+    box.fill("write sent.txt from the Enter key")
+    shots("typed")
+    box.press("Enter")
+    expect(box).to_have_value("")  # sent, and the box is empty again
+    expect(page.get_by_test_id("history-item").filter(has_text="prompt sent")).to_have_count(1)
+    inputs = [
+        e
+        for e in server.api("GET", f"/api/events?entity_id={spawned['id']}")
+        if e["kind"] == "instance.input"
+    ]
+    assert [e["data"]["chars"] for e in inputs] == [len("write sent.txt from the Enter key")]
+    assert_not_reloaded(page)
 
 
 @pytest.mark.parametrize("server", [{"token": "s3cret-token"}], indirect=True)
