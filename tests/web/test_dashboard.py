@@ -113,14 +113,15 @@ def test_phone_layout_has_no_horizontal_scroll(
 ) -> None:
     long_word = "a-very-long-title-without-any-space-" * 4
     first = add_task(server, repo, long_word, "write notes.txt " + "x" * 300)
-    add_task(server, repo, "Then the docs", "write docs.txt docs", depends_on=[first])
+    busy = add_task(server, repo, "Keep busy", "sleep 30")
+    add_task(server, repo, "Then the docs", "write docs.txt docs", depends_on=[first, busy])
     open_dashboard(page, server)
     expect(card(page, first)).to_have_attribute("data-status", "review", timeout=20_000)
     expect(page.get_by_test_id("task-deps")).to_contain_text(long_word[:20])
-    # the columns stack: one above the other, each as wide as the page allows
-    boxes = [
-        page.get_by_test_id(f"column-{s}").bounding_box() for s in ("running", "review", "ready")
-    ]
+    # the columns stack in the flow's order: one above the other, as wide as the page allows
+    expect(card(page, busy)).to_have_attribute("data-status", "running")
+    flow = ("pending", "running", "review")
+    boxes = [page.get_by_test_id(f"column-{s}").bounding_box() for s in flow]
     assert len({round(b["x"]) for b in boxes}) == 1, boxes
     assert boxes[0]["y"] < boxes[1]["y"] < boxes[2]["y"], boxes
     no_horizontal_scroll(page)

@@ -11,12 +11,15 @@ import pytest
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
 
+from tests.conftest import wait_for
 from tests.web.browser import (
+    PHONE,
     Server,
     Shots,
     add_task,
     assert_not_reloaded,
     card,
+    no_horizontal_scroll,
     open_dashboard,
 )
 
@@ -38,7 +41,12 @@ def test_an_instance_has_its_own_page(server: Server, page: Any, shots: Shots, r
     expect(link).to_have_count(1)
     expect(card(page, task_id)).to_have_count(0)  # the instances view, not the board
     inst = server.api("GET", "/api/instances")[0]
-    wt = next(w for w in server.api("GET", "/api/worktrees") if w["id"] == inst["worktree_id"])
+
+    def its_worktree() -> dict[str, Any] | None:  # set once the worktree is made
+        wt_id = server.api("GET", f"/api/instances/{inst['id']}")["worktree_id"]
+        return next((w for w in server.api("GET", "/api/worktrees") if w["id"] == wt_id), None)
+
+    wt = wait_for(its_worktree, what="the instance's worktree")
     link.click()
 
     shown = page.get_by_test_id("instance-page")
@@ -91,6 +99,47 @@ def test_enter_sends_and_shift_enter_starts_a_new_line(
     ]
     assert [e["data"]["chars"] for e in inputs] == [len("write sent.txt from the Enter key")]
     assert_not_reloaded(page)
+
+
+def test_the_board_follows_the_flow_and_says_it_in_words(
+    server: Server, page: Any, shots: Shots, repo: Path
+) -> None:
+    busy = add_task(server, repo, "Keep busy", "sleep 30")
+    reviewed = add_task(server, repo, "One file", "write one.txt one")
+    waiting = add_task(server, repo, "After the busy one", "write two.txt two", depends_on=[busy])
+    open_dashboard(page, server)
+    expect(card(page, reviewed)).to_have_attribute("data-status", "review", timeout=20_000)
+    expect(card(page, busy)).to_have_attribute("data-status", "running")
+    expect(card(page, waiting)).to_have_attribute("data-status", "pending")
+    # left to right as a task goes: pending, running, review
+    flow = ("pending", "running", "review")
+    boxes = [page.get_by_test_id(f"column-{s}").bounding_box() for s in flow]
+    assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"], boxes
+    assert len({round(b["y"]) for b in boxes}) == 1, boxes
+    # one change, said as such (not "1 files")
+    meta = card(page, reviewed).locator(".meta")
+    expect(meta).to_contain_text("1 file +1")
+    expect(meta).not_to_contain_text("1 files")
+    shots("board")
+    assert_not_reloaded(page)
+
+
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_empty_columns_fold_into_one_row_on_a_phone(
+    server: Server, page: Any, shots: Shots, repo: Path
+) -> None:
+    task_id = add_task(server, repo, "Only one", "write a.txt a")
+    open_dashboard(page, server)
+    expect(card(page, task_id)).to_have_attribute("data-status", "review", timeout=20_000)
+    empty = ["pending", "blocked", "ready", "running", "needs_input", "failed", "done", "cancelled"]
+    boxes = [page.get_by_test_id(f"column-{s}").bounding_box() for s in empty]
+    review = page.get_by_test_id("column-review").bounding_box()
+    rows = {round(b["y"]) for b in boxes}
+    assert len(rows) <= 2, f"the empty columns take {len(rows)} rows: {boxes}"
+    tallest = max(b["height"] for b in boxes)
+    assert tallest < review["height"], (tallest, review)
+    no_horizontal_scroll(page)
+    shots("board")
 
 
 @pytest.mark.parametrize("server", [{"token": "s3cret-token"}], indirect=True)
