@@ -1,4 +1,6 @@
-"""The dashboard's defects a new user hit, each driven in Debian's Chromium against `cco up`."""
+"""The dashboard's defects a new user hit, each driven in Debian's Chromium against `cco up`:
+the instance's own page, the board's order and layout, the "Needs you" banner, the send box,
+plural forms, and a late 401 that asked for the token again."""
 
 from __future__ import annotations
 
@@ -140,6 +142,27 @@ def test_empty_columns_fold_into_one_row_on_a_phone(
     assert tallest < review["height"], (tallest, review)
     no_horizontal_scroll(page)
     shots("board")
+
+
+def test_needs_you_puts_questions_first_and_shows_a_few(
+    server: Server, page: Any, shots: Shots, repo: Path
+) -> None:
+    reviews = [add_task(server, repo, f"Change {n}", f"write f{n}.txt {n}") for n in range(5)]
+    open_dashboard(page, server)
+    for task_id in reviews:
+        expect(card(page, task_id)).to_have_attribute("data-status", "review", timeout=30_000)
+    add_task(server, repo, "Needs permission", "ask touch ok.txt")
+    needs = page.get_by_test_id("needs-you")
+    expect(needs.locator("h2")).to_have_text("Needs you (6)", timeout=20_000)
+    items = page.get_by_test_id("needs-you-item")
+    expect(items).to_have_count(5)
+    expect(items.first).to_have_attribute("data-kind", "instance")
+    expect(page.get_by_test_id("needs-you-more")).to_contain_text("and 1 more")
+    # the board still starts near the top of a phone-sized screen's worth of page
+    board = page.get_by_test_id("board").bounding_box()
+    assert board["y"] < 450, board
+    shots("needs-you")
+    assert_not_reloaded(page)
 
 
 @pytest.mark.parametrize("server", [{"token": "s3cret-token"}], indirect=True)
