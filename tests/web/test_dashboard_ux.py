@@ -122,6 +122,7 @@ def test_the_board_follows_the_flow_and_says_it_in_words(
     meta = card(page, reviewed).locator(".meta")
     expect(meta).to_contain_text("1 file +1")
     expect(meta).not_to_contain_text("1 files")
+    expect(card(page, reviewed).locator(".reason")).to_have_text("1 commit, 1 file changed")
     shots("board")
     assert_not_reloaded(page)
 

@@ -27,6 +27,7 @@ from cc_orchestrator.domain.errors import (
 )
 from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent, Task, TaskStatus
 from cc_orchestrator.domain.names import new_id
+from cc_orchestrator.domain.wording import plural
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store, Tx, Vcs
 from cc_orchestrator.services.instances import INTERRUPTED, MODES, InstanceService
@@ -521,7 +522,8 @@ class TaskService:
                 tx,
                 task,
                 T.REVIEW,
-                f"{summary.commits_ahead} commit(s), {summary.files_changed} file(s) changed",
+                f"{plural(summary.commits_ahead, 'commit')}, "
+                f"{plural(summary.files_changed, 'file')} changed",
                 commits_ahead=summary.commits_ahead,
                 files_changed=summary.files_changed,
                 insertions=summary.insertions,
