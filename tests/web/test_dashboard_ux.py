@@ -77,6 +77,22 @@ def test_an_instance_has_its_own_page(server: Server, page: Any, shots: Shots, r
     assert_not_reloaded(page)
 
 
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_the_instance_page_fits_a_phone(
+    server: Server, page: Any, shots: Shots, repo: Path
+) -> None:
+    spawned = server.api(
+        "POST", "/api/instances", {"repo": str(repo), "base": "main", "prompt": "write a.txt a"}
+    )
+    open_dashboard(page, server, f"instances/{spawned['id']}")
+    expect(page.get_by_test_id("instance-page-status")).to_have_text("idle", timeout=20_000)
+    expect(page.get_by_test_id("instance-worktree")).to_contain_text("/worktrees/")
+    expect(page.get_by_test_id("history-item").first).to_be_visible()
+    expect(page.get_by_test_id("terminal")).to_have_attribute("data-state", "live")
+    no_horizontal_scroll(page)
+    shots("instance-page")
+
+
 def test_enter_sends_and_shift_enter_starts_a_new_line(
     server: Server, page: Any, shots: Shots, repo: Path
 ) -> None:
