@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+START_S = 60
 
 
 def _free_port() -> int:
@@ -91,7 +92,8 @@ def running_server(
     server = Server(proc, f"http://127.0.0.1:{port}", token)
     out = ""
     try:
-        deadline = time.monotonic() + 20
+        # a deadline, not a wait: on a loaded machine (load 21 on two cores) start-up took > 20 s
+        deadline = time.monotonic() + START_S
         while True:
             if proc.poll() is not None:
                 raise AssertionError(f"cco up exited {proc.returncode}")
@@ -101,7 +103,7 @@ def running_server(
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                raise AssertionError("cco up did not answer /api/health within 20 s")
+                raise AssertionError(f"cco up did not answer /api/health within {START_S} s")
             time.sleep(0.1)
         yield server
     finally:
@@ -181,3 +183,33 @@ class Shots:
             self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
+
+
+def open_dashboard(page: Any, server: Server, route: str = "") -> None:
+    from playwright.sync_api import expect
+
+    page.goto(server.login_url(f"/#/{route}"))  # the one-time link `cco up` prints
+    expect(page.get_by_test_id("live-state")).to_have_attribute("data-state", "live")
+    # a marker that a reload would wipe out: checked at the end of the tests
+    page.evaluate("window.__noReload = true")
+
+
+def assert_not_reloaded(page: Any) -> None:
+    assert page.evaluate("window.__noReload === true"), "the page was reloaded"
+
+
+def add_task(server: Server, repo: Path, title: str, prompt: str, **extra: Any) -> str:
+    body = {"title": title, "prompt": prompt, "repo": str(repo), "base": "main", **extra}
+    task_id: str = server.api("POST", "/api/tasks", body)["id"]
+    return task_id
+
+
+def card(page: Any, task_id: str) -> Any:
+    return page.locator(f'[data-testid="task-card"][data-id="{task_id}"]')
+
+
+def no_horizontal_scroll(page: Any) -> None:
+    sizes = page.evaluate(
+        "({sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth})"
+    )
+    assert sizes["sw"] <= sizes["cw"], f"horizontal scroll: {sizes}"

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.web.app import create_app
 from cc_orchestrator.web.auth import effective_token
+from tests.web.browser import DESKTOP, Server, Shots, chromium, new_page, running_server
 
 
 @pytest.fixture
@@ -91,3 +93,35 @@ class LiveServer:
 def live(services: App) -> Iterator[LiveServer]:
     with LiveServer(services) as server:
         yield server
+
+
+# ---- the dashboard's browser tests (tests/web/test_dashboard*.py)
+@pytest.fixture
+def server(
+    fake_claude: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Server]:
+    """`cco up` with fake agents; parametrize `indirect` with {"token": ...} to require one."""
+    token = getattr(request, "param", {}).get("token")
+    if token:
+        monkeypatch.setenv("CC_ORCH_WEB__TOKEN", token)
+    monkeypatch.setenv("CC_ORCH_INSTANCES__MONITOR_INTERVAL_S", "0.2")
+    with running_server(request.node.name, token) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Desktop size, or parametrize `indirect` with PHONE."""
+    with new_page(browser, getattr(request, "param", DESKTOP)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def shots(page: Any, request: pytest.FixtureRequest) -> Shots:
+    return Shots(page, request.node.name.replace("[", "-").replace("]", ""))

@@ -6,7 +6,6 @@ Every status change here reaches the page through the events WebSocket: no test 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,75 +15,18 @@ pytest.importorskip("playwright")
 from playwright.sync_api import expect
 
 from tests.web.browser import (
-    DESKTOP,
     PHONE,
     Server,
     Shots,
-    chromium,
-    new_page,
+    add_task,
+    assert_not_reloaded,
+    card,
+    no_horizontal_scroll,
+    open_dashboard,
     running_server,
 )
 
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture
-def server(
-    fake_claude: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> Iterator[Server]:
-    """`cco up` with fake agents; parametrize `indirect` with {"token": ...} to require one."""
-    token = getattr(request, "param", {}).get("token")
-    if token:
-        monkeypatch.setenv("CC_ORCH_WEB__TOKEN", token)
-    monkeypatch.setenv("CC_ORCH_INSTANCES__MONITOR_INTERVAL_S", "0.2")
-    with running_server(request.node.name, token) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Desktop size, or parametrize `indirect` with PHONE."""
-    with new_page(browser, getattr(request, "param", DESKTOP)) as opened:
-        yield opened
-
-
-@pytest.fixture
-def shots(page: Any, request: pytest.FixtureRequest) -> Shots:
-    return Shots(page, request.node.name.replace("[", "-").replace("]", ""))
-
-
-def open_dashboard(page: Any, server: Server, route: str = "") -> None:
-    page.goto(server.login_url(f"/#/{route}"))  # the one-time link `cco up` prints
-    expect(page.get_by_test_id("live-state")).to_have_attribute("data-state", "live")
-    # a marker that a reload would wipe out: checked at the end of the tests
-    page.evaluate("window.__noReload = true")
-
-
-def assert_not_reloaded(page: Any) -> None:
-    assert page.evaluate("window.__noReload === true"), "the page was reloaded"
-
-
-def add_task(server: Server, repo: Path, title: str, prompt: str, **extra: Any) -> str:
-    body = {"title": title, "prompt": prompt, "repo": str(repo), "base": "main", **extra}
-    task_id: str = server.api("POST", "/api/tasks", body)["id"]
-    return task_id
-
-
-def card(page: Any, task_id: str) -> Any:
-    return page.locator(f'[data-testid="task-card"][data-id="{task_id}"]')
-
-
-def no_horizontal_scroll(page: Any) -> None:
-    sizes = page.evaluate(
-        "({sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth})"
-    )
-    assert sizes["sw"] <= sizes["cw"], f"horizontal scroll: {sizes}"
 
 
 def test_create_a_task_on_the_board_and_watch_it_live(
@@ -171,14 +113,15 @@ def test_phone_layout_has_no_horizontal_scroll(
 ) -> None:
     long_word = "a-very-long-title-without-any-space-" * 4
     first = add_task(server, repo, long_word, "write notes.txt " + "x" * 300)
-    add_task(server, repo, "Then the docs", "write docs.txt docs", depends_on=[first])
+    busy = add_task(server, repo, "Keep busy", "sleep 30")
+    add_task(server, repo, "Then the docs", "write docs.txt docs", depends_on=[first, busy])
     open_dashboard(page, server)
     expect(card(page, first)).to_have_attribute("data-status", "review", timeout=20_000)
     expect(page.get_by_test_id("task-deps")).to_contain_text(long_word[:20])
-    # the columns stack: one above the other, each as wide as the page allows
-    boxes = [
-        page.get_by_test_id(f"column-{s}").bounding_box() for s in ("running", "review", "ready")
-    ]
+    # the columns stack in the flow's order: one above the other, as wide as the page allows
+    expect(card(page, busy)).to_have_attribute("data-status", "running")
+    flow = ("pending", "running", "review")
+    boxes = [page.get_by_test_id(f"column-{s}").bounding_box() for s in flow]
     assert len({round(b["x"]) for b in boxes}) == 1, boxes
     assert boxes[0]["y"] < boxes[1]["y"] < boxes[2]["y"], boxes
     no_horizontal_scroll(page)

@@ -1,10 +1,11 @@
 // The page: header with the fleet summary, then the view the hash route names.
-//   #/            the task board       #/instances[/ID]   the instances
-//   #/tasks/ID    one task
+//   #/            the task board       #/instances        the instances
+//   #/tasks/ID    one task             #/instances/ID     one instance
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, login, onUnauthorized } from './api/client';
 import { Board } from './Board';
 import { Dialog } from './Dialog';
+import { InstancePage } from './InstancePage';
 import { Instances } from './Instances';
 import { live, useLiveState } from './live';
 import { Summary } from './Summary';
@@ -40,7 +41,8 @@ export function App() {
 
   let view;
   if (route[0] === 'tasks' && route[1]) view = <TaskPage id={route[1]} />;
-  else if (route[0] === 'instances') view = <Instances focus={route[1]} />;
+  else if (route[0] === 'instances' && route[1]) view = <InstancePage id={route[1]} />;
+  else if (route[0] === 'instances') view = <Instances />;
   else view = <Board />;
   const tab = route[0] === 'instances' ? 'instances' : route[0] === 'tasks' ? 'task' : 'board';
 

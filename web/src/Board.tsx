@@ -4,7 +4,7 @@ import { api, type Task } from './api/client';
 import { loadTasks } from './api/lists';
 import { useResource } from './live';
 import { TaskActions } from './TaskActions';
-import { act, Badge, label, Loading, money, TASK_STATUSES } from './ui';
+import { act, Badge, BOARD_FLOW, label, Loading, money, plural } from './ui';
 
 const isTask = (e: { entity_type: string }) => e.entity_type === 'task';
 
@@ -32,34 +32,52 @@ export function Board() {
       {!list ? (
         <Loading error={tasks.error} />
       ) : (
-        <div className="columns">
-          {TASK_STATUSES.map((status) => {
-            const cards = list
-              .filter((t) => t.status === status)
-              .sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0) || byDate(a, b));
-            return (
-              <section
-                key={status}
-                className={`column${cards.length ? '' : ' empty'}`}
-                data-testid={`column-${status}`}
-              >
-                <h2>
-                  <Badge status={status} />{' '}
-                  <span className="count">
-                    {(counts[status] ?? 0) > cards.length
-                      ? `newest ${cards.length} of ${counts[status]}`
-                      : cards.length}
-                  </span>
-                </h2>
-                {cards.map((t) => (
-                  <TaskCard key={t.id} task={t} byId={byId} />
-                ))}
-              </section>
-            );
-          })}
-        </div>
+        <Columns list={list} counts={counts} byId={byId} />
       )}
     </section>
+  );
+}
+
+/** The flow left to right; an empty status is a chip in one row, not a column of its own. */
+function Columns({ list, counts, byId }: { list: Task[]; counts: Record<string, number>; byId: Map<string, Task> }) {
+  const byStatus = new Map(
+    BOARD_FLOW.map((status) => [
+      status,
+      list.filter((t) => t.status === status).sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0) || byDate(a, b)),
+    ]),
+  );
+  const empty = BOARD_FLOW.filter((status) => byStatus.get(status)!.length === 0);
+  return (
+    <>
+      <div className="columns">
+        {BOARD_FLOW.filter((status) => !empty.includes(status)).map((status) => {
+          const cards = byStatus.get(status)!;
+          return (
+            <section key={status} className="column" data-testid={`column-${status}`}>
+              <h2>
+                <Badge status={status} />{' '}
+                <span className="count">
+                  {(counts[status] ?? 0) > cards.length ? `newest ${cards.length} of ${counts[status]}` : cards.length}
+                </span>
+              </h2>
+              {cards.map((t) => (
+                <TaskCard key={t.id} task={t} byId={byId} />
+              ))}
+            </section>
+          );
+        })}
+      </div>
+      {empty.length > 0 && (
+        <p className="empty-columns" data-testid="empty-columns">
+          <span className="muted">none</span>
+          {empty.map((status) => (
+            <span key={status} className="column-chip" data-testid={`column-${status}`}>
+              <Badge status={status} /> <span className="count">0</span>
+            </span>
+          ))}
+        </p>
+      )}
+    </>
   );
 }
 
@@ -83,7 +101,7 @@ function TaskCard({ task, byId }: { task: Task; byId: Map<string, Task> }) {
         {task.files_changed != null && (
           <span>
             {' '}
-            · {task.files_changed} files <span className="plus">+{task.insertions ?? 0}</span>{' '}
+            · {plural(task.files_changed, 'file')} <span className="plus">+{task.insertions ?? 0}</span>{' '}
             <span className="minus">−{task.deletions ?? 0}</span>
           </span>
         )}

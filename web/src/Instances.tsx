@@ -1,5 +1,6 @@
-// Every agent at a glance, those waiting for you first, with a box to answer or prompt them.
-import { useEffect, useState, type FormEvent } from 'react';
+// Every agent at a glance, those waiting for you first, with a box to answer or prompt them;
+// each card's name opens the instance's own page (InstancePage.tsx).
+import { useState, type FormEvent } from 'react';
 import { Answer } from './Answer';
 import { api, type Instance, type Task } from './api/client';
 import { loadInstances, loadTasks } from './api/lists';
@@ -17,17 +18,13 @@ export function sortInstances(list: Instance[]): Instance[] {
   );
 }
 
-export function Instances({ focus }: { focus?: string }) {
+export function Instances() {
   const instances = useResource(loadInstances, [], isInstanceOrTask);
   const tasks = useResource(loadTasks, [], isInstanceOrTask);
   const taskById = new Map((tasks.data?.tasks ?? []).map((t) => [t.id, t]));
   const list = instances.data ? sortInstances(instances.data) : undefined;
   const alive = list?.filter((i) => !INSTANCE_ENDED.includes(i.status)) ?? [];
   const ended = list?.filter((i) => INSTANCE_ENDED.includes(i.status)) ?? [];
-
-  useEffect(() => {
-    if (focus && list) document.getElementById(`instance-${focus}`)?.scrollIntoView({ block: 'center' });
-  }, [focus, !list]); // once the list is there, and when the focus changes
 
   return (
     <section data-testid="instances">
@@ -42,15 +39,15 @@ export function Instances({ focus }: { focus?: string }) {
         <>
           <div className="grid">
             {alive.map((i) => (
-              <InstanceCard key={i.id} inst={i} task={i.task_id ? taskById.get(i.task_id) : undefined} focused={focus === i.id} />
+              <InstanceCard key={i.id} inst={i} task={i.task_id ? taskById.get(i.task_id) : undefined} />
             ))}
           </div>
           {ended.length > 0 && (
-            <details className="ended" open={alive.length === 0 || ended.some((i) => i.id === focus)}>
+            <details className="ended" open={alive.length === 0}>
               <summary>Ended ({ended.length})</summary>
               <div className="grid">
                 {ended.map((i) => (
-                  <InstanceCard key={i.id} inst={i} task={i.task_id ? taskById.get(i.task_id) : undefined} focused={focus === i.id} />
+                  <InstanceCard key={i.id} inst={i} task={i.task_id ? taskById.get(i.task_id) : undefined} />
                 ))}
               </div>
             </details>
@@ -61,17 +58,18 @@ export function Instances({ focus }: { focus?: string }) {
   );
 }
 
-function InstanceCard({ inst, task, focused }: { inst: Instance; task?: Task; focused: boolean }) {
+function InstanceCard({ inst, task }: { inst: Instance; task?: Task }) {
   return (
     <article
-      id={`instance-${inst.id}`}
-      className={`card s-${inst.status}${focused ? ' focused' : ''}`}
+      className={`card s-${inst.status}`}
       data-testid="instance-card"
       data-id={inst.id}
       data-status={inst.status}
     >
       <header className="card-head">
-        <strong className="title">{inst.name}</strong>
+        <a href={`#/instances/${inst.id}`} className="title" data-testid="instance-link">
+          {inst.name}
+        </a>
         <Badge status={inst.status} testid="instance-status" />
       </header>
       <p className="meta">
@@ -136,7 +134,7 @@ function SendBox({ inst }: { inst: Instance }) {
   async function send(e?: FormEvent) {
     const value = text;
     e?.preventDefault();
-    if (!value.trim()) return;
+    if (!value.trim() || busy) return;
     setBusy(true);
     const sent = await act('Send', () => api.send(inst.id, value, busyAgent && force));
     setBusy(false);
@@ -153,14 +151,22 @@ function SendBox({ inst }: { inst: Instance }) {
           placeholder="Prompt"
           aria-label={`Send to ${inst.name}`}
           onChange={(e) => setText(e.target.value)}
+          aria-describedby={`send-hint-${inst.id}`}
           onKeyDown={(e) => {
-            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void send();
+            // Enter sends, like a chat; Shift+Enter is a new line; not while an IME composes
+            if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+              e.preventDefault();
+              void send();
+            }
           }}
         />
         <button type="submit" className={waiting ? 'primary' : undefined} data-testid="send-submit" disabled={busy || !text.trim()}>
           Send
         </button>
       </div>
+      <small className="muted hint" id={`send-hint-${inst.id}`} data-testid="send-hint">
+        Enter sends · Shift+Enter for a new line
+      </small>
       {busyAgent && (
         <label className="inline">
           <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> send while it works

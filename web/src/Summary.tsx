@@ -1,5 +1,5 @@
 // The fleet at a glance: what needs you first, then daemon, cost and counts by status.
-import { api } from './api/client';
+import { api, type Status } from './api/client';
 import { useResource } from './live';
 import { Badge, INSTANCE_ORDER, Loading, money, TASK_STATUSES } from './ui';
 
@@ -16,20 +16,7 @@ export function Summary() {
   }
   return (
     <section className="summary" data-testid="summary">
-      {s.needs_you.length > 0 && (
-        <div className="needs" data-testid="needs-you">
-          <h2>Needs you ({s.needs_you.length})</h2>
-          <ul>
-            {s.needs_you.map((n) => (
-              <li key={`${n.kind}-${n.id}`} data-testid="needs-you-item" data-kind={n.kind} data-id={n.id}>
-                <a href={n.kind === 'task' ? `#/tasks/${n.id}` : `#/instances/${n.id}`}>
-                  <span className="kind">{n.kind}</span> <code>{n.id}</code> {n.why}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <NeedsYou status={s} />
       <div className="facts-row">
         <span data-testid="daemon" data-state={s.daemon} className={`daemon ${s.daemon}`}>
           daemon {s.daemon}
@@ -64,5 +51,40 @@ function Counts({
         </span>
       ))}
     </span>
+  );
+}
+
+/** Questions first (an agent waits), then reviews, then failures; a few, and how many more. */
+export const NEEDS_SHOWN = 5;
+// the server lists reviews before failures; a stable sort keeps that order
+const rank = (n: Status['needs_you'][number]) => (n.kind === 'instance' ? 0 : 1);
+
+function NeedsYou({ status }: { status: Status }) {
+  const items = [...status.needs_you].sort((a, b) => rank(a) - rank(b));
+  // the server sends the first few of each kind: the counts say how many there are
+  const total = Math.max(
+    items.length,
+    (status.instances.waiting_input ?? 0) + (status.tasks.review ?? 0) + (status.tasks.failed ?? 0),
+  );
+  if (total === 0) return null;
+  const more = total - Math.min(items.length, NEEDS_SHOWN);
+  return (
+    <div className="needs" data-testid="needs-you">
+      <h2>Needs you ({total})</h2>
+      <ul>
+        {items.slice(0, NEEDS_SHOWN).map((n) => (
+          <li key={`${n.kind}-${n.id}`} data-testid="needs-you-item" data-kind={n.kind} data-id={n.id}>
+            <a href={n.kind === 'task' ? `#/tasks/${n.id}` : `#/instances/${n.id}`}>
+              <span className="kind">{n.kind}</span> <code>{n.id}</code> {n.why}
+            </a>
+          </li>
+        ))}
+      </ul>
+      {more > 0 && (
+        <p className="more" data-testid="needs-you-more">
+          and {more} more: <a href="#/">the board</a> · <a href="#/instances">the instances</a>
+        </p>
+      )}
+    </div>
   );
 }

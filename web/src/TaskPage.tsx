@@ -1,10 +1,11 @@
 // One task: prompt, branch, status and reason, diff stat, cost, its agent's log and terminal.
-import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { api, type Instance, type Task } from './api/client';
-import { live, useResource } from './live';
+import { useResource } from './live';
+import { LogView } from './LogView';
 import { InstanceControls } from './Instances';
 import { TaskActions } from './TaskActions';
-import { ago, Badge, errorText, INSTANCE_ENDED, Loading, money } from './ui';
+import { ago, Badge, Fact, Loading, money, plural } from './ui';
 
 const Terminal = lazy(() => import('./Terminal'));
 
@@ -73,7 +74,7 @@ export function TaskPage({ id }: { id: string }) {
             Changes{' '}
             {t.files_changed != null && (
               <small className="muted">
-                {t.files_changed} files <span className="plus">+{t.insertions ?? 0}</span>{' '}
+                {plural(t.files_changed, 'file')} <span className="plus">+{t.insertions ?? 0}</span>{' '}
                 <span className="minus">−{t.deletions ?? 0}</span>
               </small>
             )}
@@ -85,15 +86,6 @@ export function TaskPage({ id }: { id: string }) {
       )}
       {inst.data && <AgentPanel inst={inst.data} />}
     </section>
-  );
-}
-
-function Fact({ name, value }: { name: string; value: ReactNode }) {
-  return (
-    <div>
-      <dt>{name}</dt>
-      <dd>{value}</dd>
-    </div>
   );
 }
 
@@ -139,79 +131,5 @@ function AgentPanel({ inst }: { inst: Instance }) {
         </Suspense>
       )}
     </section>
-  );
-}
-
-const MAX_LINES = 2000;
-
-/**
- * The structured log, read with offsets and appended to: on this instance's events and every
- * 1.5 s while it lives. Keyed by its source (the events file until the transcript is known).
- */
-function LogView({ inst }: { inst: Instance }) {
-  const [lines, setLines] = useState<string[]>([]);
-  const [error, setError] = useState<string>();
-  const box = useRef<HTMLDivElement>(null);
-  const offsetRef = useRef(0); // survives the effect's re-runs (alive changes), not a remount
-  const alive = !INSTANCE_ENDED.includes(inst.status);
-
-  useEffect(() => {
-    let running = false;
-    let again = false;
-    let stopped = false;
-    async function pull() {
-      if (running) {
-        again = true;
-        return;
-      }
-      running = true;
-      try {
-        for (let i = 0; i < 10 && !stopped; i++) {
-          const page = await api.log(inst.id, offsetRef.current);
-          if (stopped) return;
-          setError(undefined);
-          const moved = page.offset !== offsetRef.current;
-          offsetRef.current = page.offset;
-          if (page.lines.length) setLines((old) => [...old, ...page.lines].slice(-MAX_LINES));
-          if (!moved) break;
-        }
-      } catch (err) {
-        if (!stopped) setError(errorText(err));
-      } finally {
-        running = false;
-        if (again && !stopped) {
-          again = false;
-          void pull();
-        }
-      }
-    }
-    void pull();
-    const unsubscribe = live.subscribe((e) => {
-      if (e === null || e.entity_id === inst.id) void pull();
-    });
-    const timer = alive ? window.setInterval(pull, 1500) : undefined;
-    return () => {
-      stopped = true;
-      unsubscribe();
-      window.clearInterval(timer);
-    };
-  }, [inst.id, alive]);
-
-  // keep the newest line in view unless the reader scrolled up
-  useEffect(() => {
-    const el = box.current;
-    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 80) el.scrollTop = el.scrollHeight;
-  }, [lines]);
-
-  return (
-    <div className="log" ref={box} data-testid="task-log">
-      {lines.length === 0 && <p className="muted">{error ?? 'Nothing logged yet.'}</p>}
-      {lines.map((line, i) => (
-        <div key={i} className="log-line" data-testid="log-line">
-          {line}
-        </div>
-      ))}
-      {error && lines.length > 0 && <p className="error">{error}</p>}
-    </div>
   );
 }

@@ -15,6 +15,19 @@ export const TASK_STATUSES: TaskStatus[] = [
   'cancelled',
 ];
 
+/** The board's columns: the flow of a task, left to right; off the happy path after review. */
+export const BOARD_FLOW: TaskStatus[] = [
+  'pending',
+  'blocked',
+  'ready',
+  'running',
+  'needs_input',
+  'review',
+  'failed',
+  'done',
+  'cancelled',
+];
+
 /** Waiting for you first, then working, then the rest; ended last. */
 export const INSTANCE_ORDER: InstanceStatus[] = [
   'waiting_input',
@@ -37,6 +50,11 @@ export function Badge({ status, testid }: { status: string; testid?: string }) {
       {label(status)}
     </span>
   );
+}
+
+/** "1 file", "2 files": a count with its noun in the right form. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 export function money(usd: number | null | undefined): string {
@@ -152,5 +170,15 @@ export function Loading({ error }: { error?: Error }) {
     </p>
   ) : (
     <p className="muted">Loading…</p>
+  );
+}
+
+/** One name: value pair of a page's facts grid. */
+export function Fact({ name, value }: { name: string; value: ReactNode }) {
+  return (
+    <div>
+      <dt>{name}</dt>
+      <dd>{value}</dd>
+    </div>
   );
 }

@@ -66,8 +66,13 @@ export function reportUnauthorized(): void {
   unauthorized.forEach((listener) => listener());
 }
 
+// Bumped by every new login: a 401 to a request sent before it says nothing about the new
+// token (it was in flight while the user typed), so it must not ask for a token again.
+let tokenGeneration = 0;
+
 /** Exchange the token for the server's HttpOnly cookie (the page never holds it). */
 export async function login(token: string): Promise<void> {
+  tokenGeneration += 1;
   await call('post', '/api/login', { body: { token } });
 }
 
@@ -102,6 +107,7 @@ export async function call<M extends Method, P extends PathFor<M>>(
     headers['content-type'] = 'application/json';
   }
   init.headers = headers;
+  const generation = tokenGeneration;
   let response: Response;
   try {
     response = await fetch(url, init);
@@ -116,7 +122,7 @@ export async function call<M extends Method, P extends PathFor<M>>(
     data = null;
   }
   if (!response.ok) {
-    if (response.status === 401) reportUnauthorized();
+    if (response.status === 401 && generation === tokenGeneration) reportUnauthorized();
     const error = (data as { error?: ErrorBody } | null)?.error;
     throw new ApiError(
       response.status,

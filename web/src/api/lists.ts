@@ -1,6 +1,7 @@
 // The lists the views show. The API pages its lists (oldest first, `limit`/`offset`), so:
 // everything that can still need attention, all pages of it; of what is finished, the newest.
-import { api, type Instance, type Task, type TaskStatus } from './client';
+import { api, call, type Instance, type Task, type TaskStatus } from './client';
+import type { components } from './schema';
 
 const PAGE = 1000;
 export const RECENT = 50; // finished tasks per column, ended instances
@@ -55,4 +56,18 @@ export async function loadInstances(): Promise<Instance[]> {
   const byId = new Map(newest.map((i) => [i.id, i]));
   live.forEach((i) => byId.set(i.id, i));
   return [...byId.values()];
+}
+
+export type Worktree = components['schemas']['Worktree'];
+export type HistoryEvent = components['schemas']['Event'];
+
+/** One worktree by id (the API lists them; there are a few per repository), or null if gone. */
+export async function loadWorktree(id: string): Promise<Worktree | null> {
+  const all = await call('get', '/api/worktrees', {});
+  return all.find((w) => w.id === id) ?? null;
+}
+
+/** The events of one entity after an id, oldest first, a page at a time. */
+export function entityEvents(entityId: string, afterId: number, limit = 1000): Promise<HistoryEvent[]> {
+  return call('get', '/api/events', { query: { entity_id: entityId, after_id: afterId, limit } });
 }
