@@ -67,7 +67,9 @@ def test_send_reads_stdin_and_answers_questions(cco: Cco, repo: Path) -> None:
         ).output
     )
     wait_for(lambda: show(cco, inst["id"])["status"] == "waiting_input", what="question")
-    cco("instances", "send", inst["id"], "-", input="1")
+    refused = cco("instances", "send", inst["id"], "-", input="1", ok=False)
+    assert refused.exit_code != 0 and "cco instances answer" in refused.output
+    cco("instances", "send", inst["id"], "--force", "-", input="1")
     done = wait_for(
         lambda: d if (d := show(cco, inst["id"]))["status"] == "idle" else None, what="answered"
     )

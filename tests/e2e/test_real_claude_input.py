@@ -18,6 +18,7 @@ import pytest
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.models import Instance, InstanceStatus
+from cc_orchestrator.domain.questions import Answer
 from tests.conftest import wait_for
 from tests.support.claude_cli import find_real_claude, isolated_claude_env
 from tests.support.fake_anthropic import JSON, FakeAnthropic, has_new_prompt
@@ -133,7 +134,7 @@ def test_no_keystroke_reaches_a_permission_dialog(
     screen = app.tmux.capture(inst.session_name)
     assert "Do you want to proceed?" in screen and "❯ 1. Yes" in screen, screen
     assert look(app, inst.id).status == S.WAITING_INPUT
-    app.instances.send(inst.id, "1")
+    app.instances.answer(inst.id, Answer(decision="allow"))
     done = wait_status(app, inst.id, S.IDLE, turns=1)
     wt = app.worktrees.get(done.worktree_id or "")
     assert (wt.path / "asked.txt").read_text().strip() == "ok"

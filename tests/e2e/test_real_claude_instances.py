@@ -127,7 +127,11 @@ def test_real_claude_permission_question_answered_with_send(
     assert "Bash" in (waiting.status_reason or "")
     wt = app.worktrees.get(waiting.worktree_id or "")
     assert not (wt.path / "asked.txt").exists()
-    cco("instances", "send", inst.id, "1")
+    # a digit typed blind would pick the dialog's option 1..4: send refuses, answer reads it
+    refused = cco("instances", "send", inst.id, "2", ok=False)
+    assert refused.exit_code != 0 and "asking permission (Bash: sh -c" in refused.output
+    assert not (wt.path / "asked.txt").exists()
+    cco("instances", "answer", inst.id, "--allow")
     done = wait_for(
         lambda: i if (i := look(app, inst.id)).status == S.IDLE else None,
         timeout=60,

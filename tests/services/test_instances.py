@@ -85,7 +85,11 @@ def test_permission_question_is_waiting_input_and_answer_resumes(app: App, repo:
     inst = app.instances.spawn(repo=repo, prompt="ask touch approved.txt; write after.txt ok")
     waiting = wait_status(app, inst.id, S.WAITING_INPUT)
     assert "permission" in (waiting.status_reason or "")
-    app.instances.send(inst.id, "1")
+    # never typed into a dialog unasked: the fake's cannot be read whole, so only --force types
+    with pytest.raises(Conflict, match="asking permission"):
+        app.instances.send(inst.id, "1")
+    assert wait_status(app, inst.id, S.WAITING_INPUT).status == S.WAITING_INPUT
+    app.instances.send(inst.id, "1", force=True)
     done = wait_status(app, inst.id, S.IDLE)
     wt = app.worktrees.get(done.worktree_id or "")
     assert (wt.path / "approved.txt").exists() and (wt.path / "after.txt").exists()

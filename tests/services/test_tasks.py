@@ -85,7 +85,8 @@ def test_reject_sends_feedback_to_the_same_session(app: App, repo: Path) -> None
 def test_needs_input_then_answered(app: App, repo: Path) -> None:
     t = app.tasks.add(title="Ask first", prompt="ask touch asked.txt", repo=repo)
     waiting = run_until(app, lambda: x if (x := task(app, t.id)).status == T.NEEDS_INPUT else None)
-    app.instances.send(waiting.instance_id or "", "1")
+    # the fake draws no dialog cco can read whole: only an explicit --force types into it
+    app.instances.send(waiting.instance_id or "", "1", force=True)
     run_until(app, lambda: task(app, t.id).status == T.REVIEW)
     history = statuses(app, t.id)
     # the answered turn may finish before a tick sees it working again

@@ -193,7 +193,11 @@ def attach(state: CliState, instance_id: str) -> None:
     default=None,
     help="Send a file's content.",
 )
-@click.option("--force", is_flag=True, help="Type even while the agent is working.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Type even while the agent is working, or into a permission dialog.",
+)
 @pass_state
 def send(
     state: CliState, instance_id: str, text: str | None, path: Path | None, force: bool

@@ -523,6 +523,17 @@ class InstanceService:
                 f"instance {inst.id} is {inst.status.value}; text typed now could be lost",
                 hint="wait until it is idle or waiting_input, or pass --force",
             )
+        asked = inst.question if inst.status == S.WAITING_INPUT else None
+        if asked is not None and asked.channel != "none" and not asked.answered and not force:
+            # Never type into a dialog cco has not read: a digit there picks whatever that
+            # agent's option N is ("2" is "Yes, and don't ask again" in Claude Code).
+            raise Conflict(
+                f"instance {inst.id} is asking permission ({asked.subject}); typed text would "
+                "pick one of its dialog's options",
+                hint=f"answer it: cco instances answer {inst.id} --allow | --deny [--message TEXT]"
+                f" (`cco instances answer {inst.id}` lists its choices), or pass --force to "
+                "type into the dialog anyway",
+            )
         if inst.status == S.WAITING_INPUT and is_plain_line(text) and len(text) <= 16:
             # A dialog's choice ("1", "y"): typed as keys, since a paste may not select.
             self.mux.type_line(inst.session_name, text)
