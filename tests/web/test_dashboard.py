@@ -90,8 +90,16 @@ def test_answer_a_waiting_instance_from_the_page(
     expect(needs).to_have_count(1)
     shots("waiting")
 
+    # a digit typed into the dialog would pick whatever its option 1 is: the send box refuses
+    # and says to answer it (the fake draws no dialog cco can read whole, so it offers no
+    # choice; test_real_claude_dashboard_answer answers the real one from the page)
     waiting.get_by_test_id("send-text").fill("1")
     waiting.get_by_test_id("send-submit").click()
+    expect(page.get_by_test_id("toast").filter(has_text="asking permission")).to_be_visible()
+    expect(waiting).to_have_count(1)
+    inst_id = waiting.get_attribute("data-id")
+    assert inst_id, "the card names its instance"
+    server.api("POST", f"/api/instances/{inst_id}/send", {"text": "1", "force": True})
     expect(
         page.locator('[data-testid="instance-card"][data-status="waiting_input"]')
     ).to_have_count(0)
