@@ -87,7 +87,10 @@ def test_instances_and_worktrees_over_the_api(client: httpx.Client, repo: Path) 
         ),
         what="question",
     )
-    sent = client.post(f"/api/instances/{inst['id']}/send", json={"text": "1"})
+    # typing a digit into a permission dialog is refused over the API too (409, says how)
+    refused = client.post(f"/api/instances/{inst['id']}/send", json={"text": "1"})
+    assert refused.status_code == 409 and "instances answer" in refused.text, refused.text
+    sent = client.post(f"/api/instances/{inst['id']}/send", json={"text": "1", "force": True})
     assert sent.status_code == 200, sent.text
     wait_for(
         lambda: (
