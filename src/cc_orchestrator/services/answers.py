@@ -45,7 +45,7 @@ def refresh(
     """The question of an instance waiting on a live pane, with its choices read from the
     screen once the dialog is drawn, and the hook channel closed once the hook gave up.
     None when nothing changed (or the agent is no longer configured: nothing can be read)."""
-    adapter = svc._known_agent(inst.agent)
+    adapter = svc.known_agent(inst.agent)
     if adapter is None:
         return None
     if question is None:

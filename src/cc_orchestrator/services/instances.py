@@ -173,7 +173,7 @@ class InstanceService:
         # per instance: what its transcript and status file looked like when last read
         self._read_stamp: dict[str, tuple[Any, ...]] = {}
 
-    def _known_agent(self, name: str) -> Agent | None:
+    def known_agent(self, name: str) -> Agent | None:
         """The adapter of an existing record's agent, or None when the configuration no longer
         has that agent: reading and stopping its instances need none, only starts do."""
         try:
@@ -653,7 +653,7 @@ class InstanceService:
         SessionEnd) before its session is killed; a busy one is not interrupted this way."""
         if inst.mode != "interactive" or inst.status != S.IDLE:
             return
-        adapter = self._known_agent(inst.agent)
+        adapter = self.known_agent(inst.agent)
         if adapter is None or not adapter.uses_hooks:
             return
         try:
@@ -987,7 +987,7 @@ class InstanceService:
             if payload.get("hook_event_name") == "UserPromptSubmit":
                 submitted = True
             if payload.get("hook_event_name") == "PermissionRequest":
-                known = self._known_agent(inst.agent)
+                known = self.known_agent(inst.agent)
                 asked = known.question(record) if known else None
                 if asked is not None:
                     p.updates["question"] = asked.to_json()
@@ -1039,7 +1039,7 @@ class InstanceService:
                     p.updates["question"] = fresh.to_json()
             if p.status == S.WAITING_INPUT and pane.pid:
                 # A denied permission fires no hook; the agent's own state file tells.
-                adapter = self._known_agent(inst.agent)
+                adapter = self.known_agent(inst.agent)
                 seen = adapter.observed_status(pane.pid) if adapter else None
                 if seen is not None and seen[0] != S.WAITING_INPUT:
                     p.move(machine.Change(*seen))
@@ -1161,7 +1161,7 @@ class InstanceService:
 
     def _look_screen(self, inst: Instance, pane: PaneInfo, p: _Pending, now: datetime) -> None:
         """Only what hooks cannot tell: first-run dialogs, and agents without hooks."""
-        adapter = self._known_agent(inst.agent)
+        adapter = self.known_agent(inst.agent)
         if adapter is None or (adapter.uses_hooks and p.status != S.STARTING):
             return
         if not adapter.uses_hooks:
