@@ -12,12 +12,11 @@ import json
 import os
 import shutil
 import subprocess
-import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -28,6 +27,7 @@ from tests.support.claude_cli import (
     isolated_claude_env,
 )
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.wait import wait_for
 
 CLAUDE = find_real_claude()
 
@@ -39,22 +39,6 @@ needs_claude = pytest.mark.skipif(
     ),
 )
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-T = TypeVar("T")
-
-
-def wait_for(
-    probe: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.05
-) -> T:
-    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
