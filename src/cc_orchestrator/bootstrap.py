@@ -116,9 +116,7 @@ class App:
 
     @cached_property
     def overview(self) -> OverviewService:
-        return OverviewService(
-            store=self.store, instances=self.instances, tasks=self.tasks, locks=self.locks
-        )
+        return OverviewService(store=self.store, instances=self.instances, locks=self.locks)
 
     @cached_property
     def locks(self) -> FileLocks:
