@@ -147,6 +147,9 @@ def test_only_adapters_run_subprocesses() -> None:
         "import pty\n",
         "import asyncio\nasync def f():\n    await asyncio.create_subprocess_exec('ls')\n",
         "from asyncio import create_subprocess_shell\n",
+        "import multiprocessing\n",
+        "import os\npid = os.fork()\n",
+        "import os\nos.posix_spawnp('ls', ['ls'], {})\n",
     ],
 )
 def test_subprocess_rule_fails_on_a_planted_call(tmp_path: Path, source: str) -> None:
