@@ -42,7 +42,8 @@ for path in (REPO_ROOT / "src", REPO_ROOT):  # cc_orchestrator, and tests.suppor
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from tests.support.wait import wait_for  # noqa: E402  (needs the path above)
+from tests.support.wait import TimedOut as TimedOut  # noqa: E402  (needs the path above)
+from tests.support.wait import wait_for as wait_for  # noqa: E402
 
 
 # ---------------------------------------------------------------------------- processes

@@ -9,6 +9,10 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+class TimedOut(AssertionError):
+    """The condition did not hold in time: a failed test, or a bench step to report."""
+
+
 def wait_for(
     predicate: Callable[[], T | None],
     *,
@@ -16,8 +20,8 @@ def wait_for(
     interval: float = 0.05,
     what: str = "condition",
 ) -> T:
-    """Poll `predicate` until it returns something truthy and return that; fail with an
-    AssertionError naming `what` (and the last value seen) after `timeout` seconds."""
+    """Poll `predicate` until it returns something truthy and return that; raise TimedOut
+    (an AssertionError) naming `what` and the last value seen after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     last: T | None = None
     while True:
@@ -25,7 +29,5 @@ def wait_for(
         if last:
             return last
         if time.monotonic() >= deadline:
-            raise AssertionError(
-                f"timed out after {timeout:g}s waiting for {what} (last: {last!r})"
-            )
+            raise TimedOut(f"timed out after {timeout:g}s waiting for {what} (last: {last!r})")
         time.sleep(interval)
