@@ -188,8 +188,8 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def foreign_imports_of_domain(package: Package) -> list[str]:
-    """The domain may import the standard library and the domain, nothing else (not even
-    `__future__`'s neighbours of ours, nor a third-party library)."""
+    """The domain may import the standard library and itself: no other module of ours, no
+    third-party library (pydantic, yaml...)."""
     domain = f"{package.name}.domain"
     bad = []
     for module in package.in_layer("domain"):
