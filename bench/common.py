@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
@@ -38,10 +38,12 @@ PYTHON = sys.executable
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
-T = TypeVar("T")
+for path in (REPO_ROOT / "src", REPO_ROOT):  # cc_orchestrator, and tests.support's helpers
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
-if str(REPO_ROOT / "src") not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT / "src"))
+from tests.support.wait import TimedOut as TimedOut  # noqa: E402  (needs the path above)
+from tests.support.wait import wait_for as wait_for  # noqa: E402
 
 
 # ---------------------------------------------------------------------------- processes
@@ -72,23 +74,6 @@ def run(
 
 def git(cwd: Path, *args: str) -> str:
     return run(["git", *args], cwd=cwd).stdout.strip()
-
-
-def wait_for(
-    predicate: Callable[[], T | None],
-    *,
-    timeout: float = 60.0,
-    interval: float = 0.05,
-    what: str = "condition",
-) -> T:
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
 def free_port() -> int:

@@ -84,7 +84,7 @@ def wait_finished(app: Any, n: int, timeout: float) -> bool:
     try:
         common.wait_for(finished, timeout=timeout, interval=0.5, what="tasks finished")
         return True
-    except TimeoutError:
+    except common.TimedOut:
         return False
 
 

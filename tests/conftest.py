@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from click.testing import CliRunner, Result
 
 from cc_orchestrator.cli.main import cli
-
-T = TypeVar("T")
+from tests.support.wait import wait_for as wait_for  # re-exported: tests import it from here
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -111,21 +108,3 @@ def fake_claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmux_socket: st
     monkeypatch.setenv("FAKE_CLAUDE_IDLE_NOTIFY_DELAY", "-1")
     monkeypatch.setenv("CC_ORCH_INSTANCES__RESTART_BACKOFF_S", "0")
     return binary
-
-
-def wait_for(
-    predicate: Callable[[], T | None],
-    *,
-    timeout: float = 20.0,
-    interval: float = 0.05,
-    what: str = "condition",
-) -> T:
-    """Poll until predicate returns something truthy; fail with `what` after timeout."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")

@@ -69,6 +69,7 @@ def test_xdg_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ({"instances": {"max_running": -1}}, "instances.max_running: Input should be greater"),
         ({"instances": {"max_running": "many"}}, "instances.max_running: Input should be a valid"),
         ({"instances": {"max_runing": 1}}, "instances.max_runing: unknown key"),
+        ({"tasks": {"scheduler_interval_s": 2}}, "scheduler_interval_s: removed: the daemon"),
         ({"database": {"url": "not a url"}}, "database.url: Value error, expected a URL"),
         ({"worktrees": {"path": "{nope}/x"}}, "worktrees.path: Value error, unknown placeholder"),
         ({"worktrees": {"copy_files": ["../secret"]}}, "must be a relative path"),
@@ -114,6 +115,7 @@ def test_cli_set_get_unset(cco: Cco, repo: Path, monkeypatch: pytest.MonkeyPatch
         ("instances.max_running", "-2", "greater than or equal to 0"),
         ("instances.max_running", "lots", "valid integer"),
         ("instances.nope", "1", "unknown key 'instances.nope'"),
+        ("tasks.scheduler_interval_s", "2", "every instances.monitor_interval_s"),
         ("instances", "1", "is a section"),
         ("database.url", "ftp//x", "expected a URL"),
     ],
@@ -127,6 +129,23 @@ def test_cli_set_refuses_and_writes_nothing(cco: Cco, key: str, value: str, mess
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
     assert user_config_file().read_bytes() == before
+
+
+def test_a_removed_key_says_what_to_do_and_unset_deletes_it(cco: Cco) -> None:
+    """tasks.scheduler_interval_s was never read (the daemon schedules on each pass, every
+    instances.monitor_interval_s): a file that still sets it is refused with what to do, and
+    `config unset` removes it."""
+    write_yaml(user_config_file(), {"tasks": {"scheduler_interval_s": 2, "merge": "ff"}})
+    refused = cco("config", "show", ok=False)
+    assert refused.exit_code == 2
+    assert "tasks.scheduler_interval_s: removed: the daemon schedules" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert (
+        "unset tasks.scheduler_interval_s"
+        in cco("config", "unset", "tasks.scheduler_interval_s").output
+    )
+    assert yaml.safe_load(user_config_file().read_text()) == {"tasks": {"merge": "ff"}}
+    assert load_config().settings.tasks.merge == "ff"
 
 
 def test_cli_set_checks_whole_configuration(cco: Cco, monkeypatch: pytest.MonkeyPatch) -> None:

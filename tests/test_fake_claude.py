@@ -22,13 +22,14 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.fake_agent import fake_claude_env, install_fake_claude
+from tests.support.wait import wait_for
 
 EVENTS = [
     "SessionStart",
@@ -41,14 +42,6 @@ EVENTS = [
     "SessionEnd",
 ]
 DEADLINE = 10.0
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = DEADLINE) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
 
 
 def hook_settings(log: Path) -> str:
@@ -366,10 +359,12 @@ def test_hang_ignores_sigint_until_killed(fake: dict[str, Any]) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        wait_for(lambda: "UserPromptSubmit" in names(log), "the hanging turn")
+        wait_for(
+            lambda: "UserPromptSubmit" in names(log), what="the hanging turn", timeout=DEADLINE
+        )
         # The hook fires just before the fake starts ignoring SIGINT: wait until the kernel
         # says it does, or the signal can land in between and end the process for real.
-        wait_for(lambda: sigint_ignored(proc.pid), "SIGINT to be ignored")
+        wait_for(lambda: sigint_ignored(proc.pid), what="SIGINT to be ignored", timeout=DEADLINE)
         proc.send_signal(signal.SIGINT)
         with pytest.raises(subprocess.TimeoutExpired):
             proc.wait(timeout=0.3)
@@ -506,18 +501,26 @@ def test_interactive_session_in_tmux(fake: dict[str, Any], tmux: Tmux) -> None:
     def stops() -> int:
         return names(log).count("Stop")
 
-    wait_for(lambda: stops() == 1 and idle(), "the first turn")
+    wait_for(lambda: stops() == 1 and idle(), what="the first turn", timeout=DEADLINE)
     assert "⏺ hello there" in tmux.text("agent")
-    wait_for(lambda: "idle_prompt" in log.read_text(), "the idle notification")
+    wait_for(
+        lambda: "idle_prompt" in log.read_text(), what="the idle notification", timeout=DEADLINE
+    )
     assert last(log, "Notification")["message"] == "Claude is waiting for your input"
 
     # a permission question, answered yes with the single key "1"
     tmux("send-keys", "-t", "agent", "-l", "ask touch asked.txt; all good")
     tmux("send-keys", "-t", "agent", "Enter")
-    wait_for(lambda: "Do you want to proceed?" in tmux.text("agent"), "the dialog")
+    wait_for(
+        lambda: "Do you want to proceed?" in tmux.text("agent"), what="the dialog", timeout=DEADLINE
+    )
     screen = tmux.screen("agent")
     assert " ❯ 1. Yes" in screen and any(line.startswith("   2. No") for line in screen)
-    wait_for(lambda: "permission_prompt" in log.read_text(), "the permission notification")
+    wait_for(
+        lambda: "permission_prompt" in log.read_text(),
+        what="the permission notification",
+        timeout=DEADLINE,
+    )
     request = next(h for h in read_hooks(log) if h["hook_event_name"] == "PermissionRequest")
     assert request["tool_name"] == "Bash"
     assert request["tool_input"]["command"] == "touch asked.txt"
@@ -526,7 +529,7 @@ def test_interactive_session_in_tmux(fake: dict[str, Any], tmux: Tmux) -> None:
         == "waiting"
     )
     tmux("send-keys", "-t", "agent", "1")
-    wait_for(lambda: stops() == 2 and idle(), "the approved turn")
+    wait_for(lambda: stops() == 2 and idle(), what="the approved turn", timeout=DEADLINE)
     assert (work / "asked.txt").exists()
     assert "Do you want to proceed?" not in tmux.text("agent")
     assert last(log, "Stop")["last_assistant_message"] == "all good"
@@ -535,9 +538,13 @@ def test_interactive_session_in_tmux(fake: dict[str, Any], tmux: Tmux) -> None:
     before = len(names(log))
     tmux("send-keys", "-t", "agent", "-l", "ask touch refused.txt")
     tmux("send-keys", "-t", "agent", "Enter")
-    wait_for(lambda: "Do you want to proceed?" in tmux.text("agent"), "the second dialog")
+    wait_for(
+        lambda: "Do you want to proceed?" in tmux.text("agent"),
+        what="the second dialog",
+        timeout=DEADLINE,
+    )
     tmux("send-keys", "-t", "agent", "2")
-    wait_for(idle, "idle after refusing")
+    wait_for(idle, what="idle after refusing", timeout=DEADLINE)
     assert not (work / "refused.txt").exists()
     assert names(log)[before:] == ["UserPromptSubmit", "PreToolUse", "PermissionRequest",
                                    "Notification"]  # fmt: skip
@@ -547,9 +554,11 @@ def test_interactive_session_in_tmux(fake: dict[str, Any], tmux: Tmux) -> None:
     paste.write_text("first line\nsecond line\nwrite pasted.txt ok")
     tmux("load-buffer", "-b", "fakepaste", str(paste))
     tmux("paste-buffer", "-p", "-d", "-b", "fakepaste", "-t", "agent")
-    wait_for(lambda: "  second line" in tmux.text("agent"), "the pasted text")
+    wait_for(
+        lambda: "  second line" in tmux.text("agent"), what="the pasted text", timeout=DEADLINE
+    )
     tmux("send-keys", "-t", "agent", "Enter")
-    wait_for(lambda: stops() == 3 and idle(), "the pasted turn")
+    wait_for(lambda: stops() == 3 and idle(), what="the pasted turn", timeout=DEADLINE)
     submits = [h for h in read_hooks(log) if h["hook_event_name"] == "UserPromptSubmit"]
     assert submits[-1]["prompt"] == "first line\nsecond line\nwrite pasted.txt ok"
     assert (work / "pasted.txt").read_text() == "ok"
@@ -558,9 +567,13 @@ def test_interactive_session_in_tmux(fake: dict[str, Any], tmux: Tmux) -> None:
     # working, then interrupted with Escape: no Stop
     tmux("send-keys", "-t", "agent", "-l", "sleep 30")
     tmux("send-keys", "-t", "agent", "Enter")
-    wait_for(lambda: "✶ Working… (esc to interrupt)" in tmux.text("agent"), "working")
+    wait_for(
+        lambda: "✶ Working… (esc to interrupt)" in tmux.text("agent"),
+        what="working",
+        timeout=DEADLINE,
+    )
     tmux("send-keys", "-t", "agent", "Escape")
-    wait_for(idle, "idle after the interrupt")
+    wait_for(idle, what="idle after the interrupt", timeout=DEADLINE)
     assert stops() == 3
     assert "Interrupted · What should Claude do instead?" in tmux.text("agent")
 
@@ -572,7 +585,7 @@ def test_interactive_session_in_tmux(fake: dict[str, Any], tmux: Tmux) -> None:
 
     tmux("send-keys", "-t", "agent", "-l", "/exit")
     tmux("send-keys", "-t", "agent", "Enter")
-    wait_for(lambda: tmux.exited("agent"), "the exit")
+    wait_for(lambda: tmux.exited("agent"), what="the exit", timeout=DEADLINE)
     assert tmux.dead("agent") == (True, "0")
     assert names(log)[-1] == "SessionEnd"
     end = last(log, "SessionEnd")
@@ -585,7 +598,7 @@ def test_interactive_resume_and_crash_in_tmux(fake: dict[str, Any], tmux: Tmux) 
     settings = shlex.quote(hook_settings(log))
     tmux.start("one", fake["work"], pane_env(fake),
                f"claude --settings {settings} 'remember the number 42; exit'")  # fmt: skip
-    wait_for(lambda: tmux.exited("one"), "the first session to exit")
+    wait_for(lambda: tmux.exited("one"), what="the first session to exit", timeout=DEADLINE)
     first = read_hooks(log)
     sid = first[0]["session_id"]
     assert [h["hook_event_name"] for h in first][-2:] == ["Stop", "SessionEnd"]
@@ -593,7 +606,7 @@ def test_interactive_resume_and_crash_in_tmux(fake: dict[str, Any], tmux: Tmux) 
     log.unlink()
     tmux.start("two", fake["work"], pane_env(fake),
                f"claude --resume {sid} --settings {settings} recall")  # fmt: skip
-    wait_for(lambda: names(log).count("Stop") == 1, "the resumed turn")
+    wait_for(lambda: names(log).count("Stop") == 1, what="the resumed turn", timeout=DEADLINE)
     start = read_hooks(log)[0]
     assert (start["source"], start["session_id"]) == ("resume", sid)
     assert "1. remember the number 42; exit" in last(log, "Stop")["last_assistant_message"]
@@ -601,6 +614,6 @@ def test_interactive_resume_and_crash_in_tmux(fake: dict[str, Any], tmux: Tmux) 
 
     tmux("send-keys", "-t", "two", "-l", "crash")
     tmux("send-keys", "-t", "two", "Enter")
-    wait_for(lambda: tmux.exited("two"), "the crash")
+    wait_for(lambda: tmux.exited("two"), what="the crash", timeout=DEADLINE)
     assert tmux.dead("two") == (True, "3")
     assert names(log)[-1] == "UserPromptSubmit"  # no Stop, no SessionEnd

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from cc_orchestrator.adapters.agents import make_agent
 from cc_orchestrator.adapters.git import GitCli
 from cc_orchestrator.adapters.locks import FileLocks
-from cc_orchestrator.adapters.process import ShellRunner
+from cc_orchestrator.adapters.process import ShellRunner, replace_process
 from cc_orchestrator.adapters.tmux import TmuxCli
 from cc_orchestrator.adapters.watch import make_file_watch
 from cc_orchestrator.config import LoadedConfig, WorktreesConfig, load_config
@@ -116,13 +116,16 @@ class App:
 
     @cached_property
     def overview(self) -> OverviewService:
-        return OverviewService(
-            store=self.store, instances=self.instances, tasks=self.tasks, locks=self.locks
-        )
+        return OverviewService(store=self.store, instances=self.instances, locks=self.locks)
 
     @cached_property
     def locks(self) -> FileLocks:
         return FileLocks(self.data_dir / "locks")
+
+    def replace_process(self, argv: list[str]) -> NoReturn:
+        """Close what this app holds, then become `argv` (the CLI never runs programs itself)."""
+        self.close()
+        replace_process(argv)
 
     def close(self) -> None:
         if self._scheduler_lock is not None:

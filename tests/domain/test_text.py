@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from cc_orchestrator.domain.errors import InvalidInput
-from cc_orchestrator.domain.text import check_line, check_multiline, check_title, printable
+from cc_orchestrator.domain.text import (
+    check_line,
+    check_multiline,
+    check_title,
+    inert_text,
+    is_plain_line,
+    printable,
+)
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x08", "\x7f", "\x85", "\x9b"])
@@ -36,3 +45,21 @@ def test_printable_drops_controls_from_old_records() -> None:
     assert printable("a\nb\tc") == "a b c"
     assert printable("a\nb\x1b\tc", multiline=True) == "a\nb\tc"
     assert printable("plain ünïcode") == "plain ünïcode"
+
+
+def test_inert_text_refuses_exactly_unicode_controls_but_newline_and_tab() -> None:
+    """The terminal rule and the free-text rules share one definition of a control character:
+    Unicode's category Cc (C0, DEL, C1), checked here against every code point up to U+FFFF."""
+    for code in range(0x10000):
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        typed = unicodedata.category(char) == "Cc" and char not in "\n\t\r"
+        try:
+            inert_text(f"a{char}b", "the steering text")
+        except InvalidInput as exc:
+            assert typed, f"U+{code:04X} refused"
+            assert "at position 1: it would reach the agent as a keystroke" in exc.message
+        else:
+            assert not typed, f"U+{code:04X} let through"
+        assert is_plain_line(f"a{char}b") == (unicodedata.category(char) != "Cc"), f"U+{code:04X}"

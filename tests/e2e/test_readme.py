@@ -19,7 +19,6 @@ import pytest
 from tests.conftest import make_repo, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
 
 
 def set_up_blocks() -> list[str]:

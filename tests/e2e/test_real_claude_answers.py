@@ -6,28 +6,20 @@ anywhere; "allow once" runs it once and the same question is asked again next ti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cc_orchestrator.bootstrap import App, build_app
+from cc_orchestrator.bootstrap import App
 from cc_orchestrator.domain.models import Instance, InstanceStatus
 from tests.conftest import Cco, wait_for
-from tests.e2e.test_real_claude_instances import look, real_claude_env, statuses
-from tests.e2e.test_real_claude_instances import pytestmark as real_claude_marks
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.real_claude import look, needs_real_claude, statuses
 
-pytestmark = real_claude_marks
+pytestmark = needs_real_claude
 S = InstanceStatus
 ASKS = "sh -c 'echo ok > asked.txt'"
-
-
-@pytest.fixture
-def fake_model() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
 
 
 @pytest.fixture(params=["hook"])
@@ -36,20 +28,9 @@ def channel(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def app(
-    fake_model: FakeAnthropic,
-    tmp_path: Path,
-    repo: Path,
-    tmux_socket: str,
-    monkeypatch: pytest.MonkeyPatch,
-    channel: str,
-) -> Iterator[App]:
-    real_claude_env(fake_model, tmp_path, repo, monkeypatch)
+def agent_env(channel: str) -> dict[str, str]:
     # hook: Claude Code's hook waits for cco's decision; keys: the dialog's keys, read first
-    monkeypatch.setenv("CC_ORCH_INSTANCES__ANSWER_WAIT_S", "120" if channel == "hook" else "0")
-    app = build_app(log_to_file=False)
-    yield app
-    app.close()
+    return {"CC_ORCH_INSTANCES__ANSWER_WAIT_S": "120" if channel == "hook" else "0"}
 
 
 def asking(app: App, inst_id: str, *, after: str | None = None) -> Instance:

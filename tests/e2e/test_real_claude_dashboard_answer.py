@@ -14,33 +14,24 @@ pytest.importorskip("playwright")
 from playwright.sync_api import expect
 
 from tests.conftest import wait_for
-from tests.e2e.test_real_claude_instances import pytestmark as real_claude_marks
-from tests.e2e.test_real_claude_instances import real_claude_env
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.real_claude import needs_real_claude
 from tests.web.browser import DESKTOP, Server, Shots, chromium, new_page, running_server
 
-pytestmark = real_claude_marks
+pytestmark = needs_real_claude
 ASKS = "sh -c 'echo ok > asked.txt'"
 
 
 @pytest.fixture
-def fake_model() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
+def agent_env() -> dict[str, str]:
+    return {
+        "CC_ORCH_INSTANCES__ANSWER_WAIT_S": "120",
+        "CC_ORCH_INSTANCES__MONITOR_INTERVAL_S": "0.2",
+    }
 
 
 @pytest.fixture
-def server(
-    fake_model: FakeAnthropic,
-    tmp_path: Path,
-    repo: Path,
-    tmux_socket: str,
-    monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
-) -> Iterator[Server]:
-    real_claude_env(fake_model, tmp_path, repo, monkeypatch)
-    monkeypatch.setenv("CC_ORCH_INSTANCES__ANSWER_WAIT_S", "120")
-    monkeypatch.setenv("CC_ORCH_INSTANCES__MONITOR_INTERVAL_S", "0.2")
+def server(real_claude: FakeAnthropic, request: pytest.FixtureRequest) -> Iterator[Server]:
     with running_server(request.node.name) as running:
         yield running
 

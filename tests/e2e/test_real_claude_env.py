@@ -10,64 +10,42 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cc_orchestrator.bootstrap import App, build_app
+from cc_orchestrator.bootstrap import App
 from cc_orchestrator.domain.models import InstanceStatus
 from tests.conftest import wait_for
-from tests.support.claude_cli import find_real_claude, isolated_claude_env
 from tests.support.fake_anthropic import FakeAnthropic, last_tool_results
+from tests.support.real_claude import needs_real_claude
 
 S = InstanceStatus
-CLAUDE = find_real_claude()
-_REQUIRED = os.environ.get("CCO_REQUIRE_REAL_CLAUDE") == "1"
 VENV = Path(sys.prefix)
 
 pytestmark = [
-    pytest.mark.skipif(
-        CLAUDE is None and not _REQUIRED,
-        reason="the pinned Claude Code CLI is not installed (pip install claude-agent-sdk)",
-    ),
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    *needs_real_claude,
     pytest.mark.skipif(sys.prefix == sys.base_prefix, reason="the tests do not run in a venv"),
 ]
 
 
 @pytest.fixture
-def fake_model() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
+def faces_first_run_dialogs() -> bool:
+    return False
 
 
 @pytest.fixture
-def app(
-    fake_model: FakeAnthropic,
-    tmp_path: Path,
-    repo: Path,
-    tmux_socket: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[App]:
-    assert CLAUDE is not None, "CCO_REQUIRE_REAL_CLAUDE=1 but the pinned CLI is not installed"
-    env = isolated_claude_env(tmp_path, fake_model.url, [repo])
-    for key, value in env.items():
-        if key not in ("PATH", "HOME", "USER", "LOGNAME", "SHELL"):
-            monkeypatch.setenv(key, value)
+def agent_env() -> dict[str, str]:
     # cco run from its venv: the venv's bin first on PATH, VIRTUAL_ENV set.
     user_path = os.pathsep.join(
         p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != VENV / "bin"
     )
-    monkeypatch.setenv("PATH", f"{VENV / 'bin'}{os.pathsep}{user_path}")
-    monkeypatch.setenv("VIRTUAL_ENV", str(VENV))
-    monkeypatch.setenv("IS_SANDBOX", "1")  # bypassPermissions as root
-    monkeypatch.setenv("CC_ORCH_INSTANCES__CLAUDE_PATH", CLAUDE)
-    monkeypatch.setenv("CC_ORCH_INSTANCES__RESTART", "never")
-    monkeypatch.setenv("CC_ORCH_INSTANCES__PERMISSION_MODE", "bypassPermissions")
-    app = build_app(log_to_file=False)
-    yield app
-    app.close()
+    return {
+        "PATH": f"{VENV / 'bin'}{os.pathsep}{user_path}",
+        "VIRTUAL_ENV": str(VENV),
+        "IS_SANDBOX": "1",  # bypassPermissions as root
+        "CC_ORCH_INSTANCES__PERMISSION_MODE": "bypassPermissions",
+    }
 
 
 def test_agent_python3_is_the_users_not_ccos_venv(

@@ -12,24 +12,22 @@ import json
 import os
 import shutil
 import subprocess
-import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from tests.support.claude_cli import (
     PINNED_CLI_VERSION,
     event_log_settings,
-    find_real_claude,
     isolated_claude_env,
 )
 from tests.support.fake_anthropic import FakeAnthropic
-
-CLAUDE = find_real_claude()
+from tests.support.real_claude import CLAUDE
+from tests.support.wait import wait_for
 
 needs_claude = pytest.mark.skipif(
     CLAUDE is None,
@@ -39,22 +37,6 @@ needs_claude = pytest.mark.skipif(
     ),
 )
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-T = TypeVar("T")
-
-
-def wait_for(
-    probe: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.05
-) -> T:
-    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
@@ -138,12 +120,6 @@ class Tmux:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as server:
-        yield server
-
-
-@pytest.fixture
 def repo(tmp_path: Path) -> Path:
     path = tmp_path / "repo"
     path.mkdir()
@@ -152,8 +128,8 @@ def repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def claude_env(tmp_path: Path, fake: FakeAnthropic, repo: Path) -> dict[str, str]:
-    return isolated_claude_env(tmp_path, fake.url, [repo])
+def claude_env(tmp_path: Path, fake_model: FakeAnthropic, repo: Path) -> dict[str, str]:
+    return isolated_claude_env(tmp_path, fake_model.url, [repo])
 
 
 @pytest.fixture
@@ -168,9 +144,9 @@ def tmux() -> Iterator[Tmux]:
 # -- the fake alone ----------------------------------------------------------------------------
 
 
-def _post(fake: FakeAnthropic, path: str, body: dict[str, Any]) -> tuple[int, str]:
+def _post(fake_model: FakeAnthropic, path: str, body: dict[str, Any]) -> tuple[int, str]:
     request = urllib.request.Request(
-        fake.url + path,
+        fake_model.url + path,
         data=json.dumps(body).encode(),
         headers={"content-type": "application/json"},
         method="POST",
@@ -183,9 +159,9 @@ def _sse_events(stream: str) -> list[dict[str, Any]]:
     return [json.loads(line[6:]) for line in stream.splitlines() if line.startswith("data: ")]
 
 
-def test_fake_probes_side_requests_and_count_tokens(fake: FakeAnthropic) -> None:
+def test_fake_probes_side_requests_and_count_tokens(fake_model: FakeAnthropic) -> None:
     for path in ("/", "/api/hello"):
-        request = urllib.request.Request(fake.url + path, method="HEAD")
+        request = urllib.request.Request(fake_model.url + path, method="HEAD")
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
 
@@ -200,7 +176,7 @@ def test_fake_probes_side_requests_and_count_tokens(fake: FakeAnthropic) -> None
         "messages": [{"role": "user", "content": "name this session"}],
         "output_config": {"format": {"type": "json_schema", "schema": schema}},
     }
-    status, stream = _post(fake, "/v1/messages?beta=true", body)
+    status, stream = _post(fake_model, "/v1/messages?beta=true", body)
     events = _sse_events(stream)
     assert status == 200
     assert [e["type"] for e in events] == [
@@ -216,14 +192,14 @@ def test_fake_probes_side_requests_and_count_tokens(fake: FakeAnthropic) -> None
     assert events[4]["usage"]["output_tokens"] > 0
     assert events[0]["message"]["usage"]["input_tokens"] > 0
 
-    status, text = _post(fake, "/v1/messages/count_tokens", {"messages": body["messages"]})
+    status, text = _post(fake_model, "/v1/messages/count_tokens", {"messages": body["messages"]})
     assert status == 200 and json.loads(text)["input_tokens"] > 0
-    assert [c.kind for c in fake.calls] == ["probe", "probe", "side", "count_tokens"]
-    assert fake.requests == [body]
+    assert [c.kind for c in fake_model.calls] == ["probe", "probe", "side", "count_tokens"]
+    assert fake_model.requests == [body]
 
 
-def test_fake_plays_a_scripted_tool_turn(fake: FakeAnthropic) -> None:
-    fake.script_write_file("out.txt", "x")
+def test_fake_plays_a_scripted_tool_turn(fake_model: FakeAnthropic) -> None:
+    fake_model.script_write_file("out.txt", "x")
     tools = [{"name": "Write"}, {"name": "Bash"}]
     env_text = "# Environment\n - Primary working directory: /work/tree\n - Platform: linux"
     history: list[dict[str, Any]] = [
@@ -231,7 +207,7 @@ def test_fake_plays_a_scripted_tool_turn(fake: FakeAnthropic) -> None:
         {"role": "system", "content": [{"type": "text", "text": env_text}]},
     ]
     first = {"stream": False, "tools": tools, "messages": history}
-    _, text = _post(fake, "/v1/messages", first)
+    _, text = _post(fake_model, "/v1/messages", first)
     message = json.loads(text)
     assert message["stop_reason"] == "tool_use"
     tool_use = message["content"][0]
@@ -248,19 +224,19 @@ def test_fake_plays_a_scripted_tool_turn(fake: FakeAnthropic) -> None:
             {"role": "user", "content": [result]},
         ],
     }
-    events = _sse_events(_post(fake, "/v1/messages", second)[1])
+    events = _sse_events(_post(fake_model, "/v1/messages", second)[1])
     assert events[2]["delta"] == {"type": "text_delta", "text": "done"}
-    assert fake.pending_steps == 0
+    assert fake_model.pending_steps == 0
     # An empty script answers with plain text.
-    events = _sse_events(_post(fake, "/v1/messages", second)[1])
-    assert events[2]["delta"]["text"] == fake.default_text
-    assert len(fake.main_requests()) == 3
+    events = _sse_events(_post(fake_model, "/v1/messages", second)[1])
+    assert events[2]["delta"]["text"] == fake_model.default_text
+    assert len(fake_model.main_requests()) == 3
 
 
-def test_fake_keeps_concurrent_conversations_apart(fake: FakeAnthropic) -> None:
+def test_fake_keeps_concurrent_conversations_apart(fake_model: FakeAnthropic) -> None:
     """Two conversations at once: a new prompt in one never takes the other's follow-up."""
-    fake.script_write_file("a.txt", "from a")
-    fake.script_write_file("b.txt", "from b")
+    fake_model.script_write_file("a.txt", "from a")
+    fake_model.script_write_file("b.txt", "from b")
     tools = [{"name": "Write"}]
 
     def ask(cwd: str, *extra: dict[str, Any]) -> dict[str, Any]:
@@ -271,7 +247,7 @@ def test_fake_keeps_concurrent_conversations_apart(fake: FakeAnthropic) -> None:
             *extra,
         ]
         _, text = _post(
-            fake, "/v1/messages", {"stream": False, "tools": tools, "messages": history}
+            fake_model, "/v1/messages", {"stream": False, "tools": tools, "messages": history}
         )
         return dict(json.loads(text))
 
@@ -291,9 +267,9 @@ def test_fake_keeps_concurrent_conversations_apart(fake: FakeAnthropic) -> None:
     assert ask("/work/b", *result_of(b))["content"][0]["text"] == "done"
     assert ask("/work/a", *result_of(a))["content"][0]["text"] == "done"
     # a result answered already pops no step
-    fake.script_write_file("c.txt", "spare")
-    assert ask("/work/a", *result_of(a))["content"][0]["text"] == fake.default_text
-    assert fake.pending_steps == 1
+    fake_model.script_write_file("c.txt", "spare")
+    assert ask("/work/a", *result_of(a))["content"][0]["text"] == fake_model.default_text
+    assert fake_model.pending_steps == 1
 
 
 # -- headless ----------------------------------------------------------------------------------
@@ -317,9 +293,9 @@ def _run_headless(
 
 @needs_claude
 def test_headless_stream_json_writes_file(
-    fake: FakeAnthropic, repo: Path, claude_env: dict[str, str]
+    fake_model: FakeAnthropic, repo: Path, claude_env: dict[str, str]
 ) -> None:
-    fake.script_write_file("hello.txt", "hi\n")
+    fake_model.script_write_file("hello.txt", "hi\n")
 
     proc, messages = _run_headless(repo, claude_env, "create hello.txt")
 
@@ -338,17 +314,17 @@ def test_headless_stream_json_writes_file(
     assert result["num_turns"] == 2
     assert result["result"] == "done"
     assert (repo / "hello.txt").read_text() == "hi\n"
-    assert fake.pending_steps == 0
-    main = fake.main_requests()
+    assert fake_model.pending_steps == 0
+    main = fake_model.main_requests()
     assert len(main) == 2
     assert main[1]["messages"][-1]["content"][0]["type"] == "tool_result"
 
 
 @needs_claude
 def test_headless_api_error_is_reported(
-    fake: FakeAnthropic, repo: Path, claude_env: dict[str, str]
+    fake_model: FakeAnthropic, repo: Path, claude_env: dict[str, str]
 ) -> None:
-    fake.script_error(500, "api_error", "scripted failure")
+    fake_model.script_error(500, "api_error", "scripted failure")
 
     proc, messages = _run_headless(repo, claude_env, "anything")
 
@@ -394,10 +370,10 @@ def _exit_tui(tmux: Tmux, events_file: Path) -> None:
 @needs_claude
 @needs_tmux
 def test_tui_in_tmux_prompt_argument_and_hooks(
-    fake: FakeAnthropic, repo: Path, claude_env: dict[str, str], tmp_path: Path, tmux: Tmux
+    fake_model: FakeAnthropic, repo: Path, claude_env: dict[str, str], tmp_path: Path, tmux: Tmux
 ) -> None:
     events_file = tmp_path / "events.jsonl"
-    fake.script_write_file("hello.txt", "hi\n")
+    fake_model.script_write_file("hello.txt", "hi\n")
     _start_tui(tmux, "agent", repo, claude_env, events_file, "create hello.txt")
 
     _wait_event(tmux, events_file, "Stop")
@@ -415,7 +391,7 @@ def test_tui_in_tmux_prompt_argument_and_hooks(
     assert len({e["event"]["session_id"] for e in read_events(events_file)}) == 1
 
     # A later prompt is typed into the idle input box.
-    fake.script_write_file("second.txt", "2\n")
+    fake_model.script_write_file("second.txt", "2\n")
     _type_prompt(tmux, "create second.txt")
     _wait_event(tmux, events_file, "Stop", n=2)
     assert (repo / "second.txt").read_text() == "2\n"
@@ -447,7 +423,7 @@ def _wait_for_permission_dialog(tmux: Tmux, events_file: Path) -> dict[str, Any]
 @needs_tmux
 @pytest.mark.parametrize("approve_key", ["1", "Enter"])
 def test_tui_permission_request_then_approve(
-    fake: FakeAnthropic,
+    fake_model: FakeAnthropic,
     repo: Path,
     claude_env: dict[str, str],
     tmp_path: Path,
@@ -455,7 +431,7 @@ def test_tui_permission_request_then_approve(
     approve_key: str,
 ) -> None:
     events_file = tmp_path / "events.jsonl"
-    fake.script_bash(NEEDS_APPROVAL)
+    fake_model.script_bash(NEEDS_APPROVAL)
     _start_tui(tmux, "agent", repo, claude_env, events_file, "run the command")
 
     request = _wait_for_permission_dialog(tmux, events_file)
@@ -479,12 +455,12 @@ def test_tui_permission_request_then_approve(
 @needs_claude
 @needs_tmux
 def test_tui_permission_denied_fires_no_hook(
-    fake: FakeAnthropic, repo: Path, claude_env: dict[str, str], tmp_path: Path, tmux: Tmux
+    fake_model: FakeAnthropic, repo: Path, claude_env: dict[str, str], tmp_path: Path, tmux: Tmux
 ) -> None:
     """Esc (or "4. No") cancels the turn: no Stop hook; only the session file turns idle."""
     events_file = tmp_path / "events.jsonl"
     config_dir = Path(claude_env["CLAUDE_CONFIG_DIR"])
-    fake.script_bash(NEEDS_APPROVAL)
+    fake_model.script_bash(NEEDS_APPROVAL)
     _start_tui(tmux, "agent", repo, claude_env, events_file, "run the command")
     _wait_for_permission_dialog(tmux, events_file)
     # The session file lags the hooks and the screen a little.
@@ -497,7 +473,7 @@ def test_tui_permission_denied_fires_no_hook(
     assert event_names(events_file)[-1] == "PermissionRequest"
 
     # The instance takes the next prompt as usual.
-    fake.script_write_file("after.txt", "after\n")
+    fake_model.script_write_file("after.txt", "after\n")
     _type_prompt(tmux, "create after.txt")
     _wait_event(tmux, events_file, "Stop")
     assert (repo / "after.txt").read_text() == "after\n"
@@ -507,10 +483,10 @@ def test_tui_permission_denied_fires_no_hook(
 @needs_claude
 @needs_tmux
 def test_tui_api_error_fires_stop_failure(
-    fake: FakeAnthropic, repo: Path, claude_env: dict[str, str], tmp_path: Path, tmux: Tmux
+    fake_model: FakeAnthropic, repo: Path, claude_env: dict[str, str], tmp_path: Path, tmux: Tmux
 ) -> None:
     events_file = tmp_path / "events.jsonl"
-    fake.script_error(500, "api_error", "scripted failure")
+    fake_model.script_error(500, "api_error", "scripted failure")
     _start_tui(tmux, "agent", repo, claude_env, events_file, "anything")
 
     _wait_event(tmux, events_file, "StopFailure")
@@ -521,5 +497,5 @@ def test_tui_api_error_fires_stop_failure(
 
     _type_prompt(tmux, "try again")
     _wait_event(tmux, events_file, "Stop")
-    assert events_named(events_file, "Stop")[0]["last_assistant_message"] == fake.default_text
+    assert events_named(events_file, "Stop")[0]["last_assistant_message"] == fake_model.default_text
     _exit_tui(tmux, events_file)

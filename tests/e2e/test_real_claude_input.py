@@ -8,63 +8,27 @@ anything reaches the terminal, and what the model server receives is exactly the
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cc_orchestrator.bootstrap import App, build_app
+from cc_orchestrator.bootstrap import App
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.models import Instance, InstanceStatus
 from cc_orchestrator.domain.questions import Answer
 from tests.conftest import wait_for
-from tests.support.claude_cli import find_real_claude, isolated_claude_env
 from tests.support.fake_anthropic import JSON, FakeAnthropic, has_new_prompt
+from tests.support.real_claude import look, needs_real_claude
 
 S = InstanceStatus
-CLAUDE = find_real_claude()
-_REQUIRED = os.environ.get("CCO_REQUIRE_REAL_CLAUDE") == "1"
 HOSTILE = ("hello\x1b[201~\x03\r", "\x1b[Z", "\x03", "\x1b", "ok\x1b[Z\r")
 
-pytestmark = [
-    pytest.mark.skipif(
-        CLAUDE is None and not _REQUIRED,
-        reason="the pinned Claude Code CLI is not installed (pip install claude-agent-sdk)",
-    ),
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-]
+pytestmark = needs_real_claude
 
 
 @pytest.fixture
-def fake_model() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
-
-
-@pytest.fixture
-def app(
-    fake_model: FakeAnthropic,
-    tmp_path: Path,
-    repo: Path,
-    tmux_socket: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[App]:
-    assert CLAUDE is not None, "CCO_REQUIRE_REAL_CLAUDE=1 but the pinned CLI is not installed"
-    for key, value in isolated_claude_env(tmp_path, fake_model.url, [repo]).items():
-        if key not in ("PATH", "HOME", "USER", "LOGNAME", "SHELL"):
-            monkeypatch.setenv(key, value)
-    monkeypatch.setenv("CC_ORCH_INSTANCES__CLAUDE_PATH", CLAUDE)
-    monkeypatch.setenv("CC_ORCH_INSTANCES__RESTART", "never")
-    app = build_app(log_to_file=False)
-    yield app
-    app.close()
-
-
-def look(app: App, inst_id: str) -> Instance:
-    app.instances.sync()
-    return app.instances.get(inst_id)
+def faces_first_run_dialogs() -> bool:
+    return False
 
 
 def wait_status(app: App, inst_id: str, status: InstanceStatus, turns: int = 0) -> Instance:

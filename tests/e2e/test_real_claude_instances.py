@@ -7,84 +7,16 @@ approving the API key) are NOT pre-accepted here: the orchestrator reads and ans
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from cc_orchestrator.bootstrap import App, build_app
-from cc_orchestrator.domain.models import Instance, InstanceStatus
+from cc_orchestrator.bootstrap import App
+from cc_orchestrator.domain.models import InstanceStatus
 from tests.conftest import Cco, wait_for
-from tests.support.claude_cli import find_real_claude, isolated_claude_env
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.real_claude import look, needs_real_claude, statuses
 
 S = InstanceStatus
-CLAUDE = find_real_claude()
-_REQUIRED = os.environ.get("CCO_REQUIRE_REAL_CLAUDE") == "1"
-
-pytestmark = [
-    pytest.mark.skipif(
-        CLAUDE is None and not _REQUIRED,
-        reason="the pinned Claude Code CLI is not installed (pip install claude-agent-sdk)",
-    ),
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-]
-
-
-@pytest.fixture
-def fake_model() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
-
-
-@pytest.fixture
-def app(
-    fake_model: FakeAnthropic,
-    tmp_path: Path,
-    repo: Path,
-    tmux_socket: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[App]:
-    real_claude_env(fake_model, tmp_path, repo, monkeypatch)
-    app = build_app(log_to_file=False)
-    yield app
-    app.close()
-
-
-def real_claude_env(
-    fake_model: FakeAnthropic, tmp_path: Path, repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The real CLI against the fake model, isolated, as cco's agent (os.environ)."""
-    assert CLAUDE is not None, "CCO_REQUIRE_REAL_CLAUDE=1 but the pinned CLI is not installed"
-    env = isolated_claude_env(tmp_path, fake_model.url, [repo])
-    config = Path(env["CLAUDE_CONFIG_DIR"]) / ".claude.json"
-    data = json.loads(config.read_text())
-    # Leave onboarding done (offline it cannot run), but let the orchestrator face the
-    # "trust this folder" and "use this API key?" dialogs itself.
-    data["projects"] = {}
-    data["customApiKeyResponses"] = {"approved": [], "rejected": []}
-    config.write_text(json.dumps(data))
-    for key, value in env.items():
-        if key not in ("PATH", "HOME", "USER", "LOGNAME", "SHELL"):
-            monkeypatch.setenv(key, value)
-    monkeypatch.setenv("CC_ORCH_INSTANCES__CLAUDE_PATH", CLAUDE)
-    monkeypatch.setenv("CC_ORCH_INSTANCES__RESTART", "never")
-
-
-def look(app: App, inst_id: str) -> Instance:
-    app.instances.sync()
-    return app.instances.get(inst_id)
-
-
-def statuses(app: App, inst_id: str) -> list[str]:
-    with app.store.read() as tx:
-        return [
-            e.data["status"]
-            for e in tx.events(entity_id=inst_id, limit=1000)
-            if e.kind == "instance.status"
-        ]
+pytestmark = needs_real_claude
 
 
 def test_real_claude_works_then_idles_with_cost(

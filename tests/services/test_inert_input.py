@@ -15,8 +15,8 @@ import yaml
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.config import AgentConfig, user_config_file
 from cc_orchestrator.domain.errors import InvalidInput
-from cc_orchestrator.domain.inert_text import inert_text
 from cc_orchestrator.domain.models import InstanceStatus
+from cc_orchestrator.domain.text import inert_text
 from tests.conftest import Cco, wait_for
 
 S = InstanceStatus

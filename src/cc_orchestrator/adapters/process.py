@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from cc_orchestrator.domain.errors import ExternalError
 from cc_orchestrator.logs import get_logger, redact_text
@@ -62,6 +63,13 @@ def run(
         why = first_line(proc.stderr or proc.stdout) or f"exit {proc.returncode}"
         raise ExternalError(f"`{shown}` failed: {why}")
     return result
+
+
+def replace_process(argv: Sequence[str]) -> NoReturn:
+    """Become `argv` (os.execvp): this process ends and the program takes its terminal
+    (`cco instances attach` becomes `tmux attach`)."""
+    log.debug("exec.replace", cmd=redact_text(shlex.join(argv)))
+    os.execvp(argv[0], list(argv))
 
 
 def first_line(text: str) -> str:

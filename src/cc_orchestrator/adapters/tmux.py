@@ -16,7 +16,7 @@ from pathlib import Path
 from cc_orchestrator.adapters.launch_env import wrapped_argv, write_env_file
 from cc_orchestrator.adapters.process import Completed, first_line, run
 from cc_orchestrator.domain.errors import ExternalError, InvalidInput, NotFound
-from cc_orchestrator.domain.inert_text import inert_text, is_plain_line
+from cc_orchestrator.domain.text import inert_text, is_plain_line
 from cc_orchestrator.ports import PaneInfo
 
 _SEP = "\x1f"  # unit separator: cannot appear in tmux format output we ask for

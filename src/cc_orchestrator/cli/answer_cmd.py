@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cc_orchestrator.cli.main import CliState, pass_state
+from cc_orchestrator.cli.context import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json
 from cc_orchestrator.domain.models import Instance, InstanceStatus
 from cc_orchestrator.domain.questions import Answer, Question

@@ -9,7 +9,7 @@ from typing import Any
 import click
 import yaml
 
-from cc_orchestrator.cli.main import CliState, pass_state
+from cc_orchestrator.cli.context import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json
 from cc_orchestrator.config import load_config
 from cc_orchestrator.services import configuration

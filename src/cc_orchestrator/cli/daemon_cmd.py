@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
+from cc_orchestrator.cli.context import CliState, pass_state
 from cc_orchestrator.cli.listen import bind_dashboard
-from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo, echo_json
 from cc_orchestrator.domain.errors import Conflict
 from cc_orchestrator.domain.plural import count

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
@@ -11,7 +10,7 @@ from pathlib import Path
 import click
 
 from cc_orchestrator.cli.answer_cmd import answer
-from cc_orchestrator.cli.main import CliState, pass_state
+from cc_orchestrator.cli.context import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json, table
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.models import Instance, InstanceStatus
@@ -178,9 +177,8 @@ def show(state: CliState, instance_id: str, as_json: bool) -> None:
 @pass_state
 def attach(state: CliState, instance_id: str) -> None:
     """Attach this terminal to the instance's tmux session (detach with C-b d)."""
-    argv = state.app().instances.attach_argv(instance_id)
-    state.close()
-    os.execvp(argv[0], argv)  # replaces this process with tmux attach
+    app = state.app()
+    app.replace_process(app.instances.attach_argv(instance_id))  # becomes tmux attach
 
 
 @instances.command("send")

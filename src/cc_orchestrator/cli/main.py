@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,31 +12,15 @@ import click
 import yaml
 
 from cc_orchestrator import __version__
-from cc_orchestrator.bootstrap import App, build_app
+from cc_orchestrator.cli.config_cmd import config
+from cc_orchestrator.cli.context import CliState
+from cc_orchestrator.cli.daemon_cmd import status, up, web
+from cc_orchestrator.cli.instances_cmd import instances
+from cc_orchestrator.cli.tasks_cmd import tasks
+from cc_orchestrator.cli.worktrees_cmd import worktrees
 from cc_orchestrator.config import set_key
 from cc_orchestrator.domain.errors import CcoError, ConfigError
 from cc_orchestrator.logs import TRACE_LOGGER, get_logger, redact_text, setup_logging
-
-
-@dataclass
-class CliState:
-    """What the global flags say; commands build the app from it when they need one."""
-
-    overrides: dict[str, Any] = field(default_factory=dict)
-    verbosity: int = 0
-    _app: App | None = None
-
-    def app(self) -> App:
-        if self._app is None:
-            self._app = build_app(overrides=self.overrides, verbosity=self.verbosity)
-        return self._app
-
-    def close(self) -> None:
-        if self._app is not None:
-            self._app.close()
-
-
-pass_state = click.make_pass_decorator(CliState)
 
 
 def _parse_set(values: tuple[str, ...]) -> dict[str, Any]:
@@ -150,23 +133,8 @@ def cli(
     state.overrides = overrides
 
 
-def _register() -> None:
-    from cc_orchestrator.cli.config_cmd import config
-    from cc_orchestrator.cli.daemon_cmd import status, up, web
-    from cc_orchestrator.cli.instances_cmd import instances
-    from cc_orchestrator.cli.tasks_cmd import tasks
-    from cc_orchestrator.cli.worktrees_cmd import worktrees
-
-    cli.add_command(up)
-    cli.add_command(status)
-    cli.add_command(web)
-    cli.add_command(tasks)
-    cli.add_command(instances)
-    cli.add_command(worktrees)
-    cli.add_command(config)
-
-
-_register()
+for command in (up, status, web, tasks, instances, worktrees, config):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from cc_orchestrator.cli.context import CliState, pass_state
 from cc_orchestrator.cli.instances_cmd import read_text_arg
-from cc_orchestrator.cli.main import CliState, pass_state
 from cc_orchestrator.cli.output import echo, echo_json, table
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.models import TaskStatus

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cc_orchestrator.cli.main import CliState, pass_state
+from cc_orchestrator.cli.context import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json, table, to_jsonable
 from cc_orchestrator.logs import redact_text
 from cc_orchestrator.services.overview import Owner

@@ -10,9 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
-ChoiceKind = Literal["allow_once", "allow_always", "allow_auto", "deny", "other"]
-Channel = Literal["hook", "keys", "none"]
-CHOICE_KINDS: tuple[str, ...] = ("allow_once", "allow_always", "allow_auto", "deny", "other")
 # what a question may show of the tool's input (an edit or a file's content is cut)
 MAX_SHOWN = 2000
 
@@ -23,7 +20,7 @@ class Choice:
 
     key: str
     label: str
-    kind: str  # one of CHOICE_KINDS
+    kind: str  # allow_once, allow_always, allow_auto, deny or other
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def set_value(key: str, raw: str, *, scope: Scope, cwd: Path, overrides: Mapping
 
 
 def unset_value(key: str, *, scope: Scope, cwd: Path, overrides: Mapping[str, Any]) -> Path:
-    known_key(key)
+    known_key(key, removed_ok=True)
     target = _target(scope, cwd)
     current = read_yaml_file(target)
     parts = key.split(".")

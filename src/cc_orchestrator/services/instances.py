@@ -30,12 +30,11 @@ from cc_orchestrator.domain.errors import (
     NotFound,
     StorageError,
 )
-from cc_orchestrator.domain.inert_text import inert_text, is_plain_line
 from cc_orchestrator.domain.models import Event, Instance, InstanceStatus, NewEvent, Worktree
 from cc_orchestrator.domain.names import check_name, new_id
 from cc_orchestrator.domain.plural import count
 from cc_orchestrator.domain.questions import Answer, Question
-from cc_orchestrator.domain.text import check_multiline
+from cc_orchestrator.domain.text import check_multiline, inert_text, is_plain_line
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import (
     Agent,

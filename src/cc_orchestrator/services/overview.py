@@ -17,7 +17,6 @@ from cc_orchestrator.domain.models import (
 )
 from cc_orchestrator.ports import Locks, Store
 from cc_orchestrator.services.instances import InstanceService
-from cc_orchestrator.services.tasks import TaskService
 
 
 @dataclass(frozen=True)
@@ -31,12 +30,9 @@ class Owner:
 
 
 class OverviewService:
-    def __init__(
-        self, *, store: Store, instances: InstanceService, tasks: TaskService, locks: Locks
-    ) -> None:
+    def __init__(self, *, store: Store, instances: InstanceService, locks: Locks) -> None:
         self.store = store
         self.instances = instances
-        self.tasks = tasks
         self.locks = locks
 
     def daemon_running(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -618,6 +618,3 @@ def _read_from(path: Path, offset: int) -> tuple[bytes, int]:
         fh.seek(offset)
         data = fh.read(64 * 1024)
     return data, offset + len(data)
-
-
-Handler = Callable[[Request], Awaitable[JSONResponse]]
