@@ -98,8 +98,7 @@ def test_mypy_accepts_right_updates_and_rejects_wrong_ones(tmp_path: Path) -> No
         assert any(f"snippet.py:{line_no}: error: {message}" in e for e in errors), (code, errors)
 
 
-def test_the_store_refuses_an_unknown_field_and_changes_nothing(tmp_path: Path) -> None:
-    store = SqlStore.open(f"sqlite:///{tmp_path / 's.db'}")
+def test_the_store_refuses_an_unknown_field_and_changes_nothing(store: SqlStore) -> None:
     with store.write() as tx:
         tx.add_instance(
             Instance(id="i1", name="one", agent="claude", mode="interactive",
@@ -122,4 +121,3 @@ def test_the_store_refuses_an_unknown_field_and_changes_nothing(tmp_path: Path) 
         inst, task = tx.instance("i1"), tx.task("t1")
     assert inst is not None and inst.turns == 0 and inst.status is InstanceStatus.WORKING
     assert task is not None and task.priority == 0
-    store.close()
