@@ -56,7 +56,7 @@ def use(tx: Tx, rows: InstanceRows, tasks: TaskRows, hook: HookTx) -> None:
 GOOD = """\
     tx.update_instance("i", status=InstanceStatus.IDLE, turns=3, restart_after=None)
     rows.set_instance("i", cost_usd=0.5, question={"tool": "Bash"}, pane_pid=None)
-    hook.set_instance("i", status_at=datetime.now(UTC), events_offset=10)
+    hook.set_instance("i", status_at=datetime.now(UTC), exit_status=1)
     tasks.update_task("t", status=TaskStatus.DONE, labels=["a"], approve_plan=None)
 """
 
