@@ -104,6 +104,7 @@ def test_prompt_from_stdin(cco: Cco, repo: Path) -> None:
 
 def test_control_characters_are_refused_in_and_dropped_out(cco: Cco, repo: Path) -> None:
     from cc_orchestrator.bootstrap import build_app
+    from cc_orchestrator.domain.models import TaskStatus
 
     refused = cco("tasks", "add", "bell\x07title", "--repo", str(repo), "--prompt", "x", ok=False)
     assert refused.exit_code == 2
@@ -118,7 +119,7 @@ def test_control_characters_are_refused_in_and_dropped_out(cco: Cco, repo: Path)
                 task_id,
                 title="esc\x1b[2Jbell\x07",
                 prompt="p\x1b]0;x\x07\nline 2",
-                status="failed",
+                status=TaskStatus.FAILED,
                 status_reason="why\x1b]0;owned\x07",
             )
     finally:

@@ -17,7 +17,8 @@ from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
 from cc_orchestrator.db.integrity import KnownDatabases
-from cc_orchestrator.db.store import EVENTS, SqlStore
+from cc_orchestrator.db.rows import EVENTS
+from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.db.tables import utcnow
 from tests.conftest import Cco
 

@@ -1,5 +1,6 @@
-"""One scheduler per database on SQLite: two real `cco up` processes, two data directories,
-one state.db (the PostgreSQL twin is in test_postgres.py)."""
+"""One scheduler per database: two real `cco up` processes, two data directories, one
+database (a SQLite file: an flock; PostgreSQL: pg_try_advisory_lock on a connection of its
+own)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from tests.db.scheduler_procs import (
 )
 
 
-def test_second_up_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:
-    check_one_scheduler_per_database(tmp_path, f"sqlite:///{tmp_path / 'shared' / 'state.db'}")
+def test_second_up_on_the_same_database_is_refused(tmp_path: Path, db_url: str) -> None:
+    check_one_scheduler_per_database(tmp_path, db_url)
 
 
 def test_a_symlinked_path_is_the_same_database(tmp_path: Path) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from cc_orchestrator.domain.models import Task, WorktreeStatus
 from cc_orchestrator.domain.names import check_name, slugify
-from cc_orchestrator.ports import Tx
+from cc_orchestrator.ports import InstanceRows, WorktreeRows
 
 SLUG_LENGTH = 30
 
 
-def instance_name(tx: Tx, task: Task) -> str:
+class NameRows(InstanceRows, WorktreeRows, Protocol):
+    """What naming reads: instances and the repository's worktrees (any ports.Tx)."""
+
+
+def instance_name(tx: NameRows, task: Task) -> str:
     """The title's slug and the task's id (unique across tasks); a second instance of the same
     task (a retry, a restarted start) gets `-2`, `-3`..., as does a name a worktree of the
     repository already has (the instance's worktree takes the same name)."""

@@ -7,12 +7,12 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cc_orchestrator.domain.models import InstanceStatus, NewEvent
 from cc_orchestrator.domain.plural import count
 from cc_orchestrator.logs import redact_text
-from cc_orchestrator.ports import Tx
+from cc_orchestrator.ports import EventAppend, InstanceRows
 
 S = InstanceStatus
 _TAIL_BYTES = 256 * 1024  # a turn's `result` line is the stream's last; it is never this big
@@ -79,7 +79,11 @@ def denial_summary(denials: list[Denial], *, limit: int = 3) -> str:
     return shown + (f" and {count(more, 'more')}" if more > 0 else "")
 
 
-def settle_instance(tx: Tx, instance_id: str | None, why: str) -> None:
+class InstanceLog(InstanceRows, EventAppend, Protocol):
+    """What settling an instance touches: the instance, and the event log (any ports.Tx)."""
+
+
+def settle_instance(tx: InstanceLog, instance_id: str | None, why: str) -> None:
     """The task is done, cancelled or retried: its ended instance says so. A failed one is
     stopped (the failure was dealt with), so the fleet's counts stop showing it as failed;
     a live one is left alone (it is stopped through InstanceService first)."""
