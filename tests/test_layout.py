@@ -42,7 +42,6 @@ AGENT_VOCABULARY = (
 # events, dialect) and move Claude Code's dialect out of services. Each entry must still
 # offend (so the lists only shrink); the integrator empties them when those branches land.
 OVERSIZED_TODAY = {
-    "cc_orchestrator.db.store",  # fix/store splits it by entity
     "cc_orchestrator.services.instances",  # fix/dialect: lifecycle + monitor
     "cc_orchestrator.services.tasks",  # fix/events
     "cc_orchestrator.services.worktrees",  # fix/events
