@@ -38,6 +38,7 @@ from cc_orchestrator.db.tables import (
     utcnow,
 )
 from cc_orchestrator.domain.errors import StorageError
+from cc_orchestrator.domain.events import repo_added
 from cc_orchestrator.domain.models import (
     Event,
     Instance,
@@ -160,9 +161,7 @@ class SqlTx:
             row = RepositoryRow(path=str(path), name=path.name)
             self.session.add(row)
             self.session.flush()
-            self.append_event(
-                NewEvent("repo.added", "repository", str(row.id), {"path": str(path)})
-            )
+            self.append_event(repo_added(row.id, path))
         return _repo(row)
 
     def repos(self) -> list[Repository]:

@@ -23,8 +23,9 @@ from typing import Any
 
 from cc_orchestrator import faults
 from cc_orchestrator.config import TasksConfig
+from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, Conflict, NotFound
-from cc_orchestrator.domain.models import NewEvent, Task, TaskStatus, WorktreeStatus
+from cc_orchestrator.domain.models import Task, TaskStatus, WorktreeStatus
 from cc_orchestrator.domain.text import printable
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store, Tx, Vcs
@@ -53,9 +54,6 @@ class ApproveSteps:
         raise NotImplementedError
 
     def refresh_waiting(self) -> None:
-        raise NotImplementedError
-
-    def _event(self, task: Task, kind: str, **data: Any) -> NewEvent:
         raise NotImplementedError
 
     def _move(self, tx: Tx, task: Task, status: TaskStatus, reason: str, **values: Any) -> Task:
@@ -124,7 +122,7 @@ class ApproveSteps:
                     f"{into!r} is not a local branch, so there is nothing to merge into",
                     hint="set the task's base to a branch, or use tasks.merge=none",
                 )
-        plan = {
+        plan: dict[str, Any] = {
             "how": how,
             "into": into,
             "branch": task.branch,
@@ -140,7 +138,7 @@ class ApproveSteps:
                 approve_plan=plan,
                 status_reason=f"approving: merging into {into}" if into else "approving",
             )
-            tx.append_event(self._event(task, "task.approving", **plan))
+            tx.append_event(events.task_approving(task, **plan))
         faults.point("approve.after_intent")
         return task
 
@@ -178,18 +176,14 @@ class ApproveSteps:
                 finished_at=datetime.now(UTC),
                 approve_plan=None,
             )
-            tx.append_event(
-                self._event(
-                    task, "task.approved", merged_into=into, branch=task.branch, notes=notes
-                )
-            )
+            tx.append_event(events.task_approved(task, merged_into=into, notes=notes))
             settle_instance(tx, task.instance_id, "task done")
         return task
 
     def _give_up(self, task: Task, plan: dict[str, Any]) -> None:
         with self.store.write() as tx:
             task = tx.update_task(task.id, approve_plan=None, status_reason=plan.get("reason"))
-            tx.append_event(self._event(task, "task.approve_failed"))
+            tx.append_event(events.task_approve_failed(task))
 
     def _merge(self, task: Task, plan: dict[str, Any]) -> None:
         assert task.repo_path is not None

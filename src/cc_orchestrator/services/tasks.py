@@ -16,6 +16,7 @@ from typing import Any
 
 from cc_orchestrator import faults
 from cc_orchestrator.config import InstancesConfig, TasksConfig
+from cc_orchestrator.domain import events
 from cc_orchestrator.domain import instance_status as imachine
 from cc_orchestrator.domain import tasks as rules
 from cc_orchestrator.domain.errors import (
@@ -26,7 +27,7 @@ from cc_orchestrator.domain.errors import (
     NotFound,
     StorageError,
 )
-from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent, Task, TaskStatus
+from cc_orchestrator.domain.models import Instance, InstanceStatus, Task, TaskStatus
 from cc_orchestrator.domain.names import new_id
 from cc_orchestrator.domain.plural import count
 from cc_orchestrator.domain.text import check_line, check_multiline, check_title, printable
@@ -157,15 +158,7 @@ class TaskService(ApproveSteps):
                     depends_on=tuple(sorted(set(depends_on))),
                 )
             )
-            tx.append_event(
-                self._event(
-                    task,
-                    "task.created",
-                    status=status.value,
-                    title=title,
-                    depends_on=list(task.depends_on),
-                )
-            )
+            tx.append_event(events.task_created(task))
         log.info("task.created", task_id=task.id, status=status.value)
         return task
 
@@ -218,15 +211,10 @@ class TaskService(ApproveSteps):
                     changes.update(status=status, status_reason=reason)
             updated = tx.update_task(task.id, **changes) if changes else tx.task(task.id)
             assert updated is not None
-            tx.append_event(
-                self._event(
-                    updated,
-                    "task.edited",
-                    fields=sorted([*changes, *(["depends_on"] if add_deps or remove_deps else [])]),
-                )
-            )
+            edited = [*changes, *(["depends_on"] if add_deps or remove_deps else [])]
+            tx.append_event(events.task_edited(updated, edited))
             if "status" in changes:
-                tx.append_event(self._status_event(updated, task.status))
+                tx.append_event(events.task_status(updated, task.status))
         return updated
 
     def _check_title(self, title: str) -> str:
@@ -288,19 +276,7 @@ class TaskService(ApproveSteps):
                 hint=f"finish it: cco tasks approve {task.id}",
             )
 
-    # ------------------------------------------------------------------ events
-    def _event(self, task: Task, kind: str, **data: Any) -> NewEvent:
-        return NewEvent(kind, "task", task.id, {"task_id": task.id, **data})
-
-    def _status_event(self, task: Task, previous: TaskStatus) -> NewEvent:
-        return self._event(
-            task,
-            "task.status",
-            status=task.status.value,
-            previous=previous.value,
-            reason=task.status_reason or "",
-        )
-
+    # ------------------------------------------------------------------ moves
     def _move(self, tx: Tx, task: Task, status: TaskStatus, reason: str, **values: Any) -> Task:
         if not rules.can_move(task.status, status):
             raise Conflict(
@@ -308,7 +284,7 @@ class TaskService(ApproveSteps):
             )
         updated = tx.update_task(task.id, status=status, status_reason=reason, **values)
         if status != task.status:
-            tx.append_event(self._status_event(updated, task.status))
+            tx.append_event(events.task_status(updated, task.status))
             log.info(
                 "task.status",
                 task_id=task.id,
@@ -556,14 +532,13 @@ class TaskService(ApproveSteps):
                 cost_usd=inst.cost_usd,
             )
             tx.append_event(
-                self._event(
+                events.task_result(
                     task,
-                    "task.result",
                     committed_leftovers=committed,
                     commits_ahead=summary.commits_ahead,
                     files_changed=summary.files_changed,
                     cost_usd=inst.cost_usd,
-                    permission_denials=[{"tool": d.tool, "detail": d.detail} for d in denials],
+                    permission_denials=denials,
                 )
             )
 
@@ -708,7 +683,7 @@ class TaskService(ApproveSteps):
                 branch=None,
                 base_commit=None,
             )
-            tx.append_event(self._event(task, "task.restart_start", reason=reason))
+            tx.append_event(events.task_restart_start(task, reason))
         self._launch(task, planned)
 
     def _launch(self, task: Task, planned: str) -> Task:

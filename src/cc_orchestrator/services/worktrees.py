@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cc_orchestrator.config import WorktreesConfig
+from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, Conflict, InvalidInput, NotFound
-from cc_orchestrator.domain.models import NewEvent, Worktree, WorktreeStatus
+from cc_orchestrator.domain.models import Worktree, WorktreeStatus
 from cc_orchestrator.domain.names import check_name, check_ref, new_id, slugify
 from cc_orchestrator.logs import get_logger
-from cc_orchestrator.ports import CommandRunner, Locks, Store, Vcs
+from cc_orchestrator.ports import CommandRunner, Locks, Store, Tx, Vcs
 from cc_orchestrator.services import worktree_setup
 
 log = get_logger("cco.worktrees")
@@ -63,6 +64,14 @@ class CleanupReport:
     @property
     def kept(self) -> list[Finding]:
         return [f for f in self.findings if f.action == "keep" or f.error]
+
+
+def _mark_removed(
+    tx: Tx, wt: Worktree, reason: str, notes: Sequence[str] = (), *, when: datetime | None = None
+) -> None:
+    """The row says removed, and the one event of its kind says why."""
+    tx.mark_worktree_removed(wt.id, when or datetime.now(UTC))
+    tx.append_event(events.worktree_removed(wt, reason=reason, notes=notes))
 
 
 def repo_hash(root: Path) -> str:
@@ -213,20 +222,7 @@ class WorktreeService:
         """Ready for use: git made it, its merges and setup succeeded."""
         with self.store.write() as tx:
             tx.set_worktree_status(wt.id, WorktreeStatus.ACTIVE)
-            tx.append_event(
-                NewEvent(
-                    "worktree.created",
-                    "worktree",
-                    wt.id,
-                    {
-                        "worktree_id": wt.id,
-                        "path": str(wt.path),
-                        "branch": wt.branch,
-                        "base": base_ref,
-                        "repo": str(wt.repo_path),
-                    },
-                )
-            )
+            tx.append_event(events.worktree_created(wt, base=base_ref))
         return replace(wt, status=WorktreeStatus.ACTIVE)
 
     def _add(
@@ -320,7 +316,7 @@ class WorktreeService:
         except BaseException:
             self._undo_git(wt)
             with self.store.write() as tx:
-                tx.mark_worktree_removed(wt.id, datetime.now(UTC))
+                _mark_removed(tx, wt, "git worktree add failed")
             raise
         return wt  # still "creating": active once its merges and setup succeeded
 
@@ -344,15 +340,7 @@ class WorktreeService:
         with self._repo_lock(wt.repo_path):
             self._undo_git(wt)
             with self.store.write() as tx:
-                tx.mark_worktree_removed(wt.id, datetime.now(UTC))
-                tx.append_event(
-                    NewEvent(
-                        "worktree.removed",
-                        "worktree",
-                        wt.id,
-                        {"worktree_id": wt.id, "reason": reason},
-                    )
-                )
+                _mark_removed(tx, wt, reason)
 
     def remove(self, key: str, *, force: bool = False, delete_branch: bool = False) -> list[str]:
         """Remove a worktree; returns notes for the user (a branch kept, say)."""
@@ -390,15 +378,7 @@ class WorktreeService:
                             f"{wt.base_ref} (pass --force too to delete it)"
                         )
             with self.store.write() as tx:
-                tx.mark_worktree_removed(wt.id, datetime.now(UTC))
-                tx.append_event(
-                    NewEvent(
-                        "worktree.removed",
-                        "worktree",
-                        wt.id,
-                        {"worktree_id": wt.id, "path": str(wt.path), "notes": notes},
-                    )
-                )
+                _mark_removed(tx, wt, "removed", notes)
         log.info("worktree.removed", worktree_id=wt.id, notes=notes)
         return notes
 
@@ -456,15 +436,7 @@ class WorktreeService:
             def undo(wt: Worktree = wt) -> None:
                 self._undo_git(wt)
                 with self.store.write() as tx:
-                    tx.mark_worktree_removed(wt.id, datetime.now(UTC))
-                    tx.append_event(
-                        NewEvent(
-                            "worktree.removed",
-                            "worktree",
-                            wt.id,
-                            {"worktree_id": wt.id, "reason": "abandoned"},
-                        )
-                    )
+                    _mark_removed(tx, wt, "abandoned")
 
             findings.append(
                 (
@@ -486,15 +458,7 @@ class WorktreeService:
 
                 def forget(wt: Worktree = wt) -> None:
                     with self.store.write() as tx:
-                        tx.mark_worktree_removed(wt.id, now)
-                        tx.append_event(
-                            NewEvent(
-                                "worktree.removed",
-                                "worktree",
-                                wt.id,
-                                {"worktree_id": wt.id, "reason": "folder gone"},
-                            )
-                        )
+                        _mark_removed(tx, wt, "folder gone", when=now)
 
                 findings.append(
                     (
