@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cc_orchestrator.cli.main import cli
+from tests.support.event_check import events_match_their_definitions  # noqa: F401 (autouse)
 
 T = TypeVar("T")
 
