@@ -107,7 +107,7 @@ class TaskResult(_TaskData):
 
 
 class TaskRestartStart(_TaskData):
-    """A task's agent is started again from scratch (the task was rejected or retried)."""
+    """A task is started again: its start before was interrupted before its agent ran."""
 
     reason: str
 
