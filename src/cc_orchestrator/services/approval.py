@@ -22,16 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from cc_orchestrator import faults
-from cc_orchestrator.config import TasksConfig
 from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, Conflict, NotFound
 from cc_orchestrator.domain.models import Task, TaskStatus, WorktreeStatus
 from cc_orchestrator.domain.text import printable
 from cc_orchestrator.logs import get_logger
-from cc_orchestrator.ports import Store, Tx, Vcs
-from cc_orchestrator.services.instances import InstanceService
+from cc_orchestrator.services.task_core import TaskCore
 from cc_orchestrator.services.task_outcome import settle_instance
-from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.tasks")
 T = TaskStatus
@@ -41,23 +38,8 @@ def approve_lock(task_id: str) -> str:
     return f"approve:{task_id}"
 
 
-class ApproveSteps:
-    """The approve half of TaskService (kept apart to keep each module small)."""
-
-    store: Store
-    instances: InstanceService
-    worktrees: WorktreeService
-    vcs: Vcs
-    config: TasksConfig
-
-    def get(self, key: str) -> Task:
-        raise NotImplementedError
-
-    def refresh_waiting(self) -> None:
-        raise NotImplementedError
-
-    def _move(self, tx: Tx, task: Task, status: TaskStatus, reason: str, **values: Any) -> Task:
-        raise NotImplementedError
+class ApproveSteps(TaskCore):
+    """Approving a task in review (part of TaskService)."""
 
     # ------------------------------------------------------------------ the user's approve
     def approve(self, key: str) -> Task:
