@@ -5,7 +5,7 @@ table this process runs, on any engine (SQLite or PostgreSQL), and at the end of
 also reads the events of the test's own SQLite database (what `cco up` and other
 subprocesses appended). A test fails when one of them has an unknown kind, the wrong entity
 or a payload its definition does not describe. The store's own tests (tests/db) append
-arbitrary kinds on purpose and are left out.
+arbitrary kinds on purpose and are left out; tests/db/test_event_check.py checks the check.
 """
 
 from __future__ import annotations
@@ -60,6 +60,28 @@ def stored_problems(db: Path) -> list[str]:
     return found
 
 
+class EventWatch:
+    """While open, every INSERT into the events table (any engine) is checked; `found` says
+    what did not match."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def _before_execute(
+        self, conn: Any, clause: Any, multiparams: Any, params: Any, options: Any
+    ) -> None:
+        if isinstance(clause, Insert) and clause.table.name == "events":
+            for row in _rows(multiparams, params):
+                self.found.extend(_check(row, "appended"))
+
+    def __enter__(self) -> EventWatch:
+        event.listen(Engine, "before_execute", self._before_execute)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(Engine, "before_execute", self._before_execute)
+
+
 @pytest.fixture(autouse=True)
 def events_match_their_definitions(
     request: pytest.FixtureRequest, tmp_path: Path, isolated_env: Path
@@ -67,18 +89,8 @@ def events_match_their_definitions(
     if any(part in str(request.node.path) for part in EXEMPT):
         yield
         return
-    found: list[str] = []
-
-    def before_execute(conn: Any, clause: Any, multiparams: Any, params: Any, options: Any) -> None:
-        if isinstance(clause, Insert) and clause.table.name == "events":
-            for row in _rows(multiparams, params):
-                found.extend(_check(row, "appended"))
-
-    event.listen(Engine, "before_execute", before_execute)
-    try:
+    with EventWatch() as watch:
         yield
-    finally:
-        event.remove(Engine, "before_execute", before_execute)
-    found += stored_problems(tmp_path / "data" / "state.db")
+    found = watch.found + stored_problems(tmp_path / "data" / "state.db")
     if found:
         pytest.fail("events that do not match domain/events.py:\n" + "\n".join(found[:20]))
