@@ -14,7 +14,7 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from cc_orchestrator.domain.events import KINDS, Kind, type_text
+from cc_orchestrator.domain.events import KINDS, Entity, Kind, kinds_of, type_text
 
 HEADER = (
     "// Generated from src/cc_orchestrator/domain/events.py by "
@@ -149,9 +149,10 @@ def markdown() -> str:
         "since older rows lack them); it is never renamed.",
         "",
     ]
-    for entity in ("task", "instance", "worktree", "repository"):
+    entities: tuple[Entity, ...] = ("task", "instance", "worktree", "repository")
+    for entity in entities:
         lines += [f"## {entity.capitalize()} events", ""]
-        for kind in (k for k in KINDS.values() if k.entity == entity):
+        for kind in kinds_of(entity):
             lines += [f"### `{kind.name}`", "", kind.doc, ""]
             if kind.fields:
                 lines += ["| field | type | |", "|---|---|---|"]
