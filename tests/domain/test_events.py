@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import sqlite3
@@ -214,3 +215,25 @@ def test_the_suite_check_reads_stored_events(tmp_path: Path) -> None:
     conn.close()
     assert stored_problems(db) == [f"{db}: task.restart_start: field 'reason' is missing"]
     assert stored_problems(tmp_path / "none.db") == []
+
+
+# built by hand still on this branch; fix/dialect converts it (its InstanceService split)
+NOT_YET = {"services/instances.py"}
+
+
+def test_events_are_built_only_by_their_constructors() -> None:
+    """No module but domain/events.py builds a NewEvent: each kind is built in one place."""
+    package = Path(ev.__file__).parents[1]
+    builders: dict[str, list[int]] = {}
+    for path in sorted(package.rglob("*.py")):
+        if path == Path(ev.__file__) or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name == "NewEvent":
+                    builders.setdefault(str(path.relative_to(package)), []).append(node.lineno)
+    others = {m: lines for m, lines in builders.items() if m not in NOT_YET}
+    assert others == {}, f"build these with a constructor of domain/events.py: {others}"
+    done = sorted(NOT_YET - set(builders))
+    assert done == [], f"{done} build no NewEvent any more: take them out of NOT_YET"
