@@ -137,14 +137,15 @@ def markdown() -> str:
         "an event: `kind`, the entity it is about (`entity_type`, `entity_id`), its time and a "
         "payload (`data`). They are read with `GET /api/events` (`after_id`, `entity_id`, "
         "`limit`) and streamed by the WebSocket `/api/ws`; `cco instances watch` and the "
-        "dashboard follow them. Each kind below is defined once, in "
-        "`src/cc_orchestrator/domain/events.py`, and built by its one constructor there; the "
+        "dashboard follow them. Each kind below is defined once (its payload in "
+        "`src/cc_orchestrator/domain/event_payloads.py`, its entry in the registry `KINDS` in "
+        "`domain/event_kinds.py`) and built by its one constructor in `domain/events.py`; the "
         "dashboard's types (`web/src/api/events.ts`) are generated from the same definitions. "
         "Fields marked optional may be absent; every other field is always there (its value "
         "may be `null` when its type says so).",
         "",
-        "Adding a kind: its payload, its entry in `KINDS` and its constructor in "
-        "domain/events.py, then `python -m cc_orchestrator.web.eventgen` (or "
+        "Adding a kind: its payload, its entry in `KINDS` and its constructor, "
+        "then `python -m cc_orchestrator.web.eventgen` (or "
         "`scripts/build-dashboard`). A kind that has shipped only gains fields (optional ones, "
         "since older rows lack them); it is never renamed.",
         "",
