@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cc_orchestrator.cli.main import cli
+from tests.support.event_check import events_match_their_definitions  # noqa: F401 (autouse)
 from tests.support.wait import wait_for as wait_for  # re-exported: tests import it from here
 
 

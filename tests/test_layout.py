@@ -43,8 +43,6 @@ AGENT_VOCABULARY = (
 # offend (so the lists only shrink); the integrator empties them when those branches land.
 OVERSIZED_TODAY = {
     "cc_orchestrator.services.instances",  # fix/dialect: lifecycle + monitor
-    "cc_orchestrator.services.tasks",  # fix/events
-    "cc_orchestrator.services.worktrees",  # fix/events
     "cc_orchestrator.web.app",  # fix/web: routers per resource
 }
 VOCABULARY_TODAY = {  # fix/dialect moves Claude Code's parsing into its adapter
@@ -52,7 +50,7 @@ VOCABULARY_TODAY = {  # fix/dialect moves Claude Code's parsing into its adapter
     "cc_orchestrator.services.instances",
     "cc_orchestrator.services.logview",
     "cc_orchestrator.services.task_outcome",
-    "cc_orchestrator.services.tasks",
+    "cc_orchestrator.services.task_follow",
 }
 
 

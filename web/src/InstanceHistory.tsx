@@ -1,6 +1,8 @@
 // An instance's status history: its events (created, started, each status with its reason,
 // input, results), read a page at a time and appended to as new ones arrive. Newest first.
+// Each line reads its event's payload as its kind's type (api/events.ts, generated).
 import { useEffect, useRef, useState } from 'react';
+import { known } from './api/events';
 import { entityEvents, type HistoryEvent } from './api/lists';
 import { live } from './live';
 import { Badge, errorText } from './ui';
@@ -69,32 +71,31 @@ export function InstanceHistory({ instanceId }: { instanceId: string }) {
 }
 
 function HistoryLine({ event }: { event: HistoryEvent }) {
-  const d = event.data ?? {};
-  const text = (key: string) => (d[key] == null ? '' : String(d[key]));
-  switch (event.kind) {
+  const e = known(event);
+  switch (e?.kind) {
     case 'instance.status':
       return (
         <>
-          <Badge status={text('status')} /> {text('reason')}
+          <Badge status={e.data.status} /> {e.data.reason}
         </>
       );
     case 'instance.created':
-      return <>created: {[text('agent'), text('mode')].filter(Boolean).join(', ')}</>;
+      return <>created: {[e.data.agent, e.data.mode].filter(Boolean).join(', ')}</>;
     case 'instance.started':
-      return <>started in {text('path') || 'its worktree'}</>;
+      return <>started in {e.data.path || 'its worktree'}</>;
     case 'instance.input':
-      return <>{d.answered ? 'answered' : 'prompt sent'} ({text('chars')} characters)</>;
+      return <>{e.data.answered ? 'answered' : 'prompt sent'} ({e.data.chars} characters)</>;
     case 'instance.result':
       return (
         <>
-          turn result{d.is_error ? ' (error)' : ''}
-          {d.cost_usd != null ? `, $${Number(d.cost_usd).toFixed(4)} so far` : ''}
+          turn result{e.data.is_error ? ' (error)' : ''}
+          {e.data.cost_usd != null ? `, $${e.data.cost_usd.toFixed(4)} so far` : ''}
         </>
       );
     case 'instance.dialog':
-      return <>dialog answered: {text('answered')}</>;
+      return <>dialog answered: {e.data.answered}</>;
     case 'instance.restart_failed':
-      return <span className="error">restart failed: {text('error')}</span>;
+      return <span className="error">restart failed: {e.data.error}</span>;
     default:
       return <>{event.kind.replace(/^instance\./, '').replace(/_/g, ' ')}</>;
   }

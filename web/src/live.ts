@@ -2,14 +2,14 @@
 // changed. On close it reconnects with the last event id it saw, so nothing is missed.
 import { useEffect, useRef, useState } from 'react';
 import { api, reportUnauthorized, wsUrl } from './api/client';
+import type { CcoEvent } from './api/events';
 
-export interface LiveEvent {
+/** An event as the socket sends it: the server that serves this page speaks its vocabulary. */
+export type LiveEvent = CcoEvent;
+/** Sent first, on each connection: the id of the last event there is. */
+interface Ready {
+  kind: 'ready';
   id: number;
-  ts: string;
-  kind: string;
-  entity_type: string;
-  entity_id: string;
-  data: Record<string, unknown>;
 }
 
 /** null means "refetch everything" (a (re)connection, or an action this page just made). */
@@ -52,9 +52,9 @@ class LiveEvents {
       opened = true;
     };
     socket.onmessage = (message) => {
-      let event: LiveEvent;
+      let event: LiveEvent | Ready;
       try {
-        event = JSON.parse(String(message.data)) as LiveEvent;
+        event = JSON.parse(String(message.data)) as LiveEvent | Ready;
       } catch {
         return;
       }

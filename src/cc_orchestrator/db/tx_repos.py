@@ -10,7 +10,8 @@ from sqlalchemy import select
 from cc_orchestrator.db.rows import OnSession, to_repo
 from cc_orchestrator.db.tables import RepositoryRow, WorktreeRow
 from cc_orchestrator.db.tx_events import EventTx
-from cc_orchestrator.domain.models import NewEvent, Repository, Worktree, WorktreeStatus
+from cc_orchestrator.domain.events import repo_added
+from cc_orchestrator.domain.models import Repository, Worktree, WorktreeStatus
 
 
 class RepoTx(EventTx):
@@ -24,9 +25,7 @@ class RepoTx(EventTx):
             row = RepositoryRow(path=str(path), name=path.name)
             self.session.add(row)
             self.session.flush()
-            self.append_event(
-                NewEvent("repo.added", "repository", str(row.id), {"path": str(path)})
-            )
+            self.append_event(repo_added(row.id, path))
         return to_repo(row)
 
     def repos(self) -> list[Repository]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
+ChoiceKind = Literal["allow_once", "allow_always", "allow_auto", "deny", "other"]
 # what a question may show of the tool's input (an edit or a file's content is cut)
 MAX_SHOWN = 2000
 
@@ -20,7 +21,7 @@ class Choice:
 
     key: str
     label: str
-    kind: str  # allow_once, allow_always, allow_auto, deny or other
+    kind: str  # a ChoiceKind: allow_once, allow_always, allow_auto, deny or other
 
 
 @dataclass(frozen=True)

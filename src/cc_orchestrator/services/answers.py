@@ -19,10 +19,11 @@ import os
 import time
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
+from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, Conflict, InvalidInput
-from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent
+from cc_orchestrator.domain.models import Instance, InstanceStatus
 from cc_orchestrator.domain.questions import Answer, Choice, Question
 from cc_orchestrator.logs import get_logger
 
@@ -99,6 +100,7 @@ def answer(svc: InstanceService, key: str, ans: Answer) -> Instance:
         adapter = svc.agents(inst.agent)
         hook_open = q.channel == "hook" and (q.hook_until or 0) > time.time()
         picked: Choice
+        via: Literal["hook", "keys"]
         if ans.decision in ("allow", "deny") and hook_open:
             allow = ans.decision == "allow"
             text = adapter.hook_answer(allow, ans.message)
@@ -118,23 +120,9 @@ def answer(svc: InstanceService, key: str, ans: Answer) -> Instance:
         answered = replace(q, answered=done)
         with svc.store.write() as tx:
             inst = tx.update_instance(inst.id, question=answered.to_json())
-            data: dict[str, Any] = {
-                "instance_id": inst.id,
-                "name": inst.name,
-                "question_id": q.id,
-                "tool": q.tool,
-                "subject": q.subject,
-                "decision": ans.decision,
-                "choice": picked.key,
-                "label": picked.label,
-                "kind": picked.kind,
-                "via": via,
-                "by": ans.by,
-                "message": bool(ans.message),
-            }
-            if inst.task_id:
-                data["task_id"] = inst.task_id
-            tx.append_event(NewEvent("instance.answered", "instance", inst.id, data))
+            tx.append_event(
+                events.instance_answered(inst, question=q, answer=ans, picked=picked, via=via)
+            )
         log.info("instance.answered", instance_id=inst.id, choice=picked.key, via=via, by=ans.by)
         return inst
 

@@ -22,15 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from cc_orchestrator import faults
-from cc_orchestrator.config import TasksConfig
+from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, Conflict, NotFound
-from cc_orchestrator.domain.models import NewEvent, Task, TaskStatus, WorktreeStatus
+from cc_orchestrator.domain.models import Task, TaskStatus, WorktreeStatus
 from cc_orchestrator.domain.text import printable
 from cc_orchestrator.logs import get_logger
-from cc_orchestrator.ports import Store, Tx, Vcs
-from cc_orchestrator.services.instances import InstanceService
+from cc_orchestrator.services.task_core import TaskCore
 from cc_orchestrator.services.task_outcome import settle_instance
-from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.tasks")
 T = TaskStatus
@@ -40,26 +38,8 @@ def approve_lock(task_id: str) -> str:
     return f"approve:{task_id}"
 
 
-class ApproveSteps:
-    """The approve half of TaskService (kept apart to keep each module small)."""
-
-    store: Store
-    instances: InstanceService
-    worktrees: WorktreeService
-    vcs: Vcs
-    config: TasksConfig
-
-    def get(self, key: str) -> Task:
-        raise NotImplementedError
-
-    def refresh_waiting(self) -> None:
-        raise NotImplementedError
-
-    def _event(self, task: Task, kind: str, **data: Any) -> NewEvent:
-        raise NotImplementedError
-
-    def _move(self, tx: Tx, task: Task, status: TaskStatus, reason: str, **values: Any) -> Task:
-        raise NotImplementedError
+class ApproveSteps(TaskCore):
+    """Approving a task in review (part of TaskService)."""
 
     # ------------------------------------------------------------------ the user's approve
     def approve(self, key: str) -> Task:
@@ -124,7 +104,7 @@ class ApproveSteps:
                     f"{into!r} is not a local branch, so there is nothing to merge into",
                     hint="set the task's base to a branch, or use tasks.merge=none",
                 )
-        plan = {
+        plan: dict[str, Any] = {
             "how": how,
             "into": into,
             "branch": task.branch,
@@ -140,7 +120,7 @@ class ApproveSteps:
                 approve_plan=plan,
                 status_reason=f"approving: merging into {into}" if into else "approving",
             )
-            tx.append_event(self._event(task, "task.approving", **plan))
+            tx.append_event(events.task_approving(task, **plan))
         faults.point("approve.after_intent")
         return task
 
@@ -178,18 +158,14 @@ class ApproveSteps:
                 finished_at=datetime.now(UTC),
                 approve_plan=None,
             )
-            tx.append_event(
-                self._event(
-                    task, "task.approved", merged_into=into, branch=task.branch, notes=notes
-                )
-            )
+            tx.append_event(events.task_approved(task, merged_into=into, notes=notes))
             settle_instance(tx, task.instance_id, "task done")
         return task
 
     def _give_up(self, task: Task, plan: dict[str, Any]) -> None:
         with self.store.write() as tx:
             task = tx.update_task(task.id, approve_plan=None, status_reason=plan.get("reason"))
-            tx.append_event(self._event(task, "task.approve_failed"))
+            tx.append_event(events.task_approve_failed(task))
 
     def _merge(self, task: Task, plan: dict[str, Any]) -> None:
         assert task.repo_path is not None

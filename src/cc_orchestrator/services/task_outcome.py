@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from cc_orchestrator.domain.models import InstanceStatus, NewEvent
+from cc_orchestrator.domain import events
+from cc_orchestrator.domain.models import InstanceStatus
 from cc_orchestrator.domain.plural import count
 from cc_orchestrator.logs import redact_text
 from cc_orchestrator.ports import EventAppend, InstanceRows
@@ -98,13 +99,4 @@ def settle_instance(tx: InstanceLog, instance_id: str | None, why: str) -> None:
         return
     now = datetime.now(UTC)
     tx.update_instance(inst.id, status=status, status_reason=reason, status_at=now)
-    data = {
-        "instance_id": inst.id,
-        "name": inst.name,
-        "status": status.value,
-        "previous": inst.status.value,
-        "reason": reason,
-    }
-    if inst.task_id:
-        data["task_id"] = inst.task_id
-    tx.append_event(NewEvent("instance.status", "instance", inst.id, data))
+    tx.append_event(events.instance_status(inst, status, reason, previous=inst.status))

@@ -2,7 +2,8 @@
 
 Every step that creates something has its undo: a failure after `git worktree add` removes the
 worktree and the branch it made. Creating and removing worktrees of one repository is serialized
-by a per-repository lock, so parallel creation is safe.
+by a per-repository lock, so parallel creation is safe. What cleanup finds, and the one record
+of a removal (the row and its `worktree.removed` event), are in worktree_cleanup.py.
 """
 
 from __future__ import annotations
@@ -11,58 +12,37 @@ import hashlib
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cc_orchestrator.config import WorktreesConfig
+from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, Conflict, InvalidInput, NotFound
-from cc_orchestrator.domain.models import NewEvent, Worktree, WorktreeStatus
+from cc_orchestrator.domain.models import Worktree, WorktreeStatus
 from cc_orchestrator.domain.names import check_name, check_ref, new_id, slugify
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import CommandRunner, Locks, Store, Vcs
 from cc_orchestrator.services import worktree_setup
+from cc_orchestrator.services.worktree_cleanup import (
+    MARKER,
+    CleanupReport,
+    Finding,
+    Progress,
+    cleanup_repo,
+    mark_removed,
+    quiet,
+)
+
+__all__ = ["MARKER", "CleanupReport", "Finding", "Progress", "WorktreeService", "WorktreeView"]
 
 log = get_logger("cco.worktrees")
-MARKER = ".cco-managed"
-Progress = Callable[[str], None]
-
-
-def _quiet(_message: str) -> None:
-    return None
 
 
 @dataclass(frozen=True)
 class WorktreeView:
     worktree: Worktree
     exists: bool
-
-
-@dataclass
-class Finding:
-    """One thing cleanup found: what it is, and whether it is (or would be) removed."""
-
-    kind: str  # orphan_folder | missing_folder | stale_git_entry | branch
-    repo: Path
-    target: str
-    action: str  # remove | keep
-    reason: str
-    done: bool = False
-    error: str | None = None
-
-
-@dataclass
-class CleanupReport:
-    findings: list[Finding] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def removed(self) -> list[Finding]:
-        return [f for f in self.findings if f.done]
-
-    @property
-    def kept(self) -> list[Finding]:
-        return [f for f in self.findings if f.action == "keep" or f.error]
 
 
 def repo_hash(root: Path) -> str:
@@ -178,7 +158,7 @@ class WorktreeService:
         name: str | None = None,
         base: str | None = None,
         branch: str | None = None,
-        progress: Progress = _quiet,
+        progress: Progress = quiet,
         worktree_id: str | None = None,
         merge: Sequence[str] = (),
     ) -> Worktree:
@@ -213,20 +193,7 @@ class WorktreeService:
         """Ready for use: git made it, its merges and setup succeeded."""
         with self.store.write() as tx:
             tx.set_worktree_status(wt.id, WorktreeStatus.ACTIVE)
-            tx.append_event(
-                NewEvent(
-                    "worktree.created",
-                    "worktree",
-                    wt.id,
-                    {
-                        "worktree_id": wt.id,
-                        "path": str(wt.path),
-                        "branch": wt.branch,
-                        "base": base_ref,
-                        "repo": str(wt.repo_path),
-                    },
-                )
-            )
+            tx.append_event(events.worktree_created(wt, base=base_ref))
         return replace(wt, status=WorktreeStatus.ACTIVE)
 
     def _add(
@@ -318,14 +285,14 @@ class WorktreeService:
             progress(f"git worktree add {path} ({branch})")
             self.vcs.add_worktree(root, path, branch=branch, start=base_commit if start else None)
         except BaseException:
-            self._undo_git(wt)
+            self.undo_git(wt)
             with self.store.write() as tx:
-                tx.mark_worktree_removed(wt.id, datetime.now(UTC))
+                mark_removed(tx, wt, "git worktree add failed")
             raise
         return wt  # still "creating": active once its merges and setup succeeded
 
     # ------------------------------------------------------------------------- undo / remove
-    def _undo_git(self, wt: Worktree) -> None:
+    def undo_git(self, wt: Worktree) -> None:
         worktree_setup.stop_orphan(wt, runner=self.runner, data_dir=self.data_dir)
         try:
             self.vcs.remove_worktree(wt.repo_path, wt.path, force=True)
@@ -342,17 +309,9 @@ class WorktreeService:
 
     def _undo_create(self, wt: Worktree, *, reason: str = "creation failed") -> None:
         with self._repo_lock(wt.repo_path):
-            self._undo_git(wt)
+            self.undo_git(wt)
             with self.store.write() as tx:
-                tx.mark_worktree_removed(wt.id, datetime.now(UTC))
-                tx.append_event(
-                    NewEvent(
-                        "worktree.removed",
-                        "worktree",
-                        wt.id,
-                        {"worktree_id": wt.id, "reason": reason},
-                    )
-                )
+                mark_removed(tx, wt, reason)
 
     def remove(self, key: str, *, force: bool = False, delete_branch: bool = False) -> list[str]:
         """Remove a worktree; returns notes for the user (a branch kept, say)."""
@@ -380,7 +339,7 @@ class WorktreeService:
                 if not wt.created_branch:
                     notes.append(f"kept branch {wt.branch}: cco did not create it")
                 elif self.vcs.branch_exists(wt.repo_path, wt.branch):
-                    merged = self._merged(wt.repo_path, wt.branch, wt.base_ref)
+                    merged = self.merged(wt.repo_path, wt.branch, wt.base_ref)
                     if merged or force:
                         self.vcs.delete_branch(wt.repo_path, wt.branch, force=True)
                         notes.append(f"deleted branch {wt.branch}")
@@ -390,19 +349,11 @@ class WorktreeService:
                             f"{wt.base_ref} (pass --force too to delete it)"
                         )
             with self.store.write() as tx:
-                tx.mark_worktree_removed(wt.id, datetime.now(UTC))
-                tx.append_event(
-                    NewEvent(
-                        "worktree.removed",
-                        "worktree",
-                        wt.id,
-                        {"worktree_id": wt.id, "path": str(wt.path), "notes": notes},
-                    )
-                )
+                mark_removed(tx, wt, "removed", notes)
         log.info("worktree.removed", worktree_id=wt.id, notes=notes)
         return notes
 
-    def _merged(self, root: Path, branch: str, base_ref: str) -> bool:
+    def merged(self, root: Path, branch: str, base_ref: str) -> bool:
         """Merged into the ref it started from, or into the main checkout's HEAD."""
         return self.vcs.is_ancestor(root, branch, base_ref) or self.vcs.is_ancestor(
             root, branch, "HEAD"
@@ -410,7 +361,7 @@ class WorktreeService:
 
     # ------------------------------------------------------------------------- cleanup
     def cleanup(
-        self, *, dry_run: bool = False, force: bool = False, progress: Progress = _quiet
+        self, *, dry_run: bool = False, force: bool = False, progress: Progress = quiet
     ) -> CleanupReport:
         report = CleanupReport(dry_run=dry_run)
         with self.store.read() as tx:
@@ -423,238 +374,13 @@ class WorktreeService:
             except CcoError:
                 continue
             with self._repo_lock(repo.path):
-                self._cleanup_repo(
-                    repo.id, repo.path, report, dry_run=dry_run, force=force, progress=progress
+                cleanup_repo(
+                    self,
+                    repo.id,
+                    repo.path,
+                    report,
+                    dry_run=dry_run,
+                    force=force,
+                    progress=progress,
                 )
         return report
-
-    def _cleanup_repo(
-        self,
-        repo_id: int,
-        root: Path,
-        report: CleanupReport,
-        *,
-        dry_run: bool,
-        force: bool,
-        progress: Progress,
-    ) -> None:
-        with self.store.read() as tx:
-            active = tx.worktrees(repo_id=repo_id)
-            creating = tx.worktrees(repo_id=repo_id, statuses=(WorktreeStatus.CREATING,))
-            created = {
-                w.branch: w for w in tx.worktrees(repo_id=repo_id, statuses=()) if w.created_branch
-            }
-        findings: list[tuple[Finding, Callable[[], None]]] = []
-        # Creations that died half-way: their creator no longer holds their lock (one that
-        # lives may be running a slow setup; it is left alone, its folder too).
-        abandoned = [
-            w for w in creating if not self.locks.is_held(worktree_setup.create_lock(w.id))
-        ]
-        in_progress = [w for w in creating if w not in abandoned]
-        for wt in abandoned:
-
-            def undo(wt: Worktree = wt) -> None:
-                self._undo_git(wt)
-                with self.store.write() as tx:
-                    tx.mark_worktree_removed(wt.id, datetime.now(UTC))
-                    tx.append_event(
-                        NewEvent(
-                            "worktree.removed",
-                            "worktree",
-                            wt.id,
-                            {"worktree_id": wt.id, "reason": "abandoned"},
-                        )
-                    )
-
-            findings.append(
-                (
-                    Finding(
-                        "abandoned_creation",
-                        root,
-                        f"{wt.id} {wt.path}",
-                        "remove",
-                        "its creation (or its setup command) was interrupted",
-                    ),
-                    undo,
-                )
-            )
-
-        # Rows whose folder is gone.
-        now = datetime.now(UTC)
-        for wt in active:
-            if not wt.path.exists():
-
-                def forget(wt: Worktree = wt) -> None:
-                    with self.store.write() as tx:
-                        tx.mark_worktree_removed(wt.id, now)
-                        tx.append_event(
-                            NewEvent(
-                                "worktree.removed",
-                                "worktree",
-                                wt.id,
-                                {"worktree_id": wt.id, "reason": "folder gone"},
-                            )
-                        )
-
-                findings.append(
-                    (
-                        Finding(
-                            "missing_folder",
-                            root,
-                            f"{wt.id} {wt.path}",
-                            "remove",
-                            "its folder no longer exists",
-                        ),
-                        forget,
-                    )
-                )
-
-        # Folders (git worktrees or debris) in cco's own worktree folder with no row.
-        active_paths = {
-            w.path.resolve() for w in active + abandoned + in_progress if w.path.exists()
-        }
-        git_entries = {e.path.resolve(): e for e in self.vcs.worktrees(root)}
-        managed = self.managed_root(root)
-        candidates: set[Path] = set()
-        if (managed / MARKER).exists():
-            candidates |= {p.resolve() for p in managed.iterdir() if p.is_dir()}
-        prefix = self.settings_for(root).branch_prefix
-        candidates |= {
-            p
-            for p, e in git_entries.items()
-            if e.branch in created and not e.prunable and p != root
-        }
-        for folder in sorted(candidates - active_paths - {root}):
-            entry = git_entries.get(folder)
-            if entry is not None and not entry.prunable:
-                if self.vcs.is_dirty(folder) and not force:
-                    findings.append(
-                        (
-                            Finding(
-                                "orphan_folder",
-                                root,
-                                str(folder),
-                                "keep",
-                                "uncommitted changes (use --force)",
-                            ),
-                            _nothing,
-                        )
-                    )
-                    continue
-
-                def drop_git(folder: Path = folder) -> None:
-                    self.vcs.remove_worktree(root, folder, force=True)
-
-                findings.append(
-                    (
-                        Finding(
-                            "orphan_folder",
-                            root,
-                            str(folder),
-                            "remove",
-                            "a git worktree with no record",
-                        ),
-                        drop_git,
-                    )
-                )
-            else:
-
-                def drop_dir(folder: Path = folder) -> None:
-                    shutil.rmtree(folder)
-
-                findings.append(
-                    (
-                        Finding(
-                            "orphan_folder",
-                            root,
-                            str(folder),
-                            "remove",
-                            "a leftover folder, not a git worktree",
-                        ),
-                        drop_dir,
-                    )
-                )
-
-        # git's own stale entries (folders deleted by hand); pruned before branches are deleted,
-        # since git counts a branch as checked out until its stale entry is gone.
-        def prune() -> None:
-            self.vcs.prune_worktrees(root, dry_run=False)
-
-        for line in self.vcs.prune_worktrees(root, dry_run=True):
-            findings.append(
-                (
-                    Finding(
-                        "stale_git_entry",
-                        root,
-                        line,
-                        "remove",
-                        "git still lists a worktree that is gone",
-                    ),
-                    prune,
-                )
-            )
-
-        # Branches cco created whose worktree is gone: merged ones go; unmerged need --force.
-        removed_paths = {
-            Path(f.target)
-            for f, _ in findings
-            if f.kind == "orphan_folder" and f.action == "remove"
-        }
-        removed_paths |= {w.path.resolve() for w in abandoned}
-        checked_out = {
-            e.branch
-            for p, e in git_entries.items()
-            if e.branch and not e.prunable and p not in removed_paths
-        }
-        active_branches = {w.branch for w in active if w.path.exists()}
-        for branch in self.vcs.branches(root, prefix):
-            owner = created.get(branch)
-            if (
-                owner is None
-                or owner.status is WorktreeStatus.CREATING
-                or branch in checked_out
-                or branch in active_branches
-            ):
-                continue
-            merged = self._merged(root, branch, owner.base_ref)
-            if merged or force:
-
-                def drop_branch(branch: str = branch) -> None:
-                    self.vcs.delete_branch(root, branch, force=True)
-
-                why = "merged" if merged else "its worktree is gone (--force: unmerged commits)"
-                findings.append((Finding("branch", root, branch, "remove", why), drop_branch))
-            else:
-                findings.append(
-                    (
-                        Finding(
-                            "branch",
-                            root,
-                            branch,
-                            "keep",
-                            "its worktree is gone but it has unmerged commits "
-                            "(use --force to delete)",
-                        ),
-                        _nothing,
-                    )
-                )
-
-        for finding, _ in findings:
-            report.findings.append(finding)
-        if dry_run:
-            return
-        for finding, action in findings:
-            if finding.action != "remove":
-                continue
-            try:
-                action()
-                finding.done = True
-                progress(f"removed {finding.kind.replace('_', ' ')}: {finding.target}")
-            except CcoError as exc:
-                finding.error = str(exc)
-                progress(f"could not remove {finding.target}: {exc}")
-        self.vcs.prune_worktrees(root, dry_run=False)
-
-
-def _nothing() -> None:
-    return None

@@ -1,0 +1,304 @@
+"""The events cco records, as a vocabulary: one definition per kind, one constructor per kind.
+
+An event is `kind` (like `task.status`), the entity it is about (`entity_type`, `entity_id`)
+and a payload (`data`). Each kind has its payload's fields with their types (a TypedDict in
+event_payloads.py: `NotRequired` marks a field that may be absent), its `Kind` (name, entity,
+payload) in the registry `KINDS` (event_kinds.py, which also checks an event against its
+definition), and here its one constructor: the only place an event of that kind is built, so
+its payload is the same wherever it is appended. Whatever subscribes to events (the
+dashboard, notifications, GitHub, Jira) reads the registry; web/src/api/events.ts and
+docs/events.md are generated from it (`python -m cc_orchestrator.web.eventgen`).
+
+Adding a kind: its payload TypedDict, its `Kind` in `KINDS`, its constructor here. Changing
+one after it has shipped: add fields (optional ones if old rows lack them), never rename.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, Protocol, cast
+
+from cc_orchestrator.domain.event_kinds import (
+    INSTANCE_ANSWERED,
+    INSTANCE_CREATED,
+    INSTANCE_DIALOG,
+    INSTANCE_INPUT,
+    INSTANCE_RESTART_FAILED,
+    INSTANCE_RESULT,
+    INSTANCE_STARTED,
+    INSTANCE_STATUS,
+    KINDS,
+    REPO_ADDED,
+    TASK_APPROVE_FAILED,
+    TASK_APPROVED,
+    TASK_APPROVING,
+    TASK_CREATED,
+    TASK_EDITED,
+    TASK_RESTART_START,
+    TASK_RESULT,
+    TASK_STATUS,
+    WORKTREE_CREATED,
+    WORKTREE_REMOVED,
+    Field,
+    Kind,
+    kinds_of,
+    problems,
+    type_text,
+)
+from cc_orchestrator.domain.event_payloads import (
+    Entity,
+    InstanceAnswered,
+    InstanceCreated,
+    InstanceData,
+    InstanceDialog,
+    InstanceInput,
+    InstanceRestartFailed,
+    InstanceResult,
+    InstanceStarted,
+    InstanceStatusChanged,
+    PermissionDenial,
+    RepoAdded,
+    TaskApproved,
+    TaskApproveFailed,
+    TaskApproving,
+    TaskCreated,
+    TaskEdited,
+    TaskRestartStart,
+    TaskResult,
+    TaskStatusChanged,
+    WorktreeCreated,
+    WorktreeRemoved,
+)
+from cc_orchestrator.domain.models import (
+    Instance,
+    InstanceStatus,
+    NewEvent,
+    Task,
+    TaskStatus,
+    Worktree,
+)
+from cc_orchestrator.domain.questions import Answer, Choice, ChoiceKind, Question
+
+# the registry, for subscribers (the constructors below are the rest of the vocabulary)
+__all__ = ["KINDS", "Entity", "Field", "Kind", "kinds_of", "problems", "type_text"]
+
+
+def _new(kind: Kind, entity_id: str, data: Mapping[str, Any]) -> NewEvent:
+    return NewEvent(kind.name, kind.entity, entity_id, dict(data))
+
+
+def repo_added(repo_id: int, path: Path) -> NewEvent:
+    return _new(REPO_ADDED, str(repo_id), RepoAdded(path=str(path)))
+
+
+def worktree_created(wt: Worktree, *, base: str) -> NewEvent:
+    data = WorktreeCreated(
+        worktree_id=wt.id,
+        path=str(wt.path),
+        branch=wt.branch,
+        base=base,
+        repo=str(wt.repo_path),
+    )
+    return _new(WORKTREE_CREATED, wt.id, data)
+
+
+def worktree_removed(wt: Worktree, *, reason: str, notes: Sequence[str] = ()) -> NewEvent:
+    data = WorktreeRemoved(worktree_id=wt.id, path=str(wt.path), reason=reason, notes=list(notes))
+    return _new(WORKTREE_REMOVED, wt.id, data)
+
+
+def task_created(task: Task) -> NewEvent:
+    data = TaskCreated(
+        task_id=task.id,
+        status=task.status.value,
+        title=task.title,
+        depends_on=list(task.depends_on),
+    )
+    return _new(TASK_CREATED, task.id, data)
+
+
+def task_edited(task: Task, fields: Iterable[str]) -> NewEvent:
+    return _new(TASK_EDITED, task.id, TaskEdited(task_id=task.id, fields=sorted(fields)))
+
+
+def task_status(task: Task, previous: TaskStatus) -> NewEvent:
+    """`task` as it is now (its status and reason), `previous` the status it left."""
+    data = TaskStatusChanged(
+        task_id=task.id,
+        status=task.status.value,
+        previous=previous.value,
+        reason=task.status_reason or "",
+    )
+    return _new(TASK_STATUS, task.id, data)
+
+
+class ToolDenial(Protocol):
+    @property
+    def tool(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+
+
+def task_result(
+    task: Task,
+    *,
+    committed_leftovers: bool,
+    commits_ahead: int,
+    files_changed: int,
+    cost_usd: float,
+    permission_denials: Iterable[ToolDenial] = (),
+) -> NewEvent:
+    data = TaskResult(
+        task_id=task.id,
+        committed_leftovers=committed_leftovers,
+        commits_ahead=commits_ahead,
+        files_changed=files_changed,
+        cost_usd=cost_usd,
+        permission_denials=[
+            PermissionDenial(tool=d.tool, detail=d.detail) for d in permission_denials
+        ],
+    )
+    return _new(TASK_RESULT, task.id, data)
+
+
+def task_restart_start(task: Task, reason: str) -> NewEvent:
+    return _new(TASK_RESTART_START, task.id, TaskRestartStart(task_id=task.id, reason=reason))
+
+
+def task_approving(
+    task: Task,
+    *,
+    how: str,
+    into: str | None,
+    branch: str,
+    tip: str,
+    remove_worktree: bool,
+    reason: str | None,
+) -> NewEvent:
+    data = TaskApproving(
+        task_id=task.id,
+        how=how,
+        into=into,
+        branch=branch,
+        tip=tip,
+        remove_worktree=remove_worktree,
+        reason=reason,
+    )
+    return _new(TASK_APPROVING, task.id, data)
+
+
+def task_approved(task: Task, *, merged_into: str | None, notes: Sequence[str]) -> NewEvent:
+    data = TaskApproved(
+        task_id=task.id, merged_into=merged_into, branch=task.branch, notes=list(notes)
+    )
+    return _new(TASK_APPROVED, task.id, data)
+
+
+def task_approve_failed(task: Task) -> NewEvent:
+    return _new(TASK_APPROVE_FAILED, task.id, TaskApproveFailed(task_id=task.id))
+
+
+def _instance(kind: Kind, inst: Instance, data: InstanceData) -> NewEvent:
+    if inst.task_id:
+        data["task_id"] = inst.task_id
+    return _new(kind, inst.id, data)
+
+
+def instance_created(inst: Instance) -> NewEvent:
+    """`inst` as just recorded: its status, agent and mode."""
+    data = InstanceCreated(
+        instance_id=inst.id,
+        name=inst.name,
+        status=inst.status.value,
+        agent=inst.agent,
+        mode=inst.mode,
+    )
+    return _instance(INSTANCE_CREATED, inst, data)
+
+
+def instance_started(inst: Instance, wt: Worktree) -> NewEvent:
+    data = InstanceStarted(
+        instance_id=inst.id,
+        name=inst.name,
+        session=inst.session_name,
+        worktree_id=wt.id,
+        path=str(wt.path),
+    )
+    return _instance(INSTANCE_STARTED, inst, data)
+
+
+def instance_status(
+    inst: Instance,
+    status: InstanceStatus,
+    reason: str,
+    *,
+    previous: InstanceStatus | None = None,
+    restarts: int | None = None,
+) -> NewEvent:
+    """`status` is the new one (`inst` may be as it was before or after the change)."""
+    data = InstanceStatusChanged(
+        instance_id=inst.id, name=inst.name, status=status.value, reason=reason
+    )
+    if previous is not None:
+        data["previous"] = previous.value
+    if restarts is not None:
+        data["restarts"] = restarts
+    return _instance(INSTANCE_STATUS, inst, data)
+
+
+def instance_input(inst: Instance, *, chars: int, answered: bool) -> NewEvent:
+    data = InstanceInput(instance_id=inst.id, name=inst.name, chars=chars, answered=answered)
+    return _instance(INSTANCE_INPUT, inst, data)
+
+
+def instance_result(
+    inst: Instance,
+    *,
+    is_error: bool,
+    num_turns: int | None,
+    cost_usd: float | None,
+    subtype: str | None,
+) -> NewEvent:
+    data = InstanceResult(
+        instance_id=inst.id,
+        name=inst.name,
+        is_error=is_error,
+        num_turns=num_turns,
+        cost_usd=cost_usd,
+        subtype=subtype,
+    )
+    return _instance(INSTANCE_RESULT, inst, data)
+
+
+def instance_dialog(inst: Instance, answered: str) -> NewEvent:
+    data = InstanceDialog(instance_id=inst.id, name=inst.name, answered=answered)
+    return _instance(INSTANCE_DIALOG, inst, data)
+
+
+def instance_restart_failed(inst: Instance, error: str) -> NewEvent:
+    data = InstanceRestartFailed(instance_id=inst.id, name=inst.name, error=error)
+    return _instance(INSTANCE_RESTART_FAILED, inst, data)
+
+
+def instance_answered(
+    inst: Instance,
+    *,
+    question: Question,
+    answer: Answer,
+    picked: Choice,
+    via: Literal["hook", "keys"],
+) -> NewEvent:
+    data = InstanceAnswered(
+        instance_id=inst.id,
+        name=inst.name,
+        question_id=question.id,
+        tool=question.tool,
+        subject=question.subject,
+        decision=answer.decision,
+        choice=picked.key,
+        label=picked.label,
+        kind=cast(ChoiceKind, picked.kind),
+        via=via,
+        by=answer.by,
+        message=bool(answer.message),
+    )
+    return _instance(INSTANCE_ANSWERED, inst, data)

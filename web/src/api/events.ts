@@ -1,0 +1,266 @@
+// Generated from src/cc_orchestrator/domain/events.py by `python -m cc_orchestrator.web.eventgen`
+// (scripts/build-dashboard runs it). Do not edit: change the vocabulary and regenerate.
+
+/** What every event has; `data` is its kind's payload. */
+export interface EventOf<K extends string, E extends string, D> {
+  id: number;
+  ts: string;
+  kind: K;
+  entity_type: E;
+  entity_id: string;
+  data: D;
+}
+
+export type TaskStatus = 'pending' | 'ready' | 'running' | 'needs_input' | 'review' | 'done' | 'failed' | 'cancelled' | 'blocked';
+export type InstanceStatus = 'starting' | 'idle' | 'working' | 'waiting_input' | 'exited' | 'failed' | 'stopped';
+
+/** repo.added: A repository was first used (by a worktree, an instance or a task). */
+export interface RepoAdded {
+  path: string;
+}
+export type RepoAddedEvent = EventOf<'repo.added', 'repository', RepoAdded>;
+
+/** worktree.created: A worktree is ready: git made it, its merges and its setup command succeeded. */
+export interface WorktreeCreated {
+  worktree_id: string;
+  path: string;
+  branch: string;
+  base: string;
+  repo: string;
+}
+export type WorktreeCreatedEvent = EventOf<'worktree.created', 'worktree', WorktreeCreated>;
+
+/** worktree.removed: A worktree is gone: removed, undone after a failed creation, or cleaned up. */
+export interface WorktreeRemoved {
+  worktree_id: string;
+  path: string;
+  reason: string;
+  notes: string[];
+}
+export type WorktreeRemovedEvent = EventOf<'worktree.removed', 'worktree', WorktreeRemoved>;
+
+/** task.created: A task was added. */
+export interface TaskCreated {
+  task_id: string;
+  status: TaskStatus;
+  title: string;
+  depends_on: string[];
+}
+export type TaskCreatedEvent = EventOf<'task.created', 'task', TaskCreated>;
+
+/** task.edited: A task's fields were changed (`fields` names them). */
+export interface TaskEdited {
+  task_id: string;
+  fields: string[];
+}
+export type TaskEditedEvent = EventOf<'task.edited', 'task', TaskEdited>;
+
+/** task.status: A task moved from one status to another, and why. */
+export interface TaskStatusChanged {
+  task_id: string;
+  status: TaskStatus;
+  previous: TaskStatus;
+  reason: string;
+}
+export type TaskStatusChangedEvent = EventOf<'task.status', 'task', TaskStatusChanged>;
+
+/** task.result: A task's agent finished its turn: what its branch holds now. */
+export interface TaskResult {
+  task_id: string;
+  committed_leftovers: boolean;
+  commits_ahead: number;
+  files_changed: number;
+  cost_usd: number;
+  permission_denials: ({ tool: string; detail: string })[];
+}
+export type TaskResultEvent = EventOf<'task.result', 'task', TaskResult>;
+
+/** task.restart_start: A task is started again: its start before was interrupted before its agent ran. */
+export interface TaskRestartStart {
+  task_id: string;
+  reason: string;
+}
+export type TaskRestartStartEvent = EventOf<'task.restart_start', 'task', TaskRestartStart>;
+
+/** task.approving: An approve was recorded before it merges: how, into which branch, which commit. */
+export interface TaskApproving {
+  task_id: string;
+  how: string;
+  into: string | null;
+  branch: string;
+  tip: string;
+  remove_worktree: boolean;
+  reason: string | null;
+}
+export type TaskApprovingEvent = EventOf<'task.approving', 'task', TaskApproving>;
+
+/** task.approved: A task was approved: merged (or left for a pull request), its worktree removed. */
+export interface TaskApproved {
+  task_id: string;
+  merged_into: string | null;
+  branch: string | null;
+  notes: string[];
+}
+export type TaskApprovedEvent = EventOf<'task.approved', 'task', TaskApproved>;
+
+/** task.approve_failed: An approve gave up before merging anything: the task is in review as before. */
+export interface TaskApproveFailed {
+  task_id: string;
+}
+export type TaskApproveFailedEvent = EventOf<'task.approve_failed', 'task', TaskApproveFailed>;
+
+/** instance.created: An instance was recorded, before its worktree and session exist. */
+export interface InstanceCreated {
+  instance_id: string;
+  name: string;
+  task_id?: string;
+  status: InstanceStatus;
+  agent: string;
+  mode: string;
+}
+export type InstanceCreatedEvent = EventOf<'instance.created', 'instance', InstanceCreated>;
+
+/** instance.started: An instance's tmux session runs its agent in its worktree. */
+export interface InstanceStarted {
+  instance_id: string;
+  name: string;
+  task_id?: string;
+  session: string;
+  worktree_id: string;
+  path: string;
+}
+export type InstanceStartedEvent = EventOf<'instance.started', 'instance', InstanceStarted>;
+
+/** instance.status: An instance's status changed, and why (`restarts` when it was restarted). */
+export interface InstanceStatusChanged {
+  instance_id: string;
+  name: string;
+  task_id?: string;
+  status: InstanceStatus;
+  previous?: InstanceStatus;
+  reason: string;
+  restarts?: number;
+}
+export type InstanceStatusChangedEvent = EventOf<'instance.status', 'instance', InstanceStatusChanged>;
+
+/** instance.input: Text was typed into an instance (its length only, never the text). */
+export interface InstanceInput {
+  instance_id: string;
+  name: string;
+  task_id?: string;
+  chars: number;
+  answered: boolean;
+}
+export type InstanceInputEvent = EventOf<'instance.input', 'instance', InstanceInput>;
+
+/** instance.result: A headless turn's result, as its agent reported it. */
+export interface InstanceResult {
+  instance_id: string;
+  name: string;
+  task_id?: string;
+  is_error: boolean;
+  num_turns: number | null;
+  cost_usd: number | null;
+  subtype: string | null;
+}
+export type InstanceResultEvent = EventOf<'instance.result', 'instance', InstanceResult>;
+
+/** instance.dialog: cco answered one of the agent's own start-up dialogs (trust this folder, say). */
+export interface InstanceDialog {
+  instance_id: string;
+  name: string;
+  task_id?: string;
+  answered: string;
+}
+export type InstanceDialogEvent = EventOf<'instance.dialog', 'instance', InstanceDialog>;
+
+/** instance.restart_failed: An automatic restart after a failure could not start the agent. */
+export interface InstanceRestartFailed {
+  instance_id: string;
+  name: string;
+  task_id?: string;
+  error: string;
+}
+export type InstanceRestartFailedEvent = EventOf<'instance.restart_failed', 'instance', InstanceRestartFailed>;
+
+/** instance.answered: A permission question was answered: which choice, through which channel, by whom. */
+export interface InstanceAnswered {
+  instance_id: string;
+  name: string;
+  task_id?: string;
+  question_id: string;
+  tool: string;
+  subject: string;
+  decision: 'allow' | 'deny' | 'choice';
+  choice: string;
+  label: string;
+  kind: 'allow_once' | 'allow_always' | 'allow_auto' | 'deny' | 'other';
+  via: 'hook' | 'keys';
+  by: string;
+  message: boolean;
+}
+export type InstanceAnsweredEvent = EventOf<'instance.answered', 'instance', InstanceAnswered>;
+
+/** Every event cco records, discriminated on `kind`. */
+export type CcoEvent =
+  | RepoAddedEvent
+  | WorktreeCreatedEvent
+  | WorktreeRemovedEvent
+  | TaskCreatedEvent
+  | TaskEditedEvent
+  | TaskStatusChangedEvent
+  | TaskResultEvent
+  | TaskRestartStartEvent
+  | TaskApprovingEvent
+  | TaskApprovedEvent
+  | TaskApproveFailedEvent
+  | InstanceCreatedEvent
+  | InstanceStartedEvent
+  | InstanceStatusChangedEvent
+  | InstanceInputEvent
+  | InstanceResultEvent
+  | InstanceDialogEvent
+  | InstanceRestartFailedEvent
+  | InstanceAnsweredEvent;
+export type EventKind = CcoEvent['kind'];
+export type EntityType = CcoEvent['entity_type'];
+export type EventOfKind<K extends EventKind> = Extract<CcoEvent, { kind: K }>;
+export type EventAbout<E extends EntityType> = Extract<CcoEvent, { entity_type: E }>;
+
+export const EVENT_KINDS: readonly EventKind[] = [
+  'repo.added',
+  'worktree.created',
+  'worktree.removed',
+  'task.created',
+  'task.edited',
+  'task.status',
+  'task.result',
+  'task.restart_start',
+  'task.approving',
+  'task.approved',
+  'task.approve_failed',
+  'instance.created',
+  'instance.started',
+  'instance.status',
+  'instance.input',
+  'instance.result',
+  'instance.dialog',
+  'instance.restart_failed',
+  'instance.answered',
+];
+
+/** An event as the API or the WebSocket sends it: its kind is any string there. */
+export interface AnyEvent {
+  id: number;
+  ts: string;
+  kind: string;
+  entity_type: string;
+  entity_id: string;
+  data?: unknown;
+}
+
+/** The event as its kind's type, or null for a kind this dashboard does not know. */
+export function known(event: AnyEvent): CcoEvent | null {
+  const kinds: readonly string[] = EVENT_KINDS;
+  return kinds.includes(event.kind) ? (event as CcoEvent) : null;
+}
