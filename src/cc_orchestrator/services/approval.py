@@ -23,6 +23,7 @@ from typing import Any
 
 from cc_orchestrator import faults
 from cc_orchestrator.config import TasksConfig
+from cc_orchestrator.domain.actions import TaskAction, check_task
 from cc_orchestrator.domain.errors import CcoError, Conflict, NotFound
 from cc_orchestrator.domain.models import NewEvent, Task, TaskStatus, WorktreeStatus
 from cc_orchestrator.domain.text import printable
@@ -77,10 +78,7 @@ class ApproveSteps:
 
     @staticmethod
     def _check_review(task: Task) -> Task:
-        if task.status != T.REVIEW:
-            raise Conflict(
-                f"task {task.id} is {task.status.value}; only a task in review can be approved"
-            )
+        check_task(task, TaskAction.APPROVE)
         return task
 
     def resume_approvals(self) -> list[Task]:

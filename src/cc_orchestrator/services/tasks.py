@@ -18,6 +18,7 @@ from cc_orchestrator import faults
 from cc_orchestrator.config import InstancesConfig, TasksConfig
 from cc_orchestrator.domain import instance_status as imachine
 from cc_orchestrator.domain import tasks as rules
+from cc_orchestrator.domain.actions import TaskAction, check_task, dependency_refusal
 from cc_orchestrator.domain.errors import (
     CcoError,
     Conflict,
@@ -190,12 +191,8 @@ class TaskService(ApproveSteps):
         if labels is not None:
             changes["labels"] = self._check_labels(labels)
         reshape = prompt is not None or base is not None or add_deps or remove_deps
-        if reshape and task.status not in (*rules.OPEN, T.BLOCKED, T.FAILED, T.CANCELLED):
-            raise Conflict(
-                f"task {task.id} is {task.status.value}; its prompt, base and "
-                "dependencies can change only before it starts",
-                hint="cancel it first, or reject it with feedback",
-            )
+        if reshape:
+            check_task(task, TaskAction.EDIT_PROMPT)
         if prompt is not None:
             changes["prompt"] = self.instances.check_prompt(check_multiline(prompt, "the prompt"))
         if base is not None and task.repo_path is not None:
@@ -272,21 +269,11 @@ class TaskService(ApproveSteps):
                 f"no task {missing[0]!r} to depend on", hint="`cco tasks list` shows them"
             )
         if strict:
-            cancelled = sorted(d for d, s in statuses.items() if s == T.CANCELLED)
-            if cancelled:
-                raise InvalidInput(
-                    f"task {cancelled[0]} is cancelled, so it can never finish",
-                    hint=f"retry it first: cco tasks retry {cancelled[0]}",
-                )
+            for dep in sorted(statuses):
+                refusal = dependency_refusal(dep, statuses[dep])
+                if refusal is not None:
+                    raise refusal
         return statuses
-
-    @staticmethod
-    def _not_approving(task: Task) -> None:
-        if task.approve_plan is not None:
-            raise Conflict(
-                f"task {task.id} is being approved (its merge may be done already)",
-                hint=f"finish it: cco tasks approve {task.id}",
-            )
 
     # ------------------------------------------------------------------ events
     def _event(self, task: Task, kind: str, **data: Any) -> NewEvent:
@@ -321,9 +308,7 @@ class TaskService(ApproveSteps):
     # ------------------------------------------------------------------ lifecycle
     def cancel(self, key: str) -> Task:
         task = self.get(key)
-        if task.status in (T.DONE, T.CANCELLED):
-            raise Conflict(f"task {task.id} is already {task.status.value}")
-        self._not_approving(task)
+        check_task(task, TaskAction.CANCEL)
         if task.instance_id and task.status in (*rules.ACTIVE, T.REVIEW):
             with contextlib.suppress(NotFound):
                 self.instances.stop(task.instance_id)
@@ -339,11 +324,7 @@ class TaskService(ApproveSteps):
 
     def retry(self, key: str) -> Task:
         task = self.get(key)
-        if task.status not in (T.FAILED, T.CANCELLED, T.BLOCKED):
-            raise Conflict(
-                f"task {task.id} is {task.status.value}; only failed, cancelled or "
-                "blocked tasks can be retried"
-            )
+        check_task(task, TaskAction.RETRY)
         with self.store.write() as tx:
             status, reason = rules.readiness(self._dep_statuses(tx, task.depends_on, strict=False))
             if status == T.BLOCKED:
@@ -360,13 +341,7 @@ class TaskService(ApproveSteps):
     def start(self, key: str) -> Task:
         """Start now, ahead of the queue (still within the limits)."""
         task = self.get(key)
-        if task.status == T.PENDING:
-            raise Conflict(
-                f"task {task.id} is {task.status_reason}",
-                hint="it starts by itself when they finish",
-            )
-        if task.status != T.READY:
-            raise Conflict(f"task {task.id} is {task.status.value}; only a ready task starts")
+        check_task(task, TaskAction.START)
         if not self._capacity(task):
             raise LimitReached(
                 "no free slot: instances.max_running (or tasks.max_running_per_repo) is reached",
@@ -377,11 +352,8 @@ class TaskService(ApproveSteps):
     def reject(self, key: str, feedback: str) -> Task:
         task = self.get(key)
         feedback = self.instances.check_prompt(check_multiline(feedback, "the feedback"))
-        if task.status != T.REVIEW or task.instance_id is None:
-            raise Conflict(
-                f"task {task.id} is {task.status.value}; only a task in review can be rejected"
-            )
-        self._not_approving(task)
+        check_task(task, TaskAction.REJECT)
+        assert task.instance_id is not None
         inst = self.instances.get(task.instance_id)
         # The agent is restarted first and the task moved after: a scheduler look in between
         # sees a task still in review, never a running task whose agent is stopped.
