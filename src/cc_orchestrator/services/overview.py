@@ -98,6 +98,10 @@ class OverviewService:
             "tasks": task_counts,
             "cost_usd": round(cost, 4),
             "needs_you": needs,
+            # all of them (needs_you lists the first few of each kind)
+            "needs_you_total": instance_counts.get(InstanceStatus.WAITING_INPUT.value, 0)
+            + task_counts.get(TaskStatus.REVIEW.value, 0)
+            + task_counts.get(TaskStatus.FAILED.value, 0),
         }
 
     def events(
