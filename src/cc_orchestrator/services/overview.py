@@ -14,6 +14,7 @@ from cc_orchestrator.domain.models import (
     Repository,
     Task,
     TaskStatus,
+    WorktreeStatus,
 )
 from cc_orchestrator.ports import Locks, Store
 from cc_orchestrator.services.instances import InstanceService
@@ -113,6 +114,11 @@ class OverviewService:
     def repositories(self) -> list[Repository]:
         with self.store.read() as tx:
             return tx.repos()
+
+    def active_worktree_ids(self) -> set[str]:
+        """The worktrees still there, by id (one query, no look at the disk)."""
+        with self.store.read() as tx:
+            return {w.id for w in tx.worktrees() if w.status == WorktreeStatus.ACTIVE}
 
     def worktree_owners(self, worktree_ids: Collection[str]) -> dict[str, Owner]:
         """For each worktree, the instance and task that own it (two queries). A task's

@@ -28,4 +28,4 @@ Hub = Annotated[EventHub, Depends(hub)]
 
 def active_worktrees(app: App) -> set[str]:
     """The ids of the worktrees still there (an instance restarts only in one of those)."""
-    return {v.worktree.id for v in app.worktrees.views() if v.worktree.status == "active"}
+    return app.overview.active_worktree_ids()
