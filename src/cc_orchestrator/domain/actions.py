@@ -9,6 +9,7 @@ a dirty worktree, the agent's live screen, a removed branch) is refused by the s
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 from cc_orchestrator.domain import instance_status as imachine
 from cc_orchestrator.domain import tasks as trules
@@ -62,46 +63,80 @@ def dependency_refusal(task_id: str, status: T) -> CcoError | None:
     return None
 
 
-def task_refusal(task: Task, action: TaskAction) -> CcoError | None:
-    """Why this task refuses the action now, or None when it allows it."""
-    status = task.status.value
-    if action is TaskAction.DEPEND_ON:
-        return dependency_refusal(task.id, task.status)
-    if action is TaskAction.START:
-        if task.status == T.PENDING:
-            return Conflict(
-                f"task {task.id} is {task.status_reason}",
-                hint="it starts by itself when they finish",
-            )
-        if task.status != T.READY:
-            return Conflict(f"task {task.id} is {status}; only a ready task starts")
-        return None
-    if action is TaskAction.APPROVE:
-        if task.status != T.REVIEW:
-            return Conflict(f"task {task.id} is {status}; only a task in review can be approved")
-        return None
-    if action is TaskAction.REJECT:
-        if task.status != T.REVIEW or task.instance_id is None:
-            return Conflict(f"task {task.id} is {status}; only a task in review can be rejected")
-        return _approving(task)
-    if action is TaskAction.CANCEL:
-        if task.status in ENDED:
-            return Conflict(f"task {task.id} is already {status}")
-        return _approving(task)
-    if action is TaskAction.RETRY:
-        if task.status not in RETRYABLE:
-            return Conflict(
-                f"task {task.id} is {status}; only failed, cancelled or blocked tasks can be "
-                "retried"
-            )
-        return None
-    if action is TaskAction.EDIT_PROMPT and task.status not in PROMPT_EDITABLE:
+def _start(task: Task) -> CcoError | None:
+    if task.status == T.PENDING:
         return Conflict(
-            f"task {task.id} is {status}; its prompt, base and dependencies can change only "
-            "before it starts",
+            f"task {task.id} is {task.status_reason}", hint="it starts by itself when they finish"
+        )
+    if task.status != T.READY:
+        return Conflict(f"task {task.id} is {task.status.value}; only a ready task starts")
+    return None
+
+
+def _approve(task: Task) -> CcoError | None:
+    if task.status != T.REVIEW:
+        return Conflict(
+            f"task {task.id} is {task.status.value}; only a task in review can be approved"
+        )
+    return None
+
+
+def _reject(task: Task) -> CcoError | None:
+    if task.status != T.REVIEW or task.instance_id is None:
+        return Conflict(
+            f"task {task.id} is {task.status.value}; only a task in review can be rejected"
+        )
+    return _approving(task)
+
+
+def _cancel(task: Task) -> CcoError | None:
+    if task.status in ENDED:
+        return Conflict(f"task {task.id} is already {task.status.value}")
+    return _approving(task)
+
+
+def _retry(task: Task) -> CcoError | None:
+    if task.status not in RETRYABLE:
+        return Conflict(
+            f"task {task.id} is {task.status.value}; only failed, cancelled or blocked tasks "
+            "can be retried"
+        )
+    return None
+
+
+def _edit(_task: Task) -> CcoError | None:
+    return None
+
+
+def _edit_prompt(task: Task) -> CcoError | None:
+    if task.status not in PROMPT_EDITABLE:
+        return Conflict(
+            f"task {task.id} is {task.status.value}; its prompt, base and dependencies can "
+            "change only before it starts",
             hint="cancel it first, or reject it with feedback",
         )
     return None
+
+
+def _depend_on(task: Task) -> CcoError | None:
+    return dependency_refusal(task.id, task.status)
+
+
+_TASK_RULES: dict[TaskAction, Callable[[Task], CcoError | None]] = {
+    TaskAction.START: _start,
+    TaskAction.APPROVE: _approve,
+    TaskAction.REJECT: _reject,
+    TaskAction.CANCEL: _cancel,
+    TaskAction.RETRY: _retry,
+    TaskAction.EDIT: _edit,
+    TaskAction.EDIT_PROMPT: _edit_prompt,
+    TaskAction.DEPEND_ON: _depend_on,
+}
+
+
+def task_refusal(task: Task, action: TaskAction) -> CcoError | None:
+    """Why this task refuses the action now, or None when it allows it."""
+    return _TASK_RULES[action](task)
 
 
 def instance_refusal(
@@ -201,15 +236,13 @@ def check_instance(inst: Instance, action: InstanceAction, *, has_worktree: bool
         raise refusal
 
 
-def task_actions(task: Task) -> list[str]:
+def task_actions(task: Task) -> list[TaskAction]:
     """What the task allows now, in a stable order."""
-    return [a.value for a in TaskAction if task_refusal(task, a) is None]
+    return [action for action, rule in _TASK_RULES.items() if rule(task) is None]
 
 
-def instance_actions(inst: Instance, *, has_worktree: bool = True) -> list[str]:
+def instance_actions(inst: Instance, *, has_worktree: bool = True) -> list[InstanceAction]:
     """What the instance allows now, in a stable order."""
     return [
-        a.value
-        for a in InstanceAction
-        if instance_refusal(inst, a, has_worktree=has_worktree) is None
+        a for a in InstanceAction if instance_refusal(inst, a, has_worktree=has_worktree) is None
     ]

@@ -106,7 +106,7 @@ class TaskOut(BaseModel):
             finished_at=t.finished_at,
             created_at=t.created_at,
             updated_at=t.updated_at,
-            actions=[TaskAction(a) for a in task_actions(t)],
+            actions=task_actions(t),
         )
 
 
@@ -203,7 +203,7 @@ class InstanceOut(BaseModel):
             question=QuestionOut.from_domain(asked) if asked is not None else None,
             created_at=i.created_at,
             updated_at=i.updated_at,
-            actions=[InstanceAction(a) for a in instance_actions(i, has_worktree=has_worktree)],
+            actions=instance_actions(i, has_worktree=has_worktree),
         )
 
 
