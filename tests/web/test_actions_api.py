@@ -42,6 +42,7 @@ BOOKKEEPING = {
     "transcript_path",
     "hook_until",
     "owns_worktree",
+    "agent_state",  # an agent adapter's own cursor in its files
 }
 
 

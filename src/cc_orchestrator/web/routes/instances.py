@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from cc_orchestrator.bootstrap import App
 from cc_orchestrator.domain.models import Instance
 from cc_orchestrator.domain.questions import Answer
-from cc_orchestrator.services.instances import render_log_line
+from cc_orchestrator.services.logview import render_log_line
 from cc_orchestrator.web.bodies import AnswerBody, InstanceSpawn, SendText, StopOptions
 from cc_orchestrator.web.deps import MAX_OFFSET, Services, active_worktrees
 from cc_orchestrator.web.schemas import InstanceOut, LogLines
