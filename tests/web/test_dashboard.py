@@ -283,3 +283,37 @@ def test_live_updates_resume_after_the_server_restarts(
         assert_not_reloaded(page)
     resumed = [u for u in sockets if "/api/ws?after_id=" in u]
     assert resumed, f"the page never reconnected with after_id: {sockets}"
+
+
+def test_the_buttons_are_the_actions_the_server_offers(
+    server: Server, page: Any, shots: Shots, repo: Path
+) -> None:
+    """The page offers what `actions` says, not what it guesses from a status: a stopped agent
+    can be restarted while its worktree is there, and no more once an approve removed it."""
+    task_id = add_task(server, repo, "Offered", "write a.txt a")
+    open_dashboard(page, server)
+    expect(card(page, task_id)).to_have_attribute("data-status", "review", timeout=20_000)
+    buttons = card(page, task_id).get_by_test_id("task-actions").locator("button")
+    expect(buttons).to_have_count(4)  # approve, reject, cancel, edit
+    inst_id = server.task(task_id)["instance_id"]
+    shown = server.api("GET", f"/api/instances/{inst_id}")
+    assert shown["status"] == "stopped" and shown["actions"] == ["restart"]
+
+    page.goto(server.url + f"/#/instances/{inst_id}")
+    panel = page.get_by_test_id("instance-page")
+    expect(panel).to_have_attribute("data-status", "stopped")
+    expect(panel.get_by_test_id("instance-restart")).to_be_visible()
+    expect(panel.get_by_test_id("instance-stop")).to_have_count(0)
+    expect(panel.get_by_test_id("send-form")).to_have_count(0)
+
+    done = server.api("POST", f"/api/tasks/{task_id}/approve")
+    assert done["status"] == "done" and done["finished"]
+    assert done["actions"] == ["edit", "depend_on"]
+    assert server.api("GET", f"/api/instances/{inst_id}")["actions"] == []  # worktree gone
+    page.goto(server.url + "/#/")
+    expect(card(page, task_id)).to_have_attribute("data-status", "done")
+    expect(card(page, task_id).get_by_test_id("task-actions").locator("button")).to_have_count(0)
+    page.goto(server.url + f"/#/instances/{inst_id}")
+    expect(page.get_by_test_id("instance-worktree")).to_have_text("removed")
+    expect(page.get_by_test_id("instance-restart")).to_have_count(0)
+    shots("nothing-to-offer")

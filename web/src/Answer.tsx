@@ -11,7 +11,7 @@ type Decision = 'allow' | 'deny' | 'choice';
 
 export function Answer({ inst }: { inst: Instance }) {
   const q = inst.question;
-  if (inst.status !== 'waiting_input' || !q) return null;
+  if (!q) return null; // the server sends a question while the agent waits on it only
   return <QuestionBox key={q.id} inst={inst} q={q} />;
 }
 

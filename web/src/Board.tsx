@@ -137,8 +137,8 @@ function TaskForm({ tasks, onDone }: { tasks: Task[]; onDone: () => void }) {
   const [deps, setDeps] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const repoValue = repo || (repos.data?.length === 1 ? String(repos.data[0].path) : '');
-  // a dependency on a cancelled task is refused by the server
-  const candidates = tasks.filter((t) => t.status !== 'cancelled');
+  // the tasks the server takes as a dependency (a cancelled one could never finish)
+  const candidates = tasks.filter((t) => t.actions.includes('depend_on'));
 
   async function submit(e: FormEvent) {
     e.preventDefault();

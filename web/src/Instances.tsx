@@ -2,10 +2,10 @@
 // each card's name opens the instance's own page (InstancePage.tsx).
 import { useState, type FormEvent } from 'react';
 import { Answer } from './Answer';
-import { api, type Instance, type Task } from './api/client';
+import { api, type Instance, type InstanceAction, type Task } from './api/client';
 import { loadInstances, loadTasks } from './api/lists';
 import { useResource } from './live';
-import { act, ActionButton, ago, Badge, INSTANCE_ENDED, INSTANCE_ORDER, Loading, money } from './ui';
+import { act, ActionButton, ago, Badge, INSTANCE_ORDER, Loading, money } from './ui';
 
 const isInstanceOrTask = (e: { entity_type: string }) =>
   e.entity_type === 'instance' || e.entity_type === 'task';
@@ -23,8 +23,8 @@ export function Instances() {
   const tasks = useResource(loadTasks, [], isInstanceOrTask);
   const taskById = new Map((tasks.data?.tasks ?? []).map((t) => [t.id, t]));
   const list = instances.data ? sortInstances(instances.data) : undefined;
-  const alive = list?.filter((i) => !INSTANCE_ENDED.includes(i.status)) ?? [];
-  const ended = list?.filter((i) => INSTANCE_ENDED.includes(i.status)) ?? [];
+  const alive = list?.filter((i) => i.live) ?? [];
+  const ended = list?.filter((i) => !i.live) ?? [];
 
   return (
     <section data-testid="instances">
@@ -93,15 +93,16 @@ function InstanceCard({ inst, task }: { inst: Instance; task?: Task }) {
   );
 }
 
-/** Send text, stop, restart: on the instances view and on a task's page. */
+/** Send text, stop, restart (what the server says the instance allows now: inst.actions): on
+ * the instances view and on a task's page. */
 export function InstanceControls({ inst }: { inst: Instance }) {
-  const ended = INSTANCE_ENDED.includes(inst.status);
+  const allows = (action: InstanceAction) => inst.actions.includes(action);
   return (
     <div className="controls">
       <Answer inst={inst} />
-      {!ended && <SendBox inst={inst} />}
+      {(allows('send') || allows('force_send')) && <SendBox inst={inst} />}
       <div className="actions">
-        {!ended && (
+        {allows('stop') && (
           <ActionButton
             testid="instance-stop"
             kind="danger"
@@ -112,13 +113,15 @@ export function InstanceControls({ inst }: { inst: Instance }) {
             Stop
           </ActionButton>
         )}
-        <ActionButton
-          testid="instance-restart"
-          title="Run the agent again, resuming its conversation"
-          run={() => act('Restart', () => api.restart(inst.id))}
-        >
-          Restart
-        </ActionButton>
+        {allows('restart') && (
+          <ActionButton
+            testid="instance-restart"
+            title="Run the agent again, resuming its conversation"
+            run={() => act('Restart', () => api.restart(inst.id))}
+          >
+            Restart
+          </ActionButton>
+        )}
       </div>
     </div>
   );
@@ -128,15 +131,16 @@ function SendBox({ inst }: { inst: Instance }) {
   const [text, setText] = useState('');
   const [force, setForce] = useState(false);
   const [busy, setBusy] = useState(false);
-  const waiting = inst.status === 'waiting_input';
-  const busyAgent = inst.status === 'working' || inst.status === 'starting';
+  const waiting = inst.question != null;
+  // it takes text only when forced: while it works, or into a dialog cco has not read
+  const onlyForced = !inst.actions.includes('send');
 
   async function send(e?: FormEvent) {
     const value = text;
     e?.preventDefault();
     if (!value.trim() || busy) return;
     setBusy(true);
-    const sent = await act('Send', () => api.send(inst.id, value, busyAgent && force));
+    const sent = await act('Send', () => api.send(inst.id, value, onlyForced && force));
     setBusy(false);
     if (sent) setText('');
   }
@@ -167,10 +171,10 @@ function SendBox({ inst }: { inst: Instance }) {
       <small className="muted hint" id={`send-hint-${inst.id}`} data-testid="send-hint">
         Enter sends · Shift+Enter for a new line
       </small>
-      {busyAgent && (
+      {onlyForced && (
         <label className="inline">
-          <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> send while it works
-          (text typed now could be lost)
+          <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} />{' '}
+          {waiting ? 'type into its dialog anyway (the text may pick one of its options)' : 'send while it works (text typed now could be lost)'}
         </label>
       )}
     </form>

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, type Instance } from './api/client';
 import { live } from './live';
-import { errorText, INSTANCE_ENDED } from './ui';
+import { errorText } from './ui';
 
 const MAX_LINES = 2000;
 
@@ -15,7 +15,8 @@ export function LogView({ inst }: { inst: Instance }) {
   const [error, setError] = useState<string>();
   const box = useRef<HTMLDivElement>(null);
   const offsetRef = useRef(0); // survives the effect's re-runs (alive changes), not a remount
-  const alive = !INSTANCE_ENDED.includes(inst.status);
+  const sourceRef = useRef<string | null>(null); // offsets belong to one source
+  const alive = inst.live;
 
   useEffect(() => {
     let running = false;
@@ -32,6 +33,14 @@ export function LogView({ inst }: { inst: Instance }) {
           const page = await api.log(inst.id, offsetRef.current);
           if (stopped) return;
           setError(undefined);
+          if (sourceRef.current !== null && page.source !== sourceRef.current && offsetRef.current !== 0) {
+            // the log moved to another source (the transcript became known): read it from its start
+            sourceRef.current = page.source;
+            offsetRef.current = 0;
+            setLines([]);
+            continue;
+          }
+          sourceRef.current = page.source;
           const moved = page.offset !== offsetRef.current;
           offsetRef.current = page.offset;
           if (page.lines.length) setLines((old) => [...old, ...page.lines].slice(-MAX_LINES));

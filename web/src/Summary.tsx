@@ -61,11 +61,8 @@ const rank = (n: Status['needs_you'][number]) => (n.kind === 'instance' ? 0 : 1)
 
 function NeedsYou({ status }: { status: Status }) {
   const items = [...status.needs_you].sort((a, b) => rank(a) - rank(b));
-  // the server sends the first few of each kind: the counts say how many there are
-  const total = Math.max(
-    items.length,
-    (status.instances.waiting_input ?? 0) + (status.tasks.review ?? 0) + (status.tasks.failed ?? 0),
-  );
+  // the server sends the first few of each kind, and how many there are in all
+  const total = Math.max(items.length, status.needs_you_total);
   if (total === 0) return null;
   const more = total - Math.min(items.length, NEEDS_SHOWN);
   return (

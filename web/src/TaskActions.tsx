@@ -1,42 +1,41 @@
 // The buttons that move a task, and the edit / reject dialogs behind two of them.
 import { useState, type FormEvent } from 'react';
-import { api, type Task } from './api/client';
+import { api, type Task, type TaskAction } from './api/client';
 import { Dialog } from './Dialog';
 import { act, ActionButton } from './ui';
 
-const PROMPT_EDITABLE = new Set(['pending', 'ready', 'blocked', 'failed', 'cancelled']);
-
+/** The buttons of the actions the server says the task allows now (task.actions). */
 export function TaskActions({ task, compact = false }: { task: Task; compact?: boolean }) {
   const [dialog, setDialog] = useState<'edit' | 'reject' | null>(null);
-  const s = task.status;
+  const allows = (action: TaskAction) => task.actions.includes(action);
   return (
     <div className="actions" data-testid="task-actions">
-      {s === 'ready' && (
+      {allows('start') && (
         <ActionButton testid="action-start" kind="primary" run={() => act('Start', () => api.startTask(task.id))}>
           Start
         </ActionButton>
       )}
-      {s === 'review' && (
-        <>
-          <ActionButton
-            testid="action-approve"
-            kind="primary"
-            title="Merge the branch into its base"
-            run={() => act('Approve', () => api.approveTask(task.id))}
-          >
-            Approve
-          </ActionButton>
-          <button type="button" data-testid="action-reject" onClick={() => setDialog('reject')}>
-            Reject…
-          </button>
-        </>
+      {allows('approve') && (
+        <ActionButton
+          testid="action-approve"
+          kind="primary"
+          title="Merge the branch into its base"
+          run={() => act('Approve', () => api.approveTask(task.id))}
+        >
+          Approve
+        </ActionButton>
       )}
-      {(s === 'failed' || s === 'cancelled' || s === 'blocked') && (
+      {allows('reject') && (
+        <button type="button" data-testid="action-reject" onClick={() => setDialog('reject')}>
+          Reject…
+        </button>
+      )}
+      {allows('retry') && (
         <ActionButton testid="action-retry" run={() => act('Retry', () => api.retryTask(task.id))}>
           Retry
         </ActionButton>
       )}
-      {s !== 'done' && s !== 'cancelled' && (
+      {allows('cancel') && (
         <ActionButton
           testid="action-cancel"
           kind="danger"
@@ -47,7 +46,7 @@ export function TaskActions({ task, compact = false }: { task: Task; compact?: b
           Cancel
         </ActionButton>
       )}
-      {!(compact && (s === 'done' || s === 'cancelled')) && (
+      {allows('edit') && !(compact && task.finished) && (
         <button type="button" data-testid="action-edit" onClick={() => setDialog('edit')}>
           Edit
         </button>
@@ -63,7 +62,7 @@ function EditDialog({ task, onClose }: { task: Task; onClose: () => void }) {
   const [prompt, setPrompt] = useState(task.prompt);
   const [priority, setPriority] = useState(String(task.priority ?? 0));
   const [busy, setBusy] = useState(false);
-  const promptEditable = PROMPT_EDITABLE.has(task.status);
+  const promptEditable = task.actions.includes('edit_prompt');
 
   async function save(e: FormEvent) {
     e.preventDefault();

@@ -38,7 +38,6 @@ export const INSTANCE_ORDER: InstanceStatus[] = [
   'exited',
   'stopped',
 ];
-export const INSTANCE_ENDED: InstanceStatus[] = ['exited', 'failed', 'stopped'];
 
 export function label(status: string): string {
   return status.replace('_', ' ');

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from cc_orchestrator.domain import events
+from cc_orchestrator.domain.actions import NOT_SEEN, answer_refusal
 from cc_orchestrator.domain.errors import CcoError, Conflict, InvalidInput
 from cc_orchestrator.domain.models import Instance, InstanceStatus
 from cc_orchestrator.domain.questions import Answer, Choice, Question
@@ -34,10 +35,6 @@ log = get_logger("cco.answers")
 S = InstanceStatus
 # how long after a question appears cco keeps trying to read its dialog on each pass
 READ_FOR_S = 15.0
-NOT_SEEN = (
-    "cco did not see what it asks (no hook told it): answer in the terminal"
-    " (cco instances attach ID)"
-)
 
 
 def refresh(
@@ -128,29 +125,11 @@ def answer(svc: InstanceService, key: str, ans: Answer) -> Instance:
 
 
 def _open_question(inst: Instance, ans: Answer) -> Question:
-    if inst.status != S.WAITING_INPUT:
-        raise Conflict(
-            f"instance {inst.id} is not waiting for an answer (it is {inst.status.value})",
-            hint="nothing was typed; `cco instances list` shows who waits",
-        )
-    q = inst.question
-    if q is None or (q.channel == "none" and not q.choices):
-        why = (q.reason if q is not None else None) or NOT_SEEN
-        raise Conflict(
-            f"cco cannot answer instance {inst.id}: {why.replace('ID', inst.id)}",
-            hint=f"answer in the terminal: cco instances attach {inst.id}",
-        )
-    if ans.question_id is not None and ans.question_id != q.id:
-        raise Conflict(
-            f"instance {inst.id} asks another question now ({q.subject})",
-            hint="nothing was typed; read the new question and answer that one",
-        )
-    if q.answered:
-        raise Conflict(
-            f"instance {inst.id}'s question was already answered: {q.answered}",
-            hint="wait for the agent to go on",
-        )
-    return q
+    refusal = answer_refusal(inst, ans.question_id)
+    if refusal is not None:
+        raise refusal
+    assert inst.question is not None
+    return inst.question
 
 
 def _write_answer(svc: InstanceService, inst: Instance, q: Question, text: str) -> None:

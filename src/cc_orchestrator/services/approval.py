@@ -23,6 +23,7 @@ from typing import Any
 
 from cc_orchestrator import faults
 from cc_orchestrator.domain import events
+from cc_orchestrator.domain.actions import TaskAction, check_task
 from cc_orchestrator.domain.errors import CcoError, Conflict, NotFound
 from cc_orchestrator.domain.models import Task, TaskStatus, WorktreeStatus
 from cc_orchestrator.domain.text import printable
@@ -57,10 +58,7 @@ class ApproveSteps(TaskCore):
 
     @staticmethod
     def _check_review(task: Task) -> Task:
-        if task.status != T.REVIEW:
-            raise Conflict(
-                f"task {task.id} is {task.status.value}; only a task in review can be approved"
-            )
+        check_task(task, TaskAction.APPROVE)
         return task
 
     def resume_approvals(self) -> list[Task]:

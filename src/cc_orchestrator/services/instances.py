@@ -8,6 +8,7 @@ hook events are files first, and their offsets are stored with the status they p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -22,6 +23,7 @@ from typing import Any, Literal
 from cc_orchestrator import faults
 from cc_orchestrator.config import InstancesConfig, TmuxConfig
 from cc_orchestrator.domain import instance_status as machine
+from cc_orchestrator.domain.actions import InstanceAction, check_instance
 from cc_orchestrator.domain.errors import (
     CcoError,
     Conflict,
@@ -510,29 +512,10 @@ class InstanceService:
         self.sync()
         inst = self.get(key)
         text = inert_text(self._check_prompt(text) or "")
-        if inst.status in machine.TERMINAL:
-            raise Conflict(
-                f"instance {inst.id} has {inst.status.value}",
-                hint=f"restart it first: cco instances restart {inst.id}",
-            )
+        # the rules (domain/actions.py): never while it works or asks, unless forced
+        check_instance(inst, InstanceAction.FORCE_SEND if force else InstanceAction.SEND)
         if inst.mode == "headless":
             return self._headless_turn(inst, text)
-        if inst.status in (S.WORKING, S.STARTING) and not force:
-            raise Conflict(
-                f"instance {inst.id} is {inst.status.value}; text typed now could be lost",
-                hint="wait until it is idle or waiting_input, or pass --force",
-            )
-        asked = inst.question if inst.status == S.WAITING_INPUT else None
-        if asked is not None and asked.channel != "none" and not asked.answered and not force:
-            # Never type into a dialog cco has not read: a digit there picks whatever that
-            # agent's option N is ("2" is "Yes, and don't ask again" in Claude Code).
-            raise Conflict(
-                f"instance {inst.id} is asking permission ({asked.subject}); typed text would "
-                "pick one of its dialog's options",
-                hint=f"answer it: cco instances answer {inst.id} --allow | --deny [--message TEXT]"
-                f" (`cco instances answer {inst.id}` lists its choices), or pass --force to "
-                "type into the dialog anyway",
-            )
         if inst.status == S.WAITING_INPUT and is_plain_line(text) and len(text) <= 16:
             # A dialog's choice ("1", "y"): typed as keys, since a paste may not select.
             self.mux.type_line(inst.session_name, text)
@@ -594,14 +577,13 @@ class InstanceService:
             )
 
     def _worktree_of(self, inst: Instance) -> Worktree:
-        if inst.worktree_id is None:
-            raise Conflict(f"instance {inst.id} has no worktree")
-        try:
-            return self.worktrees.get(inst.worktree_id)
-        except NotFound:
-            raise Conflict(
-                f"the worktree of instance {inst.id} was removed", hint="spawn a new instance"
-            ) from None
+        wt = None
+        if inst.worktree_id is not None:
+            with contextlib.suppress(NotFound):
+                wt = self.worktrees.get(inst.worktree_id)
+        check_instance(inst, InstanceAction.RESTART, has_worktree=wt is not None)
+        assert wt is not None
+        return wt
 
     def stop(
         self,

@@ -14,6 +14,7 @@ from cc_orchestrator.domain.models import (
     Repository,
     Task,
     TaskStatus,
+    WorktreeStatus,
 )
 from cc_orchestrator.ports import Locks, Store
 from cc_orchestrator.services.instances import InstanceService
@@ -94,6 +95,10 @@ class OverviewService:
             "tasks": task_counts,
             "cost_usd": round(cost, 4),
             "needs_you": needs,
+            # all of them (needs_you lists the first few of each kind)
+            "needs_you_total": instance_counts.get(InstanceStatus.WAITING_INPUT.value, 0)
+            + task_counts.get(TaskStatus.REVIEW.value, 0)
+            + task_counts.get(TaskStatus.FAILED.value, 0),
         }
 
     def events(
@@ -105,6 +110,11 @@ class OverviewService:
     def repositories(self) -> list[Repository]:
         with self.store.read() as tx:
             return tx.repos()
+
+    def active_worktree_ids(self) -> set[str]:
+        """The worktrees still there, by id (one query, no look at the disk)."""
+        with self.store.read() as tx:
+            return {w.id for w in tx.worktrees() if w.status == WorktreeStatus.ACTIVE}
 
     def worktree_owners(self, worktree_ids: Collection[str]) -> dict[str, Owner]:
         """For each worktree, the instance and task that own it (two queries). A task's

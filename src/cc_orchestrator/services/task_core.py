@@ -16,7 +16,8 @@ from cc_orchestrator.config import InstancesConfig, TasksConfig
 from cc_orchestrator.domain import events
 from cc_orchestrator.domain import instance_status as imachine
 from cc_orchestrator.domain import tasks as rules
-from cc_orchestrator.domain.errors import CcoError, Conflict, InvalidInput, NotFound, StorageError
+from cc_orchestrator.domain.actions import dependency_refusal
+from cc_orchestrator.domain.errors import CcoError, Conflict, NotFound, StorageError
 from cc_orchestrator.domain.models import Instance, Task, TaskStatus
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store, Tx, Vcs
@@ -99,21 +100,11 @@ class TaskCore:
                 f"no task {missing[0]!r} to depend on", hint="`cco tasks list` shows them"
             )
         if strict:
-            cancelled = sorted(d for d, s in statuses.items() if s == T.CANCELLED)
-            if cancelled:
-                raise InvalidInput(
-                    f"task {cancelled[0]} is cancelled, so it can never finish",
-                    hint=f"retry it first: cco tasks retry {cancelled[0]}",
-                )
+            for dep in sorted(statuses):
+                refusal = dependency_refusal(dep, statuses[dep])
+                if refusal is not None:
+                    raise refusal
         return statuses
-
-    @staticmethod
-    def _not_approving(task: Task) -> None:
-        if task.approve_plan is not None:
-            raise Conflict(
-                f"task {task.id} is being approved (its merge may be done already)",
-                hint=f"finish it: cco tasks approve {task.id}",
-            )
 
     # ------------------------------------------------------------------ moves
     def _move(self, tx: Tx, task: Task, status: TaskStatus, reason: str, **values: Any) -> Task:

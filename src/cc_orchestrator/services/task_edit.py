@@ -8,7 +8,8 @@ from typing import Any
 
 from cc_orchestrator.domain import events
 from cc_orchestrator.domain import tasks as rules
-from cc_orchestrator.domain.errors import Conflict, InvalidInput
+from cc_orchestrator.domain.actions import TaskAction, check_task
+from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.models import Task, TaskStatus
 from cc_orchestrator.domain.names import new_id
 from cc_orchestrator.domain.text import check_line, check_multiline, check_title
@@ -100,12 +101,8 @@ class TaskEditing(TaskCore):
         if labels is not None:
             changes["labels"] = self._check_labels(labels)
         reshape = prompt is not None or base is not None or add_deps or remove_deps
-        if reshape and task.status not in (*rules.OPEN, T.BLOCKED, T.FAILED, T.CANCELLED):
-            raise Conflict(
-                f"task {task.id} is {task.status.value}; its prompt, base and "
-                "dependencies can change only before it starts",
-                hint="cancel it first, or reject it with feedback",
-            )
+        if reshape:
+            check_task(task, TaskAction.EDIT_PROMPT)
         if prompt is not None:
             changes["prompt"] = self.instances.check_prompt(check_multiline(prompt, "the prompt"))
         if base is not None and task.repo_path is not None:

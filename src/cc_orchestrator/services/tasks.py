@@ -16,6 +16,7 @@ import contextlib
 from datetime import UTC, datetime
 
 from cc_orchestrator.domain import tasks as rules
+from cc_orchestrator.domain.actions import TaskAction, check_task
 from cc_orchestrator.domain.errors import Conflict, LimitReached, NotFound
 from cc_orchestrator.domain.models import Task, TaskStatus
 from cc_orchestrator.domain.text import check_multiline
@@ -39,9 +40,7 @@ class TaskService(TaskEditing, TaskFollowing, ApproveSteps):
     # ------------------------------------------------------------------ lifecycle
     def cancel(self, key: str) -> Task:
         task = self.get(key)
-        if task.status in (T.DONE, T.CANCELLED):
-            raise Conflict(f"task {task.id} is already {task.status.value}")
-        self._not_approving(task)
+        check_task(task, TaskAction.CANCEL)
         if task.instance_id and task.status in (*rules.ACTIVE, T.REVIEW):
             with contextlib.suppress(NotFound):
                 self.instances.stop(task.instance_id)
@@ -57,11 +56,7 @@ class TaskService(TaskEditing, TaskFollowing, ApproveSteps):
 
     def retry(self, key: str) -> Task:
         task = self.get(key)
-        if task.status not in (T.FAILED, T.CANCELLED, T.BLOCKED):
-            raise Conflict(
-                f"task {task.id} is {task.status.value}; only failed, cancelled or "
-                "blocked tasks can be retried"
-            )
+        check_task(task, TaskAction.RETRY)
         with self.store.write() as tx:
             status, reason = rules.readiness(self._dep_statuses(tx, task.depends_on, strict=False))
             if status == T.BLOCKED:
@@ -78,13 +73,7 @@ class TaskService(TaskEditing, TaskFollowing, ApproveSteps):
     def start(self, key: str) -> Task:
         """Start now, ahead of the queue (still within the limits)."""
         task = self.get(key)
-        if task.status == T.PENDING:
-            raise Conflict(
-                f"task {task.id} is {task.status_reason}",
-                hint="it starts by itself when they finish",
-            )
-        if task.status != T.READY:
-            raise Conflict(f"task {task.id} is {task.status.value}; only a ready task starts")
+        check_task(task, TaskAction.START)
         if not self._capacity(task):
             raise LimitReached(
                 "no free slot: instances.max_running (or tasks.max_running_per_repo) is reached",
@@ -95,11 +84,8 @@ class TaskService(TaskEditing, TaskFollowing, ApproveSteps):
     def reject(self, key: str, feedback: str) -> Task:
         task = self.get(key)
         feedback = self.instances.check_prompt(check_multiline(feedback, "the feedback"))
-        if task.status != T.REVIEW or task.instance_id is None:
-            raise Conflict(
-                f"task {task.id} is {task.status.value}; only a task in review can be rejected"
-            )
-        self._not_approving(task)
+        check_task(task, TaskAction.REJECT)
+        assert task.instance_id is not None
         inst = self.instances.get(task.instance_id)
         # The agent is restarted first and the task moved after: a scheduler look in between
         # sees a task still in review, never a running task whose agent is stopped.

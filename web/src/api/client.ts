@@ -2,15 +2,18 @@
 import type { components, paths } from './schema';
 
 type Schemas = components['schemas'];
-export type Task = Schemas['Task'];
+export type Task = Schemas['TaskOut'];
 export type TaskStatus = Schemas['TaskStatus'];
+/** What a task allows now (the server's rules, domain/actions.py): offer only these. */
+export type TaskAction = Schemas['TaskAction'];
 export type TaskCreate = Schemas['TaskCreate'];
 export type TaskEdit = Schemas['TaskEdit'];
-export type Instance = Schemas['Instance'];
+export type Instance = Schemas['InstanceOut'];
 export type InstanceStatus = Schemas['InstanceStatus'];
+export type InstanceAction = Schemas['InstanceAction'];
 export type Status = Schemas['Status'];
 export type Health = Schemas['Health'];
-export type Repository = Schemas['Repository'];
+export type Repository = Schemas['RepositoryOut'];
 export type DepsOut = Schemas['DepsOut'];
 export type LogLines = Schemas['LogLines'];
 export type ErrorBody = Schemas['ErrorBody'];

@@ -5,8 +5,6 @@ import type { components } from './schema';
 
 const PAGE = 1000;
 export const RECENT = 50; // finished tasks per column, ended instances
-const OPEN: TaskStatus[] = ['pending', 'ready', 'running', 'needs_input', 'review', 'blocked', 'failed'];
-const FINISHED: TaskStatus[] = ['done', 'cancelled'];
 
 async function allPages<T extends { id: string }>(
   get: (page: { limit: number; offset: number }) => Promise<T[]>,
@@ -26,21 +24,28 @@ export interface TaskList {
   counts: Record<string, number>;
 }
 
-/** Open tasks (all of them) and the newest RECENT done and cancelled ones. */
+/** Open tasks (all of them) and the newest RECENT of each finished status (the server says
+ * which statuses are open and which are finished). */
 export async function loadTasks(): Promise<TaskList> {
-  const [open, status] = await Promise.all([
-    allPages((page) => api.tasks({ status: OPEN, ...page })),
-    api.status(),
+  const status = await api.status();
+  const open: TaskStatus[] = status.groups.open_tasks;
+  const [openTasks, finished] = await Promise.all([
+    allPages((page) => api.tasks({ status: open, ...page })),
+    loadFinished(status.groups.finished_tasks, status.tasks),
   ]);
+  return { tasks: [...openTasks, ...finished], counts: status.tasks };
+}
+
+async function loadFinished(statuses: TaskStatus[], counts: Record<string, number>): Promise<Task[]> {
   const finished = await Promise.all(
-    FINISHED.map(async (s) => {
-      const count = status.tasks[s] ?? 0;
+    statuses.map(async (s) => {
+      const count = counts[s] ?? 0;
       if (!count) return [];
       const newest = await api.tasks({ status: [s], offset: Math.max(0, count - RECENT), limit: RECENT });
       return newest.slice(-RECENT);
     }),
   );
-  return { tasks: [...open, ...finished.flat()], counts: status.tasks };
+  return finished.flat();
 }
 
 /** Live instances (all of them) and the newest RECENT of any status. */
@@ -58,8 +63,8 @@ export async function loadInstances(): Promise<Instance[]> {
   return [...byId.values()];
 }
 
-export type Worktree = components['schemas']['Worktree'];
-export type HistoryEvent = components['schemas']['Event'];
+export type Worktree = components['schemas']['WorktreeOut'];
+export type HistoryEvent = components['schemas']['EventOut'];
 
 /** One worktree by id (the API lists them; there are a few per repository), or null if gone. */
 export async function loadWorktree(id: string): Promise<Worktree | null> {

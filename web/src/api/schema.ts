@@ -378,7 +378,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Worktrees */
+        /**
+         * List Worktrees
+         * @description Each with its owner: the instance working in it (the live one, else the latest) and
+         *     its task, as `cco worktrees list` shows them.
+         */
         get: operations["list_worktrees_api_worktrees_get"];
         put?: never;
         /** Create Worktree */
@@ -427,11 +431,8 @@ export interface components {
             /** Question Id */
             question_id?: string | null;
         };
-        /**
-         * Choice
-         * @description One option of the agent's own dialog: the key that picks it and its label as drawn.
-         */
-        Choice: {
+        /** ChoiceOut */
+        ChoiceOut: {
             /** Key */
             key: string;
             /** Kind */
@@ -442,10 +443,10 @@ export interface components {
         /** DepsOut */
         DepsOut: {
             /** Dependents */
-            dependents: components["schemas"]["Task"][];
+            dependents: components["schemas"]["TaskOut"][];
             /** Depends On */
-            depends_on: components["schemas"]["Task"][];
-            task: components["schemas"]["Task"];
+            depends_on: components["schemas"]["TaskOut"][];
+            task: components["schemas"]["TaskOut"];
         };
         /** ErrorBody */
         ErrorBody: {
@@ -460,10 +461,10 @@ export interface components {
         ErrorOut: {
             error: components["schemas"]["ErrorBody"];
         };
-        /** Event */
-        Event: {
+        /** EventOut */
+        EventOut: {
             /** Data */
-            data?: {
+            data: {
                 [key: string]: unknown;
             };
             /** Entity Id */
@@ -494,105 +495,61 @@ export interface components {
             /** Version */
             version: string;
         };
-        /** Instance */
-        Instance: {
+        /**
+         * InstanceAction
+         * @enum {string}
+         */
+        InstanceAction: "send" | "force_send" | "answer" | "stop" | "restart";
+        /** InstanceOut */
+        InstanceOut: {
+            /** Actions */
+            actions: components["schemas"]["InstanceAction"][];
             /** Agent */
             agent: string;
             /** Agent Session Id */
-            agent_session_id?: string | null;
-            /**
-             * Cost Base Usd
-             * @default 0
-             */
-            cost_base_usd: number;
-            /**
-             * Cost Usd
-             * @default 0
-             */
+            agent_session_id: string | null;
+            /** Cost Usd */
             cost_usd: number;
             /** Created At */
-            created_at?: string | null;
-            /**
-             * Events Offset
-             * @default 0
-             */
-            events_offset: number;
+            created_at: string | null;
             /** Exit Status */
-            exit_status?: number | null;
+            exit_status: number | null;
             /** Id */
             id: string;
-            /**
-             * Input Tokens
-             * @default 0
-             */
+            /** Input Tokens */
             input_tokens: number;
+            /** Live */
+            live: boolean;
             /** Mode */
             mode: string;
             /** Name */
             name: string;
-            /**
-             * Output Tokens
-             * @default 0
-             */
+            /** Output Tokens */
             output_tokens: number;
-            /**
-             * Owns Worktree
-             * @default false
-             */
-            owns_worktree: boolean;
-            /** Pane Pid */
-            pane_pid?: number | null;
             /** Permission Mode */
-            permission_mode?: string | null;
+            permission_mode: string | null;
             /** Prompt */
-            prompt?: string | null;
-            question?: components["schemas"]["Question"] | null;
+            prompt: string | null;
+            question: components["schemas"]["QuestionOut"] | null;
             /** Repo Id */
-            repo_id?: number | null;
-            /** Restart After */
-            restart_after?: string | null;
-            /**
-             * Restarts
-             * @default 0
-             */
+            repo_id: number | null;
+            /** Restarts */
             restarts: number;
             /** Session Name */
             session_name: string;
             status: components["schemas"]["InstanceStatus"];
             /** Status At */
-            status_at?: string | null;
+            status_at: string | null;
             /** Status Reason */
-            status_reason?: string | null;
-            /**
-             * Stop Requested
-             * @default false
-             */
-            stop_requested: boolean;
-            /**
-             * Stream Offset
-             * @default 0
-             */
-            stream_offset: number;
+            status_reason: string | null;
             /** Task Id */
-            task_id?: string | null;
-            /**
-             * Transcript Offset
-             * @default 0
-             */
-            transcript_offset: number;
-            /** Transcript Path */
-            transcript_path?: string | null;
-            /**
-             * Turns
-             * @default 0
-             */
+            task_id: string | null;
+            /** Turns */
             turns: number;
             /** Updated At */
-            updated_at?: string | null;
+            updated_at: string | null;
             /** Worktree Id */
-            worktree_id?: string | null;
-            /** Worktree Plan */
-            worktree_plan?: string | null;
+            worktree_id: string | null;
         };
         /** InstanceSpawn */
         InstanceSpawn: {
@@ -650,41 +607,51 @@ export interface components {
             why: string;
         };
         /**
-         * Question
-         * @description A permission question: one per request (its id changes with every new question).
+         * OwnerOut
+         * @description Who works in a worktree: its instance (the live one, else the latest) and task.
          */
-        Question: {
+        OwnerOut: {
+            /** Instance Id */
+            instance_id: string | null;
+            instance_status: components["schemas"]["InstanceStatus"] | null;
+            /** Task Id */
+            task_id: string | null;
+            /** Task Title */
+            task_title: string | null;
+        };
+        /**
+         * QuestionOut
+         * @description What a waiting agent asks; channel: how cco can answer it (hook, keys, or none).
+         */
+        QuestionOut: {
             /** Answered */
-            answered?: string | null;
-            /**
-             * Channel
-             * @default none
-             */
+            answered: string | null;
+            /** Channel */
             channel: string;
-            /**
-             * Choices
-             * @default []
-             */
-            choices: components["schemas"]["Choice"][];
+            /** Choices */
+            choices: components["schemas"]["ChoiceOut"][];
             /** Command */
-            command?: string | null;
+            command: string | null;
             /** Description */
-            description?: string | null;
+            description: string | null;
             /** Edit */
-            edit?: string | null;
+            edit: string | null;
             /** File Path */
-            file_path?: string | null;
-            /** Hook Until */
-            hook_until?: number | null;
+            file_path: string | null;
             /** Id */
             id: string;
             /** Reason */
-            reason?: string | null;
+            reason: string | null;
             /** Tool */
             tool: string;
         };
-        /** Repository */
-        Repository: {
+        /** Removed */
+        Removed: {
+            /** Notes */
+            notes: string[];
+        };
+        /** RepositoryOut */
+        RepositoryOut: {
             /**
              * Created At
              * Format: date-time
@@ -716,16 +683,34 @@ export interface components {
             cost_usd: number;
             /** Daemon */
             daemon: string;
+            groups: components["schemas"]["StatusGroups"];
             /** Instances */
             instances: {
                 [key: string]: number;
             };
             /** Needs You */
             needs_you: components["schemas"]["NeedsYou"][];
+            /** Needs You Total */
+            needs_you_total: number;
             /** Tasks */
             tasks: {
                 [key: string]: number;
             };
+        };
+        /**
+         * StatusGroups
+         * @description Which statuses are over and which are not, from the domain's rules (a client lists
+         *     what is open in full, and only the newest of what is over).
+         */
+        StatusGroups: {
+            /** Ended Instances */
+            ended_instances: components["schemas"]["InstanceStatus"][];
+            /** Finished Tasks */
+            finished_tasks: components["schemas"]["TaskStatus"][];
+            /** Live Instances */
+            live_instances: components["schemas"]["InstanceStatus"][];
+            /** Open Tasks */
+            open_tasks: components["schemas"]["TaskStatus"][];
         };
         /** StopOptions */
         StopOptions: {
@@ -740,91 +725,11 @@ export interface components {
              */
             remove_worktree: boolean;
         };
-        /** Task */
-        Task: {
-            /** Agent */
-            agent?: string | null;
-            /** Approve Plan */
-            approve_plan?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Attempts
-             * @default 0
-             */
-            attempts: number;
-            /** Base Commit */
-            base_commit?: string | null;
-            /** Base Ref */
-            base_ref?: string | null;
-            /** Branch */
-            branch?: string | null;
-            /** Commits Ahead */
-            commits_ahead?: number | null;
-            /**
-             * Cost Usd
-             * @default 0
-             */
-            cost_usd: number;
-            /** Created At */
-            created_at?: string | null;
-            /** Deletions */
-            deletions?: number | null;
-            /**
-             * Depends On
-             * @default []
-             */
-            depends_on: string[];
-            /** Diff Stat */
-            diff_stat?: string | null;
-            /** Feedback */
-            feedback?: string | null;
-            /** Files Changed */
-            files_changed?: number | null;
-            /** Finished At */
-            finished_at?: string | null;
-            /** Id */
-            id: string;
-            /** Insertions */
-            insertions?: number | null;
-            /** Instance Id */
-            instance_id?: string | null;
-            /** Labels */
-            labels?: string[];
-            /** Max Cost Usd */
-            max_cost_usd?: number | null;
-            /** Max Turns */
-            max_turns?: number | null;
-            /** Mode */
-            mode?: string | null;
-            /**
-             * Priority
-             * @default 0
-             */
-            priority: number;
-            /** Prompt */
-            prompt: string;
-            /** Repo Id */
-            repo_id?: number | null;
-            /** Repo Path */
-            repo_path?: string | null;
-            /** Started At */
-            started_at?: string | null;
-            status: components["schemas"]["TaskStatus"];
-            /** Status Reason */
-            status_reason?: string | null;
-            /** Title */
-            title: string;
-            /**
-             * Turns At Start
-             * @default 0
-             */
-            turns_at_start: number;
-            /** Updated At */
-            updated_at?: string | null;
-            /** Worktree Id */
-            worktree_id?: string | null;
-        };
+        /**
+         * TaskAction
+         * @enum {string}
+         */
+        TaskAction: "start" | "approve" | "reject" | "cancel" | "retry" | "edit" | "edit_prompt" | "depend_on";
         /** TaskCreate */
         TaskCreate: {
             /** Agent */
@@ -870,13 +775,94 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** TaskOut */
+        TaskOut: {
+            /** Actions */
+            actions: components["schemas"]["TaskAction"][];
+            /** Agent */
+            agent: string | null;
+            /** Approving */
+            approving: boolean;
+            /** Attempts */
+            attempts: number;
+            /** Base Commit */
+            base_commit: string | null;
+            /** Base Ref */
+            base_ref: string | null;
+            /** Branch */
+            branch: string | null;
+            /** Commits Ahead */
+            commits_ahead: number | null;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Created At */
+            created_at: string | null;
+            /** Deletions */
+            deletions: number | null;
+            /** Depends On */
+            depends_on: string[];
+            /** Diff Stat */
+            diff_stat: string | null;
+            /** Feedback */
+            feedback: string | null;
+            /** Files Changed */
+            files_changed: number | null;
+            /** Finished */
+            finished: boolean;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: string;
+            /** Insertions */
+            insertions: number | null;
+            /** Instance Id */
+            instance_id: string | null;
+            /** Labels */
+            labels: string[];
+            /** Max Cost Usd */
+            max_cost_usd: number | null;
+            /** Max Turns */
+            max_turns: number | null;
+            /** Mode */
+            mode: string | null;
+            /** Priority */
+            priority: number;
+            /** Prompt */
+            prompt: string;
+            /** Repo Id */
+            repo_id: number | null;
+            /** Repo Path */
+            repo_path: string | null;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["TaskStatus"];
+            /** Status Reason */
+            status_reason: string | null;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Worktree Id */
+            worktree_id: string | null;
+        };
         /**
          * TaskStatus
          * @enum {string}
          */
         TaskStatus: "pending" | "ready" | "running" | "needs_input" | "review" | "done" | "failed" | "cancelled" | "blocked";
-        /** Worktree */
-        Worktree: {
+        /** WorktreeCreate */
+        WorktreeCreate: {
+            /** Base */
+            base?: string | null;
+            /** Branch */
+            branch?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Repo */
+            repo: string;
+        };
+        /** WorktreeOut */
+        WorktreeOut: {
             /** Base Commit */
             base_commit: string;
             /** Base Ref */
@@ -890,17 +876,20 @@ export interface components {
             created_at: string;
             /** Created Branch */
             created_branch: boolean;
+            /** Exists */
+            exists: boolean;
             /** Id */
             id: string;
             /** Name */
             name: string;
+            owner: components["schemas"]["OwnerOut"] | null;
             /**
              * Path
              * Format: path
              */
             path: string;
             /** Removed At */
-            removed_at?: string | null;
+            removed_at: string | null;
             /** Repo Id */
             repo_id: number;
             /**
@@ -909,17 +898,6 @@ export interface components {
              */
             repo_path: string;
             status: components["schemas"]["WorktreeStatus"];
-        };
-        /** WorktreeCreate */
-        WorktreeCreate: {
-            /** Base */
-            base?: string | null;
-            /** Branch */
-            branch?: string | null;
-            /** Name */
-            name?: string | null;
-            /** Repo */
-            repo: string;
         };
         /**
          * WorktreeStatus
@@ -1059,7 +1037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Event"][];
+                    "application/json": components["schemas"]["EventOut"][];
                 };
             };
             /** @description Bad Request */
@@ -1269,7 +1247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Instance"][];
+                    "application/json": components["schemas"]["InstanceOut"][];
                 };
             };
             /** @description Bad Request */
@@ -1376,7 +1354,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Instance"];
+                    "application/json": components["schemas"]["InstanceOut"];
                 };
             };
             /** @description Bad Request */
@@ -1481,7 +1459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Instance"];
+                    "application/json": components["schemas"]["InstanceOut"];
                 };
             };
             /** @description Bad Request */
@@ -1590,7 +1568,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Instance"];
+                    "application/json": components["schemas"]["InstanceOut"];
                 };
             };
             /** @description Bad Request */
@@ -1802,7 +1780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Instance"];
+                    "application/json": components["schemas"]["InstanceOut"];
                 };
             };
             /** @description Bad Request */
@@ -1911,7 +1889,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Instance"];
+                    "application/json": components["schemas"]["InstanceOut"];
                 };
             };
             /** @description Bad Request */
@@ -2020,7 +1998,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Instance"];
+                    "application/json": components["schemas"]["InstanceOut"];
                 };
             };
             /** @description Bad Request */
@@ -2228,7 +2206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Repository"][];
+                    "application/json": components["schemas"]["RepositoryOut"][];
                 };
             };
             /** @description Bad Request */
@@ -2440,7 +2418,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"][];
+                    "application/json": components["schemas"]["TaskOut"][];
                 };
             };
             /** @description Bad Request */
@@ -2547,7 +2525,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["TaskOut"];
                 };
             };
             /** @description Bad Request */
@@ -2652,7 +2630,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["TaskOut"];
                 };
             };
             /** @description Bad Request */
@@ -2761,7 +2739,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["TaskOut"];
                 };
             };
             /** @description Bad Request */
@@ -2866,7 +2844,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["TaskOut"];
                 };
             };
             /** @description Bad Request */
@@ -2971,7 +2949,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["TaskOut"];
                 };
             };
             /** @description Bad Request */
@@ -3185,7 +3163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["TaskOut"];
                 };
             };
             /** @description Bad Request */
@@ -3290,7 +3268,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["TaskOut"];
                 };
             };
             /** @description Bad Request */
@@ -3395,7 +3373,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["TaskOut"];
                 };
             };
             /** @description Bad Request */
@@ -3498,7 +3476,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Worktree"][];
+                    "application/json": components["schemas"]["WorktreeOut"][];
                 };
             };
             /** @description Bad Request */
@@ -3605,7 +3583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Worktree"];
+                    "application/json": components["schemas"]["WorktreeOut"];
                 };
             };
             /** @description Bad Request */
@@ -3713,9 +3691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string[];
-                    };
+                    "application/json": components["schemas"]["Removed"];
                 };
             };
             /** @description Bad Request */

@@ -1,0 +1,111 @@
+"""Tasks: list, add, show, edit, their dependencies, and the actions that move them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from cc_orchestrator.bootstrap import App
+from cc_orchestrator.domain.models import Task, TaskStatus
+from cc_orchestrator.web.bodies import Feedback, TaskCreate, TaskEdit
+from cc_orchestrator.web.deps import MAX_OFFSET, Services
+from cc_orchestrator.web.schemas import DepsOut, TaskOut
+
+router = APIRouter(prefix="/api/tasks")
+
+
+@router.get("", response_model=list[TaskOut])
+def list_tasks(
+    services: Services,
+    status: Annotated[list[TaskStatus] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="Only tasks after this one (the last id of the previous page): "
+            "every page then costs what the first does.",
+        ),
+    ] = None,
+) -> list[TaskOut]:
+    """Oldest first, a page at a time (limit, and after= the previous page's last id, or
+    offset)."""
+    found = services.tasks.all(statuses=status, limit=limit, offset=offset, after=after)
+    return [TaskOut.from_domain(t) for t in found]
+
+
+@router.post("", response_model=TaskOut, status_code=201)
+def add_task(body: TaskCreate, services: Services) -> TaskOut:
+    task = services.tasks.add(
+        title=body.title,
+        prompt=body.title if body.prompt is None else body.prompt,
+        repo=Path(body.repo),
+        base=body.base,
+        priority=body.priority,
+        labels=body.labels,
+        depends_on=body.depends_on,
+        agent=body.agent,
+        mode=body.mode,
+        max_turns=body.max_turns,
+        max_cost_usd=body.max_cost_usd,
+    )
+    return TaskOut.from_domain(task)
+
+
+@router.get("/{task_id}", response_model=TaskOut)
+def get_task(task_id: str, services: Services) -> TaskOut:
+    return TaskOut.from_domain(services.tasks.get(task_id))
+
+
+@router.patch("/{task_id}", response_model=TaskOut)
+def edit_task(task_id: str, body: TaskEdit, services: Services) -> TaskOut:
+    task = services.tasks.edit(
+        task_id,
+        title=body.title,
+        prompt=body.prompt,
+        priority=body.priority,
+        labels=body.labels,
+        base=body.base,
+        add_deps=body.add_deps,
+        remove_deps=body.remove_deps,
+    )
+    return TaskOut.from_domain(task)
+
+
+@router.get("/{task_id}/deps", response_model=DepsOut)
+def task_deps(task_id: str, services: Services) -> DepsOut:
+    view = services.tasks.deps(task_id)
+    return DepsOut(
+        task=TaskOut.from_domain(view.task),
+        depends_on=[TaskOut.from_domain(t) for t in view.dependencies],
+        dependents=[TaskOut.from_domain(t) for t in view.dependents],
+    )
+
+
+def _add_action(name: str, run: Callable[[App, str], Task]) -> None:
+    def action(task_id: str, services: Services) -> TaskOut:
+        return TaskOut.from_domain(run(services, task_id))
+
+    router.add_api_route(
+        f"/{{task_id}}/{name}",
+        action,
+        methods=["POST"],
+        response_model=TaskOut,
+        name=f"{name}_task",
+        summary=f"{name.capitalize()} a task",
+    )
+
+
+_add_action("start", lambda app, task_id: app.tasks.start(task_id))
+_add_action("cancel", lambda app, task_id: app.tasks.cancel(task_id))
+_add_action("retry", lambda app, task_id: app.tasks.retry(task_id))
+_add_action("approve", lambda app, task_id: app.tasks.approve(task_id))
+
+
+@router.post("/{task_id}/reject", response_model=TaskOut)
+def reject_task(task_id: str, body: Feedback, services: Services) -> TaskOut:
+    return TaskOut.from_domain(services.tasks.reject(task_id, body.feedback))
