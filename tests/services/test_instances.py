@@ -55,7 +55,7 @@ def test_spawn_works_then_idles(app: App, repo: Path) -> None:
     wt = app.worktrees.get(done.worktree_id or "")
     assert (wt.path / "hello.txt").read_text() == "hi\nthere"
     assert "working" in history(app, inst.id) and history(app, inst.id)[-1] == "idle"
-    assert done.agent_session_id and done.transcript_path
+    assert done.agent_session_id and done.transcript
     assert done.output_tokens > 0 and done.cost_usd > 0
     assert app.tmux.has_session(done.session_name)
 
@@ -70,7 +70,7 @@ def test_send_multiline_prompt_when_idle(app: App, repo: Path) -> None:
     )
     wt = app.worktrees.get(done.worktree_id or "")
     assert (wt.path / "two.txt").read_text() == "A"
-    transcript = Path(done.transcript_path or "").read_text()
+    transcript = Path(done.transcript or "").read_text()
     assert "second line of the same prompt" in transcript
 
 
@@ -112,7 +112,7 @@ def test_crash_is_failed_and_restarted_with_resume(
     assert back.agent_session_id == inst.agent_session_id
     app.instances.send(inst.id, "recall")
     wait_for(
-        lambda: "hello" in Path(back.transcript_path or "").read_text().split("recall")[-1],
+        lambda: "hello" in Path(back.transcript or "").read_text().split("recall")[-1],
         what="recall answer",
     )
 
@@ -284,11 +284,11 @@ def test_reconcile_marks_vanished_and_lists_leftovers(
     app.tmux.new_session(
         "someone-else", cwd=repo, argv=["sleep", "600"], env={}, raw_log=repo.parent / "other.log"
     )
-    leftovers = app.instances.reconcile()
+    leftovers = app.monitor.reconcile()
     assert [item.session for item in leftovers] == [f"{prefix}stray"]
     vanished = app.instances.get(inst.id)
     assert vanished.status == S.FAILED and "vanished" in (vanished.status_reason or "")
-    app.instances.reconcile(kill_leftovers=True)
+    app.monitor.reconcile(kill_leftovers=True)
     assert sorted(app.tmux.sessions()) == sorted(
         ["someone-else"] + ([inst.session_name] if app.tmux.has_session(inst.session_name) else [])
     )
@@ -381,6 +381,27 @@ def test_a_pane_list_older_than_a_finished_spawn_does_not_kill_it(app: App, repo
     wait_status(app, inst.id, S.IDLE)
     with app.store.write() as tx:
         stale = tx.update_instance(inst.id, status=S.STARTING, pane_pid=None)
-    looked = app.instances._look(stale, None, datetime.now(UTC))  # the old pane list: no pane
+    looked = app.monitor._look(stale, None, datetime.now(UTC))  # the old pane list: no pane
     assert looked.changes == []
     assert app.tmux.has_session(inst.session_name)
+
+
+def test_a_restart_from_a_stale_record_keeps_the_stored_cursor(app: App, repo: Path) -> None:
+    """A look may move the agent's cursor after a restart read the instance: the restart
+    starts the new run from the cursor as stored, never rolling it back (which would play
+    the same lines, and count their turns, twice)."""
+    inst = app.instances.spawn(repo=repo, prompt="hello")
+    stale = wait_status(app, inst.id, S.IDLE)
+    turns = stale.turns
+    app.instances.send(inst.id, "again")
+    moved = wait_for(
+        lambda: i if (i := status_of(app, inst.id)).turns > turns and i.status == S.IDLE else None,
+        what="a second turn",
+    )
+    assert moved.agent_state["events"] > stale.agent_state["events"]
+    wt = app.instances.worktree_of(stale)
+    restarted = app.instances.relaunch(stale, wt, reason="restarted from a stale read")
+    assert restarted.agent_state["events"] == moved.agent_state["events"]
+    assert restarted.agent_state["run_cost"] == 0.0  # the new process counts from zero
+    settled = wait_status(app, inst.id, S.IDLE)
+    assert settled.turns == moved.turns  # the lines read before were not played again

@@ -38,10 +38,7 @@ class InstanceUpdate(TypedDict, total=False):
     pane_pid: int | None
     exit_status: int | None
     agent_session_id: str | None
-    transcript_path: str | None
-    events_offset: int
-    stream_offset: int
-    transcript_offset: int
+    transcript: str | None
     stop_requested: bool
     restarts: int
     restart_after: datetime | None
@@ -49,7 +46,7 @@ class InstanceUpdate(TypedDict, total=False):
     input_tokens: int
     output_tokens: int
     cost_usd: float
-    cost_base_usd: float
+    agent_state: dict[str, Any]  # the agent adapter's cursor (domain/observations.py)
     question: dict[str, Any] | None  # Question.to_json(), or None when it asks nothing
 
 

@@ -2,10 +2,10 @@
 
 Two channels (measured with Claude Code 2.1.330, see docs/instances.md):
 
-- hook: Claude Code's PermissionRequest hook waits (`instances.answer_wait_s`) for a decision
-  file `<instance dir>/answers/<question id>.json`; allow or deny (with a message the model
-  reads) is then Claude Code's own structured decision: no keystroke, nothing written to any
-  settings file.
+- hook: the agent's hook waits (`instances.answer_wait_s`) for a decision its adapter hands
+  over (Claude Code: a file named after the question's id); allow or deny (with a message the
+  model reads) is then the agent's own structured decision: no keystroke, nothing written to
+  any settings file.
 - keys: the dialog's own options read from the screen; a key is typed only when the dialog
   drawn right now was read whole and is about the same command or file as the question
   answered, and only a key read from it.
@@ -15,14 +15,13 @@ Anything else is a Conflict with a clear message, and nothing is typed.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from cc_orchestrator.domain import events
-from cc_orchestrator.domain.actions import NOT_SEEN, answer_refusal
+from cc_orchestrator.domain.actions import answer_refusal
 from cc_orchestrator.domain.errors import CcoError, Conflict, InvalidInput
 from cc_orchestrator.domain.models import Instance, InstanceStatus
 from cc_orchestrator.domain.questions import Answer, Choice, Question
@@ -47,16 +46,8 @@ def refresh(
     if adapter is None:
         return None
     if question is None:
-        reason = NOT_SEEN.replace("ID", inst.id)
-        if not adapter.uses_hooks:
-            reason = adapter.read_choices("", Question(id="", tool=inst.agent))[1] or reason
-        return Question(
-            id=f"{now.timestamp():.6f}",
-            tool=inst.agent if not adapter.uses_hooks else "?",
-            channel="none",
-            reason=reason.replace("ID", inst.id),
-        )
-    if question.answered or not adapter.uses_hooks:
+        return adapter.unseen_question(inst.id, now)
+    if question.answered or not adapter.reads_choices_on_screen():
         return None
     fresh = question
     try:
@@ -100,10 +91,7 @@ def answer(svc: InstanceService, key: str, ans: Answer) -> Instance:
         via: Literal["hook", "keys"]
         if ans.decision in ("allow", "deny") and hook_open:
             allow = ans.decision == "allow"
-            text = adapter.hook_answer(allow, ans.message)
-            if text is None:
-                raise Conflict(f"instance {inst.id}'s agent takes no structured answer")
-            _write_answer(svc, inst, q, text)
+            adapter.answer_by_hook(svc.files(inst.id), q, allow, ans.message)
             picked = Choice(
                 key=ans.decision,
                 label="Allow once" if allow else "Deny",
@@ -130,17 +118,6 @@ def _open_question(inst: Instance, ans: Answer) -> Question:
         raise refusal
     assert inst.question is not None
     return inst.question
-
-
-def _write_answer(svc: InstanceService, inst: Instance, q: Question, text: str) -> None:
-    if not q.id.replace(".", "", 1).isdigit():
-        raise Conflict(f"instance {inst.id}'s question has no id its hook can read")
-    folder = svc.files(inst.id).folder / "answers"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{q.id}.json"
-    tmp = folder / f".{q.id}.tmp"
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, target)  # the hook sees the whole file or none
 
 
 def _read_and_type(svc: InstanceService, inst: Instance, q: Question, ans: Answer) -> Choice:
@@ -183,5 +160,5 @@ def _read_and_type(svc: InstanceService, inst: Instance, q: Question, ans: Answe
             f"instance {inst.id}'s dialog changed since its choices were shown",
             hint="nothing was typed; read its question again",
         )
-    svc.mux.send_keys(inst.session_name, "-l", picked.key)
+    svc.mux.send_keys(inst.session_name, *adapter.choice_keys(picked))
     return picked

@@ -16,7 +16,7 @@ from cc_orchestrator.domain.models import Instance, InstanceStatus, Task, TaskSt
 from cc_orchestrator.domain.plural import count
 from cc_orchestrator.domain.text import printable
 from cc_orchestrator.services.instances import INTERRUPTED
-from cc_orchestrator.services.task_outcome import denial_summary, last_turn_denials
+from cc_orchestrator.services.task_outcome import denial_summary
 from cc_orchestrator.services.task_start import TaskStarting
 
 T = TaskStatus
@@ -101,11 +101,7 @@ class TaskFollowing(TaskStarting):
         )
         # Headless, a tool call that would ask is refused without asking: say which, and a
         # turn that changed nothing because of it is a failure to act on, not work to review.
-        denials = (
-            last_turn_denials(self.instances.files(inst.id).stream)
-            if inst.mode == "headless"
-            else []
-        )
+        denials = self.instances.refusals(inst) if inst.mode == "headless" else []
         status, reason = T.REVIEW, changed
         if denials and summary.commits_ahead == 0:
             status = T.FAILED

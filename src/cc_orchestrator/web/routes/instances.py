@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query
 from cc_orchestrator.bootstrap import App
 from cc_orchestrator.domain.models import Instance
 from cc_orchestrator.domain.questions import Answer
-from cc_orchestrator.services.logview import render_log_line
 from cc_orchestrator.web.bodies import AnswerBody, InstanceSpawn, SendText, StopOptions
 from cc_orchestrator.web.deps import MAX_OFFSET, Services, active_worktrees
 from cc_orchestrator.web.schemas import InstanceOut, LogLines
@@ -94,6 +93,6 @@ def instance_log(
     lines, new_offset, source = services.instances.structured_log(instance_id, offset)
     return LogLines(
         source=source,
-        lines=[t for t in (render_log_line(x) for x in lines) if t],
+        lines=lines,
         offset=new_offset,
     )
