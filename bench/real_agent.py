@@ -78,7 +78,7 @@ def done(events: Path, folder: Path) -> bool:
 
 
 def run_baseline(template: Path, fake: FakeAnthropic, claude: str, n: int) -> dict[str, Any]:
-    from cc_orchestrator.adapters.agents import hook_settings
+    from cc_orchestrator.adapters.claude import hook_settings
 
     with Sandbox("real-baseline") as sb:
         repo = common.copy_repo(template, sb.root / "repo")

@@ -157,7 +157,7 @@ def profile_daemon_loop(app: Any, seconds: float) -> str:
     profiler.enable()
     ticks = run_daemon(
         tasks=app.tasks,
-        instances=app.instances,
+        monitor=app.monitor,
         locks=app.locks,
         pid_file=app.data_dir / "daemon.pid",
         interval_s=settings.monitor_interval_s,

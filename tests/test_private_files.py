@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cc_orchestrator.adapters.agents import STATUS_LINE_COMMAND
+from cc_orchestrator.adapters.claude.launch import STATUS_LINE_COMMAND
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.domain.models import InstanceStatus
 from tests.conftest import Cco, wait_for

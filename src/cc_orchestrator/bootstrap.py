@@ -20,6 +20,7 @@ from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.logs import get_logger, setup_logging
 from cc_orchestrator.ports import Agent
 from cc_orchestrator.private import private_dir, private_file
+from cc_orchestrator.services.instance_monitor import InstanceMonitor
 from cc_orchestrator.services.instances import InstanceService
 from cc_orchestrator.services.overview import OverviewService
 from cc_orchestrator.services.tasks import TaskService
@@ -89,8 +90,13 @@ class App:
 
     @cached_property
     def instances(self) -> InstanceService:
+        """The lifecycle; its monitor is made with it, so its commands can ask for a look."""
+        return self.monitor.lifecycle
+
+    @cached_property
+    def monitor(self) -> InstanceMonitor:
         settings = self.config.settings
-        return InstanceService(
+        lifecycle = InstanceService(
             store=self.store,
             mux=self.tmux,
             locks=self.locks,
@@ -99,8 +105,8 @@ class App:
             config=settings.instances,
             tmux=settings.tmux,
             data_dir=self.data_dir,
-            watch_factory=make_file_watch,
         )
+        return InstanceMonitor(lifecycle, watch_factory=make_file_watch)
 
     @cached_property
     def tasks(self) -> TaskService:
@@ -127,8 +133,8 @@ class App:
     def close(self) -> None:
         if self._scheduler_lock is not None:
             self._scheduler_lock.release()
-        if "instances" in self.__dict__:
-            self.instances.close()
+        if "monitor" in self.__dict__:
+            self.monitor.close()
         if "store" in self.__dict__:
             self.store.close()
 

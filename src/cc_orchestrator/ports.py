@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
+from cc_orchestrator.domain.instance_status import Change
 from cc_orchestrator.domain.models import (
     Event,
     Instance,
@@ -20,6 +21,13 @@ from cc_orchestrator.domain.models import (
     TaskStatus,
     Worktree,
     WorktreeStatus,
+)
+from cc_orchestrator.domain.observations import (
+    AgentState,
+    Denial,
+    LogSource,
+    Observed,
+    ScreenLook,
 )
 from cc_orchestrator.domain.questions import Choice, Question
 
@@ -161,25 +169,112 @@ class Launch:
     type_prompt: str | None = None  # typed into the pane after start (agents without an arg)
 
 
+ScreenWant = Literal["always", "on_change"]
+
+
 class Agent(Protocol):
-    """One kind of coding agent (Claude Code, or a generic command-line agent)."""
+    """One kind of coding agent, with its whole dialect (see docs/agents.md).
+
+    The adapter launches its agent, reads the files it writes from a cursor it owns
+    (`Instance.agent_state`) and says what they mean as observations; the services apply
+    those through the domain's status rules and never look inside an agent's own formats.
+    """
 
     name: str
-    uses_hooks: bool
 
-    def check(self) -> None: ...
+    # launching
+    def check(self) -> None:
+        """Raise ExternalError when the agent cannot run (not installed)."""
+        ...
+
+    def check_prompt(self, prompt: str) -> None:
+        """Raise InvalidInput when this agent cannot take this prompt (say, it is typed)."""
+        ...
+
     def launch(self, spec: LaunchSpec) -> Launch: ...
-    def screen_status(
-        self, screen: str, quiet_for_s: float
-    ) -> tuple[InstanceStatus, str] | None: ...
-    def startup_answer(self, screen: str) -> tuple[list[str], str] | None: ...
-    def observed_status(self, pid: int) -> tuple[InstanceStatus, str] | None: ...
-    # permission questions: from a hook line, the choices read on screen, the hook's answer
-    def question(self, record: dict[str, Any]) -> Question | None: ...
+    def new_run(self, files: InstanceFiles, state: AgentState) -> dict[str, Any]:
+        """The cursor for a new process of a known instance (a restart): what counts from zero
+        in each process starts over."""
+        ...
+
+    def can_resume(self, files: InstanceFiles) -> bool:
+        """Whether the agent's session ever started, so a restart resumes it."""
+        ...
+
+    def prompt_submitted(self, files: InstanceFiles) -> bool:
+        """Whether the agent ever took a prompt (a restarted task agent is told to go on)."""
+        ...
+
+    def exit_command(self) -> str | None:
+        """What to type to make an idle agent exit on its own (final totals), if anything."""
+        ...
+
+    # observing
+    def watched(self, inst: Instance, files: InstanceFiles, state: AgentState) -> dict[str, int]:
+        """The files whose growth means news (path -> bytes already read): the daemon waits on
+        them between its passes, and their mtime is the agent's last sign of life. A file
+        made after the session started is watched from the next full pass on."""
+        ...
+
+    def observe(
+        self,
+        inst: Instance,
+        files: InstanceFiles,
+        state: AgentState,
+        *,
+        deep: bool,
+        memo: dict[str, Any],
+    ) -> Observed:
+        """What the agent wrote since the cursor, as observations, and the cursor after them.
+
+        deep: also what is costlier to read (a transcript); without it only the watched
+        files. memo: this process's memory for the instance (lost on restart; saves work)."""
+        ...
+
+    def screen_wanted(self, status: InstanceStatus) -> ScreenWant | None:
+        """Whether to read the screen in this status: always, only when the pane printed
+        something since the last read, or never."""
+        ...
+
+    def read_screen(self, screen: str, quiet_for_s: float) -> ScreenLook: ...
+    def observed_status(self, pid: int) -> Change | None:
+        """What the agent's own state says while it waits (what fires no event), if anything."""
+        ...
+
+    # answering permission questions
+    def unseen_question(self, instance_id: str, now: datetime) -> Question:
+        """The question recorded when the agent waits and no channel told what it asks."""
+        ...
+
+    def reads_choices_on_screen(self) -> bool:
+        """Whether `read_choices` can read this agent's dialogs (else they are never read)."""
+        ...
+
     def read_choices(
         self, screen: str, question: Question
     ) -> tuple[tuple[Choice, ...], str | None]: ...
-    def hook_answer(self, allow: bool, message: str | None) -> str | None: ...
+    def answer_by_hook(
+        self, files: InstanceFiles, question: Question, allow: bool, message: str | None
+    ) -> None:
+        """Hand allow/deny to the agent's waiting hook; Conflict when it takes none."""
+        ...
+
+    def choice_keys(self, choice: Choice) -> list[str]:
+        """The tmux keys that pick this choice in the agent's dialog."""
+        ...
+
+    # reading
+    def log_source(self, inst: Instance, files: InstanceFiles) -> LogSource:
+        """The file that is the instance's structured log right now."""
+        ...
+
+    def render_log_line(self, line: str) -> str | None:
+        """One line of that log as a person reads it (None to skip it)."""
+        ...
+
+    def last_turn_refusals(self, files: InstanceFiles) -> list[Denial]:
+        """The tool calls the agent refused without asking in its last headless turn."""
+        ...
 
 
 class Multiplexer(Protocol):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cc_orchestrator.adapters.claude_dialog import hook_answer, question_from_hook, read_choices
+from cc_orchestrator.adapters.claude.dialog import hook_answer, question_from_hook, read_choices
 from cc_orchestrator.domain.questions import Question
 
 DIALOGS = Path(__file__).parent / "dialogs"

@@ -160,13 +160,13 @@ def check_hook_write(store: SqlStore) -> None:
     with store.hook_write() as hx:
         [live] = hx.live_instances(["i1", "i2", "nope"], [S.WORKING, S.IDLE])
         assert live.id == "i1"
-        hx.set_instance("i1", status=S.IDLE, events_offset=42, turns=1)
+        hx.set_instance("i1", status=S.IDLE, agent_state={"events": 42}, turns=1)
         event = hx.append_event(NewEvent("instance.status", "instance", "i1", {"status": "idle"}))
         assert told == []  # not before the commit
     assert told == [1]
     with store.read() as tx:
         after = tx.instance("i1")
-        assert after is not None and after.status == S.IDLE and after.events_offset == 42
+        assert after is not None and after.status == S.IDLE and after.agent_state == {"events": 42}
         assert after.updated_at is not None and after.updated_at >= after.created_at  # type: ignore[operator]
         assert [e.id for e in tx.events(entity_id="i1")] == [event.id]
     try:

@@ -179,7 +179,7 @@ def test_hook_events_wake_the_daemon_between_passes(
         target=run_daemon,
         kwargs={
             "tasks": app.tasks,
-            "instances": app.instances,
+            "monitor": app.monitor,
             "locks": app.locks,
             "pid_file": tmp_path / "daemon.pid",
             "interval_s": 60.0,

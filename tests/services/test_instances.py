@@ -284,11 +284,11 @@ def test_reconcile_marks_vanished_and_lists_leftovers(
     app.tmux.new_session(
         "someone-else", cwd=repo, argv=["sleep", "600"], env={}, raw_log=repo.parent / "other.log"
     )
-    leftovers = app.instances.reconcile()
+    leftovers = app.monitor.reconcile()
     assert [item.session for item in leftovers] == [f"{prefix}stray"]
     vanished = app.instances.get(inst.id)
     assert vanished.status == S.FAILED and "vanished" in (vanished.status_reason or "")
-    app.instances.reconcile(kill_leftovers=True)
+    app.monitor.reconcile(kill_leftovers=True)
     assert sorted(app.tmux.sessions()) == sorted(
         ["someone-else"] + ([inst.session_name] if app.tmux.has_session(inst.session_name) else [])
     )
@@ -381,6 +381,6 @@ def test_a_pane_list_older_than_a_finished_spawn_does_not_kill_it(app: App, repo
     wait_status(app, inst.id, S.IDLE)
     with app.store.write() as tx:
         stale = tx.update_instance(inst.id, status=S.STARTING, pane_pid=None)
-    looked = app.instances._look(stale, None, datetime.now(UTC))  # the old pane list: no pane
+    looked = app.monitor._look(stale, None, datetime.now(UTC))  # the old pane list: no pane
     assert looked.changes == []
     assert app.tmux.has_session(inst.session_name)

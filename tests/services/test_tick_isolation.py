@@ -27,14 +27,14 @@ def app(fake_claude: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
 
 
 def _poison_sync(app: App, mp: pytest.MonkeyPatch, poisoned: Callable[[], str]) -> None:
-    real = app.instances._look
+    real = app.monitor._look
 
     def look(inst: Any, *args: Any, **kwargs: Any) -> Any:
         if inst.task_id == poisoned() and not kwargs.get("hooks_only"):
             raise RuntimeError("poisoned look")
         return real(inst, *args, **kwargs)
 
-    mp.setattr(app.instances, "_look", look)
+    mp.setattr(app.monitor, "_look", look)
 
 
 def _poison_follow(app: App, mp: pytest.MonkeyPatch, poisoned: Callable[[], str]) -> None:

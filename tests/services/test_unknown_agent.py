@@ -54,7 +54,7 @@ def test_an_agent_removed_from_config_bricks_nothing(cco: Cco, repo: Path, tmp_p
         assert client.get("/api/status").status_code == 200
         listed = client.get("/api/instances")
         assert listed.status_code == 200 and [i["id"] for i in listed.json()] == [inst["id"]]
-        app.instances.reconcile()  # what `cco up` runs first
+        app.monitor.reconcile()  # what `cco up` runs first
         # the scheduler's pass does not raise: the task that needs the agent fails, clearly
         app.tasks.tick()
         failed = app.tasks.get(task_id)

@@ -62,7 +62,7 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
         try:
             run_daemon(
                 tasks=app.tasks,
-                instances=app.instances,
+                monitor=app.monitor,
                 locks=app.locks,
                 pid_file=app.data_dir / "daemon.pid",
                 interval_s=app.config.settings.instances.monitor_interval_s,

@@ -16,7 +16,7 @@ from cc_orchestrator.cli.output import echo_json, table
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.models import Instance, InstanceStatus
 from cc_orchestrator.domain.plural import count
-from cc_orchestrator.services.instances import Leftover
+from cc_orchestrator.services.instance_monitor import Leftover
 from cc_orchestrator.services.monitor import run_monitor
 
 _ORDER = {
@@ -253,7 +253,7 @@ def restart(state: CliState, instance_id: str) -> None:
 @pass_state
 def reconcile(state: CliState, kill_leftovers: bool) -> None:
     """Re-adopt live sessions, mark vanished ones, list leftover cco sessions."""
-    leftovers = state.app().instances.reconcile(kill_leftovers=kill_leftovers)
+    leftovers = state.app().monitor.reconcile(kill_leftovers=kill_leftovers)
     _print_leftovers(leftovers, killed=kill_leftovers)
 
 
@@ -277,7 +277,7 @@ def monitor(state: CliState, once: bool) -> None:
     the instances keep running."""
     app = state.app()
     if once:
-        _print_leftovers(app.instances.reconcile(), killed=False)
+        _print_leftovers(app.monitor.reconcile(), killed=False)
         return
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
@@ -297,7 +297,7 @@ def monitor(state: CliState, once: bool) -> None:
     click.echo("monitoring instances (Ctrl-C to stop watching; instances keep running)")
     try:
         run_monitor(
-            app.instances,
+            app.monitor,
             interval_s=app.config.settings.instances.monitor_interval_s,
             stop=stop_event,
             on_start=lambda lo: _print_leftovers(lo, killed=False),

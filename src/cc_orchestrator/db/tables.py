@@ -173,9 +173,6 @@ class InstanceRow(Base):
     exit_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     agent_session_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     transcript_path: Mapped[str | None] = mapped_column(String(4096), nullable=True)
-    events_offset: Mapped[int] = mapped_column(BigInteger, default=0)
-    stream_offset: Mapped[int] = mapped_column(BigInteger, default=0)
-    transcript_offset: Mapped[int] = mapped_column(BigInteger, default=0)
     stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     restarts: Mapped[int] = mapped_column(Integer, default=0)
     restart_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -183,8 +180,9 @@ class InstanceRow(Base):
     input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
-    # Cost of the runs before the current process (the agent reports per-process totals).
-    cost_base_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    # The agent adapter's cursor in its own files (offsets read, what it counted), written
+    # with the status it produced; only that adapter reads it.
+    agent_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # the permission question it waits on (domain.questions.Question as JSON)
     question: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

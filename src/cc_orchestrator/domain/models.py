@@ -104,9 +104,6 @@ class Instance:
     exit_status: int | None = None
     agent_session_id: str | None = None
     transcript_path: str | None = None
-    events_offset: int = 0
-    stream_offset: int = 0
-    transcript_offset: int = 0
     stop_requested: bool = False
     restarts: int = 0
     restart_after: datetime | None = None
@@ -114,7 +111,8 @@ class Instance:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
-    cost_base_usd: float = 0.0
+    # the agent adapter's own cursor in its files (JSON only that adapter reads)
+    agent_state: dict[str, Any] = field(default_factory=dict)
     # what it asks while waiting_input (None otherwise); stored as JSON
     question: Question | None = None
     created_at: datetime | None = None

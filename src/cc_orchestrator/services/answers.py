@@ -2,10 +2,10 @@
 
 Two channels (measured with Claude Code 2.1.330, see docs/instances.md):
 
-- hook: Claude Code's PermissionRequest hook waits (`instances.answer_wait_s`) for a decision
-  file `<instance dir>/answers/<question id>.json`; allow or deny (with a message the model
-  reads) is then Claude Code's own structured decision: no keystroke, nothing written to any
-  settings file.
+- hook: the agent's hook waits (`instances.answer_wait_s`) for a decision its adapter hands
+  over (Claude Code: a file named after the question's id); allow or deny (with a message the
+  model reads) is then the agent's own structured decision: no keystroke, nothing written to
+  any settings file.
 - keys: the dialog's own options read from the screen; a key is typed only when the dialog
   drawn right now was read whole and is about the same command or file as the question
   answered, and only a key read from it.
@@ -15,14 +15,14 @@ Anything else is a Conflict with a clear message, and nothing is typed.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
+from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, Conflict, InvalidInput
-from cc_orchestrator.domain.models import Instance, InstanceStatus, NewEvent
+from cc_orchestrator.domain.models import Instance, InstanceStatus
 from cc_orchestrator.domain.questions import Answer, Choice, Question
 from cc_orchestrator.logs import get_logger
 
@@ -49,16 +49,8 @@ def refresh(
     if adapter is None:
         return None
     if question is None:
-        reason = NOT_SEEN.replace("ID", inst.id)
-        if not adapter.uses_hooks:
-            reason = adapter.read_choices("", Question(id="", tool=inst.agent))[1] or reason
-        return Question(
-            id=f"{now.timestamp():.6f}",
-            tool=inst.agent if not adapter.uses_hooks else "?",
-            channel="none",
-            reason=reason.replace("ID", inst.id),
-        )
-    if question.answered or not adapter.uses_hooks:
+        return adapter.unseen_question(inst.id, now)
+    if question.answered or not adapter.reads_choices_on_screen():
         return None
     fresh = question
     try:
@@ -99,12 +91,10 @@ def answer(svc: InstanceService, key: str, ans: Answer) -> Instance:
         adapter = svc.agents(inst.agent)
         hook_open = q.channel == "hook" and (q.hook_until or 0) > time.time()
         picked: Choice
+        via: Literal["hook", "keys"]
         if ans.decision in ("allow", "deny") and hook_open:
             allow = ans.decision == "allow"
-            text = adapter.hook_answer(allow, ans.message)
-            if text is None:
-                raise Conflict(f"instance {inst.id}'s agent takes no structured answer")
-            _write_answer(svc, inst, q, text)
+            adapter.answer_by_hook(svc.files(inst.id), q, allow, ans.message)
             picked = Choice(
                 key=ans.decision,
                 label="Allow once" if allow else "Deny",
@@ -118,23 +108,9 @@ def answer(svc: InstanceService, key: str, ans: Answer) -> Instance:
         answered = replace(q, answered=done)
         with svc.store.write() as tx:
             inst = tx.update_instance(inst.id, question=answered.to_json())
-            data: dict[str, Any] = {
-                "instance_id": inst.id,
-                "name": inst.name,
-                "question_id": q.id,
-                "tool": q.tool,
-                "subject": q.subject,
-                "decision": ans.decision,
-                "choice": picked.key,
-                "label": picked.label,
-                "kind": picked.kind,
-                "via": via,
-                "by": ans.by,
-                "message": bool(ans.message),
-            }
-            if inst.task_id:
-                data["task_id"] = inst.task_id
-            tx.append_event(NewEvent("instance.answered", "instance", inst.id, data))
+            tx.append_event(
+                events.instance_answered(inst, question=q, answer=ans, picked=picked, via=via)
+            )
         log.info("instance.answered", instance_id=inst.id, choice=picked.key, via=via, by=ans.by)
         return inst
 
@@ -163,17 +139,6 @@ def _open_question(inst: Instance, ans: Answer) -> Question:
             hint="wait for the agent to go on",
         )
     return q
-
-
-def _write_answer(svc: InstanceService, inst: Instance, q: Question, text: str) -> None:
-    if not q.id.replace(".", "", 1).isdigit():
-        raise Conflict(f"instance {inst.id}'s question has no id its hook can read")
-    folder = svc.files(inst.id).folder / "answers"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{q.id}.json"
-    tmp = folder / f".{q.id}.tmp"
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, target)  # the hook sees the whole file or none
 
 
 def _read_and_type(svc: InstanceService, inst: Instance, q: Question, ans: Answer) -> Choice:
@@ -216,5 +181,5 @@ def _read_and_type(svc: InstanceService, inst: Instance, q: Question, ans: Answe
             f"instance {inst.id}'s dialog changed since its choices were shown",
             hint="nothing was typed; read its question again",
         )
-    svc.mux.send_keys(inst.session_name, "-l", picked.key)
+    svc.mux.send_keys(inst.session_name, *adapter.choice_keys(picked))
     return picked

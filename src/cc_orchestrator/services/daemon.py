@@ -16,7 +16,7 @@ from cc_orchestrator.domain.errors import CcoError, Conflict
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Locks
 from cc_orchestrator.private import private_file
-from cc_orchestrator.services.instances import InstanceService, Leftover
+from cc_orchestrator.services.instance_monitor import InstanceMonitor, Leftover
 from cc_orchestrator.services.tasks import TaskService
 
 log = get_logger("cco.daemon")
@@ -26,7 +26,7 @@ DAEMON_LOCK = "daemon"
 def run_daemon(
     *,
     tasks: TaskService,
-    instances: InstanceService,
+    monitor: InstanceMonitor,
     locks: Locks,
     pid_file: Path,
     interval_s: float,
@@ -55,7 +55,7 @@ def run_daemon(
         private_file(pid_file)  # 0600, as everything under the data directory
         pid_file.write_text(f"{os.getpid()}\n")
         try:
-            leftovers = instances.reconcile()
+            leftovers = monitor.reconcile()
             if on_start is not None:
                 on_start(leftovers)
             log.info("daemon.started", pid=os.getpid(), leftovers=len(leftovers))
@@ -71,7 +71,7 @@ def run_daemon(
                 except Exception:
                     log.exception("daemon.tick_crashed")
                 ticks += 1
-                _wait(instances, stop, started + interval_s, watch_hooks, gather_s)
+                _wait(monitor, stop, started + interval_s, watch_hooks, gather_s)
             log.info("daemon.stopped", ticks=ticks)
             return ticks
         finally:
@@ -79,7 +79,7 @@ def run_daemon(
 
 
 def _wait(
-    instances: InstanceService,
+    monitor: InstanceMonitor,
     stop: threading.Event,
     until: float,
     watch_hooks: bool,
@@ -95,13 +95,13 @@ def _wait(
             return
         try:
             # short waits, so a stop request is seen within a quarter of a second
-            grown = instances.wait_for_hooks(min(left, 0.25))
+            grown = monitor.wait_for_hooks(min(left, 0.25))
             if not grown or stop.is_set():
                 continue
             if gather_s > 0:
                 time.sleep(gather_s)  # the rest of a burst joins this look
-                grown |= instances.wait_for_hooks(0)
-            if instances.look_at_hooks(grown):
+                grown |= monitor.wait_for_hooks(0)
+            if monitor.look_at_hooks(grown):
                 return  # a task's agent moved on: the scheduler's turn now
         except CcoError as exc:
             log.warning("daemon.look_failed", error=str(exc))

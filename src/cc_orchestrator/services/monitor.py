@@ -13,13 +13,13 @@ from collections.abc import Callable
 from cc_orchestrator.domain.errors import CcoError
 from cc_orchestrator.domain.models import Instance
 from cc_orchestrator.logs import get_logger
-from cc_orchestrator.services.instances import InstanceService, Leftover
+from cc_orchestrator.services.instance_monitor import InstanceMonitor, Leftover
 
 log = get_logger("cco.monitor")
 
 
 def run_monitor(
-    instances: InstanceService,
+    monitor: InstanceMonitor,
     *,
     interval_s: float,
     stop: threading.Event,
@@ -27,14 +27,14 @@ def run_monitor(
     on_tick: Callable[[list[Instance]], None] | None = None,
 ) -> int:
     """Loop until stop is set; returns the number of ticks. Errors are logged, never fatal."""
-    leftovers = instances.reconcile()
+    leftovers = monitor.reconcile()
     if on_start is not None:
         on_start(leftovers)
     ticks = 0
     while not stop.is_set():
         started = time.monotonic()
         try:
-            seen = instances.sync()
+            seen = monitor.sync()
             if on_tick is not None:
                 on_tick(seen)
         except CcoError as exc:

@@ -3,74 +3,14 @@ the task has moved on (so an instance never says "task in review" after its task
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 from cc_orchestrator.domain.models import InstanceStatus, NewEvent
+from cc_orchestrator.domain.observations import Denial
 from cc_orchestrator.domain.plural import count
-from cc_orchestrator.logs import redact_text
 from cc_orchestrator.ports import Tx
 
 S = InstanceStatus
-_TAIL_BYTES = 256 * 1024  # a turn's `result` line is the stream's last; it is never this big
-
-
-@dataclass(frozen=True)
-class Denial:
-    """A tool call Claude Code refused without asking (headless: nobody to ask)."""
-
-    tool: str
-    detail: str  # the command or the file, cut short
-
-    def __str__(self) -> str:
-        return f"{self.tool} ({self.detail})" if self.detail else self.tool
-
-
-def last_turn_denials(stream: Path) -> list[Denial]:
-    """The `permission_denials` of the last `result` line of a headless stream-json file."""
-    try:
-        with stream.open("rb") as f:
-            f.seek(0, 2)
-            size = f.tell()
-            f.seek(max(0, size - _TAIL_BYTES))
-            tail = f.read().decode("utf-8", "replace")
-    except OSError:
-        return []
-    for line in reversed(tail.splitlines()):
-        if '"result"' not in line:
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(obj, dict) and obj.get("type") == "result":
-            return denials_of(obj)
-    return []
-
-
-def denials_of(result: dict[str, Any]) -> list[Denial]:
-    out = []
-    for item in result.get("permission_denials") or []:
-        if not isinstance(item, dict):
-            continue
-        tool_input = item.get("tool_input")
-        detail = ""
-        if isinstance(tool_input, dict):
-            value = (
-                tool_input.get("command")
-                or tool_input.get("file_path")
-                or tool_input.get("path")
-                or tool_input.get("url")
-                or ""
-            )
-            detail = redact_text(" ".join(str(value).split()))  # shown on the task
-        if len(detail) > 80:
-            detail = detail[:79] + "…"
-        out.append(Denial(str(item.get("tool_name") or "a tool"), detail))
-    return out
 
 
 def denial_summary(denials: list[Denial], *, limit: int = 3) -> str:

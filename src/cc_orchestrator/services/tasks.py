@@ -38,7 +38,6 @@ from cc_orchestrator.services.isolation import STEP_REASONS, Strikes, describe, 
 from cc_orchestrator.services.task_names import instance_name
 from cc_orchestrator.services.task_outcome import (
     denial_summary,
-    last_turn_denials,
     settle_instance,
 )
 from cc_orchestrator.services.worktrees import WorktreeService
@@ -521,11 +520,7 @@ class TaskService(ApproveSteps):
         )
         # Headless, a tool call that would ask is refused without asking: say which, and a
         # turn that changed nothing because of it is a failure to act on, not work to review.
-        denials = (
-            last_turn_denials(self.instances.files(inst.id).stream)
-            if inst.mode == "headless"
-            else []
-        )
+        denials = self.instances.refusals(inst) if inst.mode == "headless" else []
         status, reason = T.REVIEW, changed
         if denials and summary.commits_ahead == 0:
             status = T.FAILED

@@ -32,7 +32,6 @@ from cc_orchestrator.domain.models import (
 )
 from cc_orchestrator.domain.questions import Answer
 from cc_orchestrator.logs import get_logger
-from cc_orchestrator.services.instances import render_log_line
 from cc_orchestrator.web.apidoc import add_security_schemes, security_responses
 from cc_orchestrator.web.auth import effective_token
 from cc_orchestrator.web.events import EventHub, event_json
@@ -489,7 +488,7 @@ def create_app(
         lines, new_offset, source = services.instances.structured_log(instance_id, offset)
         return LogLines(
             source=source,
-            lines=[t for t in (render_log_line(x) for x in lines) if t],
+            lines=lines,
             offset=new_offset,
         )
 

@@ -500,11 +500,10 @@ export interface components {
             agent: string;
             /** Agent Session Id */
             agent_session_id?: string | null;
-            /**
-             * Cost Base Usd
-             * @default 0
-             */
-            cost_base_usd: number;
+            /** Agent State */
+            agent_state?: {
+                [key: string]: unknown;
+            };
             /**
              * Cost Usd
              * @default 0
@@ -512,11 +511,6 @@ export interface components {
             cost_usd: number;
             /** Created At */
             created_at?: string | null;
-            /**
-             * Events Offset
-             * @default 0
-             */
-            events_offset: number;
             /** Exit Status */
             exit_status?: number | null;
             /** Id */
@@ -568,18 +562,8 @@ export interface components {
              * @default false
              */
             stop_requested: boolean;
-            /**
-             * Stream Offset
-             * @default 0
-             */
-            stream_offset: number;
             /** Task Id */
             task_id?: string | null;
-            /**
-             * Transcript Offset
-             * @default 0
-             */
-            transcript_offset: number;
             /** Transcript Path */
             transcript_path?: string | null;
             /**

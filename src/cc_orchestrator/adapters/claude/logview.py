@@ -1,12 +1,16 @@
-"""The structured log as a person reads it: one line per message, tool call and result."""
+"""Claude Code's structured log as a person reads it: one line per message, tool call and
+result (of a headless stream-json, a transcript or the hook lines), and the tool calls a
+headless run refused."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+from cc_orchestrator.domain.observations import Denial
+from cc_orchestrator.domain.plural import count
 from cc_orchestrator.logs import redact_text
-from cc_orchestrator.services.task_outcome import denial_summary, denials_of
 
 RESULT_EXCERPT = 200  # characters of a tool's output shown in the log
 ERROR_MAX = 4000  # an error is shown whole, up to this
@@ -33,7 +37,7 @@ def render_log_line(line: str) -> str | None:
         )
         denials = denials_of(obj)
         if denials:
-            text += f" refused: {redact_text(denial_summary(denials, limit=5))}"
+            text += f" refused: {redact_text(_summary(denials, limit=5))}"
         return text
     if kind == "system" and obj.get("subtype") == "init":
         return f"[session] {obj.get('session_id')} model={obj.get('model')}"
@@ -88,3 +92,56 @@ def _result_text(content: Any) -> str:
                 pieces.append("[image]")
         return " ".join(pieces)
     return ""
+
+
+_TAIL_BYTES = 256 * 1024  # a turn's `result` line is the stream's last; it is never this big
+
+
+def last_turn_denials(stream: Path) -> list[Denial]:
+    """The `permission_denials` of the last `result` line of a headless stream-json file."""
+    try:
+        with stream.open("rb") as f:
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(max(0, size - _TAIL_BYTES))
+            tail = f.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    for line in reversed(tail.splitlines()):
+        if '"result"' not in line:
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and obj.get("type") == "result":
+            return denials_of(obj)
+    return []
+
+
+def denials_of(result: dict[str, Any]) -> list[Denial]:
+    out = []
+    for item in result.get("permission_denials") or []:
+        if not isinstance(item, dict):
+            continue
+        tool_input = item.get("tool_input")
+        detail = ""
+        if isinstance(tool_input, dict):
+            value = (
+                tool_input.get("command")
+                or tool_input.get("file_path")
+                or tool_input.get("path")
+                or tool_input.get("url")
+                or ""
+            )
+            detail = redact_text(" ".join(str(value).split()))  # shown on the task
+        if len(detail) > 80:
+            detail = detail[:79] + "…"
+        out.append(Denial(str(item.get("tool_name") or "a tool"), detail))
+    return out
+
+
+def _summary(denials: list[Denial], *, limit: int) -> str:
+    shown = ", ".join(str(d) for d in denials[:limit])
+    more = len(denials) - limit
+    return shown + (f" and {count(more, 'more')}" if more > 0 else "")
