@@ -104,8 +104,9 @@ def test_choices_read_from_the_real_dialog() -> None:
     assert [(c.key, c.kind) for c in choices] == [
         ("y", "allow_once"),
         ("p", "allow_always"),
-        ("n", "deny"),  # shown as (esc); n picks the same option
+        ("esc", "deny"),
     ]
+    assert [dialog.choice_keys(c) for c in choices] == [["-l", "y"], ["-l", "p"], ["Escape"]]
     assert choices[0].label == "Yes, proceed"
     assert choices[2].label == "No, and tell Codex what to do differently"
 

@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 
-from cc_orchestrator.adapters.agents import HOOK_COMMAND
 from cc_orchestrator.adapters.codex import dialog, rollout
 from cc_orchestrator.adapters.codex.launch import interactive_argv
-from cc_orchestrator.adapters.codex.settings import CodexSettings
+from cc_orchestrator.adapters.codex.settings import HOOK_COMMAND, CodexSettings
 from cc_orchestrator.adapters.tmux import TmuxCli
 from tests.conftest import wait_for
 from tests.support.codex_cli import FAKE_OPENAI_KEY, codex_required, find_real_codex

@@ -10,11 +10,10 @@ Codex (0.169.0) draws one of two dialogs when a command or an edit needs approva
       3. No, and tell Codex what to do differently (esc)
       Press enter to confirm or esc to cancel
 
-Each option names its shortcut key in parentheses. Those keys are what cco types, and only when
-the dialog on screen is about the question asked. The deny option shows `esc`. cco types `n`
-for it: in 0.169.0 that key picks the same option ("You canceled the request to run ..."), and
-a single literal key keeps the answer path the same for every choice. The PermissionRequest hook
-only reports. Codex reads no decision from it, so every answer goes through these keys.
+Each option names its shortcut key in parentheses: those keys are what cco types (`esc` as the
+Escape key, see `choice_keys`), and only when the dialog on screen is about the question asked.
+The PermissionRequest hook only reports: Codex reads no decision from it, so every answer goes
+through these keys.
 """
 
 from __future__ import annotations
@@ -30,8 +29,8 @@ ASKS = (
 )
 _OPTION = re.compile(r"^\s*(?:›\s*)?(\d+)\.\s+(.+?)\s+\(([a-z]+)\)\s*$")
 _FOOTER = "Press enter to confirm or esc to cancel"
-# The key each shortcut is typed as (see the module's docstring for esc).
-_TYPED = {"esc": "n"}
+# tmux's names of the shortcuts that are not one literal character
+_NAMED_KEYS = {"esc": "Escape"}
 
 
 def _kind(label: str, shortcut: str) -> str:
@@ -85,10 +84,15 @@ def read_choices(screen: str, question: Question) -> tuple[tuple[Choice, ...], s
         return (), "the dialog on screen is about another command"
     options = [m.groups() for line in body if (m := _OPTION.match(line))]
     choices = tuple(
-        Choice(key=_TYPED.get(key, key), label=label, kind=_kind(label, key))
-        for _, label, key in options
+        Choice(key=key, label=label, kind=_kind(label, key)) for _, label, key in options
     )
     kinds = [c.kind for c in choices]
     if kinds.count("deny") != 1 or kinds.count("allow_once") != 1:
         return (), "the dialog's options could not be read with certainty"
     return choices, None
+
+
+def choice_keys(choice: Choice) -> list[str]:
+    """The tmux send-keys arguments that pick a choice read from the dialog."""
+    named = _NAMED_KEYS.get(choice.key)
+    return [named] if named else ["-l", choice.key]

@@ -25,6 +25,7 @@ class RolloutLook:
     output_tokens: int | None = None
     cached_tokens: int | None = None
     last_turn: str | None = None  # "started", "complete" or "aborted": the newest turn event
+    last_turn_id: str | None = None  # the turn that event is about
     offset: int = 0  # bytes read (whole lines only)
 
 
@@ -54,6 +55,7 @@ def read(path: Path, offset: int = 0, limit: int = 8 * 1024 * 1024) -> RolloutLo
         kind = payload.get("type")
         if kind in _TURN:
             found["last_turn"] = _TURN[str(kind)]
+            found["last_turn_id"] = str(payload.get("turn_id") or "") or None
         if kind == "token_count":
             info = payload.get("info")
             total = info.get("total_token_usage") if isinstance(info, dict) else None

@@ -27,6 +27,13 @@ HOOK_EVENTS = (
     "Stop",
     "SessionEnd",
 )
+# Each hook appends its payload (JSON on stdin) as one line `{"cco_ts": <date +%s.%N>, "event":
+# <payload>}` to the instance's events file: a shell and `date` only, never an interpreter (a
+# hook blocks the agent), the whole line written by one printf so two hooks cannot interleave.
+HOOK_COMMAND = (
+    r"""line=$(printf '{"cco_ts":"%s","event":' "$(date +%s.%N)"; tr -d '\n'; printf '}');"""
+    r""" printf '%s\n' "$line" >> "$CCO_EVENTS_FILE" """
+).strip()
 DEFAULT_MODEL = "gpt-5.5"
 PROVIDER = "cco"
 
