@@ -19,7 +19,7 @@ import pytest
 
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.domain.models import Instance, InstanceStatus
-from tests.conftest import Cco, wait_for
+from tests.conftest import Cco, git, wait_for
 from tests.support.codex_cli import FAKE_OPENAI_KEY, codex_required, find_real_codex
 from tests.support.fake_openai import Command, FakeOpenAI, Text
 
@@ -96,8 +96,6 @@ def test_codex_task_runs_to_review(app: App, cco: Cco, fake_model: FakeOpenAI, r
     assert history[-1] == "stopped", history  # at review, its session was closed
     assert inst.turns >= 1 and inst.agent_session_id
     assert inst.input_tokens > 0 and inst.output_tokens > 0
-    from tests.conftest import git
-
     assert "hello.txt" in git(repo, "ls-tree", "--name-only", task.branch or "").split()
     shown = cco("tasks", "show", task_id).output
     assert "review" in shown
@@ -112,7 +110,11 @@ def test_codex_approval_is_a_question_answered_with_allow(
     fake_model.script(
         Command("echo approved > approved.txt", escalate=True, justification="needs the shell")
     )
-    inst = app.instances.spawn(repo=repo, prompt="run it", agent="codex")
+    spawned = cco(
+        "instances", "spawn", "--repo", str(repo), "--agent", "codex", "--prompt", "run it",
+        "--json",
+    )  # fmt: skip
+    inst = app.instances.get(json.loads(spawned.output)["id"])
     waiting = wait_for(
         lambda: (
             i
@@ -201,3 +203,21 @@ def test_codex_killed_is_resumed(
         assert "write one.txt" in json.dumps(last.body)  # the earlier conversation came along
     finally:
         app.close()
+
+
+def test_a_repository_can_choose_codex_as_its_agent(
+    app: App, cco: Cco, fake_model: FakeOpenAI, repo: Path
+) -> None:
+    (repo / ".cc-orchestrator.yaml").write_text("instances:\n  agent: codex\n")
+    git(repo, "add", ".cc-orchestrator.yaml")
+    git(repo, "commit", "-q", "-m", "work with codex")
+    fake_model.script(Text("hello from the repository's agent"))
+    spawned = cco("instances", "spawn", "--repo", str(repo), "--prompt", "hi", "--json")
+    inst_id = json.loads(spawned.output)["id"]
+    done = wait_for(
+        lambda: i if (i := look(app, inst_id)).status == S.IDLE and i.turns >= 1 else None,
+        timeout=90,
+        what="the repository's codex agent to answer",
+    )
+    assert done.agent == "codex"
+    assert "hello from the repository's agent" in cco("instances", "logs", inst_id).output
