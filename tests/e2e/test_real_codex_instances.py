@@ -20,7 +20,12 @@ import pytest
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.domain.models import Instance, InstanceStatus
 from tests.conftest import Cco, git, wait_for
-from tests.support.codex_cli import FAKE_OPENAI_KEY, codex_required, find_real_codex
+from tests.support.codex_cli import (
+    FAKE_OPENAI_KEY,
+    cco_codex_env,
+    codex_required,
+    find_real_codex,
+)
 from tests.support.fake_openai import Command, FakeOpenAI, Text
 
 S = InstanceStatus
@@ -44,9 +49,8 @@ def fake_model() -> Iterator[FakeOpenAI]:
 def use_real_codex(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
     """The real CLI, against the fake model, as cco's codex agent (os.environ)."""
     assert CODEX is not None, "CCO_REQUIRE_REAL_CODEX=1 but the pinned Codex CLI is missing"
-    monkeypatch.setenv("CC_ORCH_INSTANCES__CODEX_PATH", CODEX)
-    monkeypatch.setenv("CC_ORCH_INSTANCES__CODEX_BASE_URL", fake.url)
-    monkeypatch.setenv("OPENAI_API_KEY", FAKE_OPENAI_KEY)
+    for key, value in cco_codex_env(CODEX, fake.url).items():
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("CC_ORCH_INSTANCES__RESTART_BACKOFF_S", "0")
 
 

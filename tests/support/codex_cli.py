@@ -65,3 +65,12 @@ def find_real_codex(version: str = PINNED_CODEX_VERSION) -> str | None:
 
 def codex_required() -> bool:
     return os.environ.get(REQUIRE_ENV) == "1"
+
+
+def cco_codex_env(binary: str, base_url: str) -> dict[str, str]:
+    """The environment that makes cco's codex agent the real CLI against a fake server."""
+    return {
+        "CC_ORCH_INSTANCES__CODEX_PATH": binary,
+        "CC_ORCH_INSTANCES__CODEX_BASE_URL": base_url,
+        "OPENAI_API_KEY": FAKE_OPENAI_KEY,
+    }
