@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cc_orchestrator.adapters.codex import hooks
+from cc_orchestrator.adapters.codex import hooks, stream
 from cc_orchestrator.adapters.codex.agent import CodexAgent
 from cc_orchestrator.config import InstancesConfig
 from cc_orchestrator.domain.models import Instance
@@ -137,3 +137,73 @@ def test_the_screen_says_idle_only_at_a_quiet_empty_composer() -> None:
     assert agent.read_screen(ready, quiet_for_s=1).change is None  # not quiet yet
     asking = (SCREENS / "ask_cmd.txt").read_text()
     assert agent.read_screen(asking, quiet_for_s=9).change is None
+
+
+EXEC_LINES = [
+    {"type": "thread.started", "thread_id": SID},
+    {"type": "turn.started"},
+    {"type": "item.completed", "item": {"id": "item_0", "type": "error", "message": "bypass"}},
+    {
+        "type": "item.completed",
+        "item": {
+            "id": "item_3",
+            "type": "file_change",
+            "changes": [{"path": "/work/repo/patched.txt", "kind": "add"}],
+            "status": "completed",
+        },
+    },
+    {"type": "item.completed", "item": {"id": "item_5", "type": "agent_message", "text": "ok"}},
+    {
+        "type": "turn.completed",
+        "usage": {"input_tokens": 30049, "cached_input_tokens": 0, "output_tokens": 173},
+    },
+]
+
+
+def test_a_headless_turn_from_its_exec_stream(tmp_path: Path) -> None:
+    files = InstanceFiles(tmp_path)
+    files.stream.write_text("".join(json.dumps(line) + "\n" for line in EXEC_LINES))
+    state: dict[str, Any] = {}
+    found = stream.read_stream(files, state)
+    assert found[0].session_id == SID and found[0].only_from == frozenset({S.STARTING})
+    done = found[-1]
+    assert done.change is not None and done.change.status == S.IDLE
+    assert (done.turns, done.input_tokens, done.output_tokens) == (1, 30049, 173)
+    assert done.result is not None and not done.result.is_error
+    assert stream.read_stream(files, state) == []
+    failed = {"type": "turn.failed", "error": {"message": "stream disconnected: boom"}}
+    with files.stream.open("a") as fh:
+        fh.write(json.dumps(failed) + "\n")
+    (seen,) = stream.read_stream(files, state)
+    assert seen.change is not None and seen.change.status == S.FAILED
+    assert "boom" in seen.change.reason and seen.result is not None and seen.result.is_error
+
+
+def test_exec_stream_log_lines() -> None:
+    shown = [stream.render_stream_line(json.dumps(line)) for line in EXEC_LINES]
+    assert shown == [
+        f"[session] {SID}",
+        None,
+        "[warning] bypass",
+        "[edit] add /work/repo/patched.txt",
+        "[assistant] ok",
+        "[result] ok tokens in=30049 out=173",
+    ]
+
+
+def test_headless_hook_lines_only_name_the_session(tmp_path: Path) -> None:
+    files = InstanceFiles(tmp_path)
+    files.events.write_text(hook("SessionStart", None, source="startup") + hook("Stop"))
+    now = datetime.now(UTC)
+    inst = Instance(
+        id="h1",
+        name="h1",
+        agent="codex",
+        mode="headless",
+        status=S.STARTING,
+        session_name="cco-h1",
+        created_at=now,
+        updated_at=now,
+    )
+    found = hooks.read_hooks(inst, files, {})
+    assert [(o.change, o.turns, o.session_id) for o in found] == [(None, 0, SID)] * 2

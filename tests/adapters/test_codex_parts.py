@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cc_orchestrator.adapters.codex import dialog, rollout
-from cc_orchestrator.adapters.codex.launch import find_codex, interactive_argv
+from cc_orchestrator.adapters.codex.launch import find_codex, headless_argv, interactive_argv
 from cc_orchestrator.adapters.codex.settings import (
     HOOK_EVENTS,
     CodexSettings,
@@ -184,3 +184,18 @@ def test_find_codex(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     binary.chmod(0o755)
     assert find_codex(None) == str(binary)
     assert find_codex(str(binary)) == str(binary)
+
+
+def test_headless_argv_is_exec_json_and_resumes_its_session(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    settings = CodexSettings(tmp_path, "acceptEdits")
+    fresh = headless_argv("/bin/codex", home, settings, "true", session_id="s1", resume=True)
+    assert fresh[3:] == ["/bin/codex", "exec", "--json", "--dangerously-bypass-hook-trust", "--"]
+    assert "</dev/null" in fresh[2] and "$CCO_STREAM_FILE" in fresh[2]
+    day = home / "sessions" / "2026" / "12" / "02"
+    day.mkdir(parents=True)
+    (day / "rollout-2026-12-02T01-54-27-s1.jsonl").write_text("{}\n")
+    again = headless_argv("/bin/codex", home, settings, "true", session_id="s1", resume=True)
+    assert again[3:] == [
+        "/bin/codex", "exec", "resume", "--json", "--dangerously-bypass-hook-trust", "s1", "--"
+    ]  # fmt: skip

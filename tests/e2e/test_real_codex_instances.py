@@ -225,3 +225,37 @@ def test_a_repository_can_choose_codex_as_its_agent(
     )
     assert done.agent == "codex"
     assert "hello from the repository's agent" in cco("instances", "logs", inst_id).output
+
+
+def test_codex_headless_turns_resume_the_session(
+    app: App, cco: Cco, fake_model: FakeOpenAI, repo: Path
+) -> None:
+    fake_model.script_patch("headless.txt", "from exec\n", final="exec turn done")
+    spawned = cco(
+        "instances", "spawn", "--repo", str(repo), "--agent", "codex", "--mode", "headless",
+        "--prompt", "-write headless.txt", "--json",
+    )  # fmt: skip
+    inst_id = json.loads(spawned.output)["id"]
+    first = wait_for(
+        lambda: i if (i := look(app, inst_id)).status == S.IDLE and i.turns == 1 else None,
+        timeout=90,
+        what="the headless turn",
+    )
+    wt = app.worktrees.get(first.worktree_id or "")
+    assert (wt.path / "headless.txt").read_text() == "from exec\n"
+    assert first.agent_session_id and first.input_tokens > 0 and first.output_tokens > 0
+    assert "-write headless.txt" in json.dumps(fake_model.main_requests()[0].body)
+    fake_model.script(Text("second exec turn"))
+    cco("instances", "send", inst_id, "and again")
+    second = wait_for(
+        lambda: i if (i := look(app, inst_id)).status == S.IDLE and i.turns == 2 else None,
+        timeout=90,
+        what="the second headless turn",
+    )
+    assert second.agent_session_id == first.agent_session_id
+    assert second.input_tokens > first.input_tokens
+    last = fake_model.main_requests()[-1]
+    assert last.metadata["history_initialization"] == "cold_resume"
+    assert "exec turn done" in json.dumps(last.body)
+    logs = cco("instances", "logs", inst_id).output
+    assert "[edit] add" in logs and "[assistant] second exec turn" in logs, logs

@@ -13,8 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from cc_orchestrator.adapters.agent_env import agent_env
-from cc_orchestrator.adapters.codex import dialog, hooks
-from cc_orchestrator.adapters.codex.launch import codex_home, find_codex, interactive_argv
+from cc_orchestrator.adapters.codex import dialog, hooks, stream
+from cc_orchestrator.adapters.codex.launch import (
+    codex_home,
+    find_codex,
+    headless_argv,
+    interactive_argv,
+)
 from cc_orchestrator.adapters.codex.settings import HOOK_COMMAND, CodexSettings
 from cc_orchestrator.config import InstancesConfig
 from cc_orchestrator.domain.errors import Conflict, InvalidInput
@@ -53,10 +58,6 @@ class CodexAgent:
         return None  # handed over in a file, never typed
 
     def launch(self, spec: LaunchSpec) -> Launch:
-        if spec.mode == "headless":
-            raise InvalidInput(
-                "the codex agent runs interactive only", hint="use --mode interactive"
-            )
         binary = find_codex(self.config.codex_path)
         home = codex_home(spec.files.folder)
         settings = CodexSettings(
@@ -65,15 +66,22 @@ class CodexAgent:
             model=self.config.codex_model,
             base_url=self.config.codex_base_url,
         )
-        argv = interactive_argv(
-            binary,
-            home,
-            settings,
-            HOOK_COMMAND,
-            session_id=spec.session_id,
-            resume=spec.resume,
-            prompt=bool(spec.prompt),
-        )
+        if spec.mode == "headless":
+            if not spec.prompt:
+                raise InvalidInput("a headless instance needs a prompt", hint="pass --prompt")
+            argv = headless_argv(
+                binary, home, settings, HOOK_COMMAND, session_id=spec.session_id, resume=spec.resume
+            )
+        else:
+            argv = interactive_argv(
+                binary,
+                home,
+                settings,
+                HOOK_COMMAND,
+                session_id=spec.session_id,
+                resume=spec.resume,
+                prompt=bool(spec.prompt),
+            )
         env = agent_env(spec, self.config.env)
         env["CODEX_HOME"] = str(home)
         return Launch(argv=argv, env=env)
@@ -95,8 +103,11 @@ class CodexAgent:
 
     # observing
     def watched(self, inst: Instance, files: InstanceFiles, state: AgentState) -> dict[str, int]:
-        offset = state.get("events")
-        return {str(files.events): offset if isinstance(offset, int) else 0}
+        key, path = (
+            ("stream", files.stream) if inst.mode == "headless" else ("events", files.events)
+        )
+        offset = state.get(key)
+        return {str(path): offset if isinstance(offset, int) else 0}
 
     def observe(
         self,
@@ -109,7 +120,9 @@ class CodexAgent:
     ) -> Observed:
         cursor = dict(state)
         found = hooks.read_hooks(inst, files, cursor)
-        if deep:
+        if inst.mode == "headless":
+            found += stream.read_stream(files, cursor)
+        elif deep:
             transcript = inst.transcript_path
             for seen in found:
                 transcript = seen.transcript_path or transcript
@@ -158,10 +171,14 @@ class CodexAgent:
 
     # reading
     def log_source(self, inst: Instance, files: InstanceFiles) -> LogSource:
+        if inst.mode == "headless":
+            return LogSource(files.stream, "stream")
         return LogSource(files.events, "events")
 
     def render_log_line(self, line: str) -> str | None:
-        return hooks.render_hook_line(line)
+        if '"cco_ts"' in line:
+            return hooks.render_hook_line(line)
+        return stream.render_stream_line(line)
 
     def last_turn_refusals(self, files: InstanceFiles) -> list[Denial]:
-        return []  # no headless turn
+        return []  # exec refuses what needs approval without a refusal record in its stream

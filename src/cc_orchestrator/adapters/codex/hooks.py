@@ -83,6 +83,11 @@ def read_hooks(inst: Instance, files: InstanceFiles, state: dict[str, Any]) -> l
         if not isinstance(payload, dict):
             continue
         name = payload.get("hook_event_name")
+        session = str(payload["session_id"]) if payload.get("session_id") else None
+        if inst.mode == "headless":
+            # each headless turn is a process: its stream (turn.completed) tells the status
+            found.append(Observation(session_id=session))
+            continue
         if payload.get("turn_id"):
             state["turn"] = str(payload["turn_id"])
         pending = bool(inst.prompt) and not inst.restarts and not submitted
@@ -93,7 +98,7 @@ def read_hooks(inst: Instance, files: InstanceFiles, state: dict[str, Any]) -> l
             Observation(
                 change=change,
                 only_from=only_from,
-                session_id=str(payload["session_id"]) if payload.get("session_id") else None,
+                session_id=session,
                 transcript_path=(
                     str(payload["transcript_path"]) if payload.get("transcript_path") else None
                 ),

@@ -17,6 +17,13 @@ from cc_orchestrator.adapters.codex.settings import CodexSettings, rollout_of, w
 from cc_orchestrator.domain.errors import ExternalError
 
 PROMPT_WRAPPER = 'exec "$0" "$@" "$(cat "$CCO_PROMPT_FILE")"'
+# A headless turn: `codex exec --json`, its JSONL into the stream file, never a terminal's stdin.
+# The shell stays the pane's first process and waits: with Codex's Node launcher as the session
+# leader, `codex exec` (0.169.0) dies of SIGHUP at once under tmux.
+HEADLESS_WRAPPER = (
+    '"$0" "$@" "$(cat "$CCO_PROMPT_FILE")" </dev/null'
+    ' >>"$CCO_STREAM_FILE" 2>>"$CCO_STDERR_FILE"; exit $?'
+)
 TRUST_HOOKS = "--dangerously-bypass-hook-trust"
 
 
@@ -63,3 +70,22 @@ def interactive_argv(
     if prompt:
         return ["/bin/sh", "-c", PROMPT_WRAPPER, *base, "--"]
     return base
+
+
+def headless_argv(
+    binary: str,
+    home: Path,
+    settings: CodexSettings,
+    hook_command: str,
+    *,
+    session_id: str | None,
+    resume: bool,
+) -> list[str]:
+    """One headless turn's argv (`codex exec --json`, or `exec resume` of its session)."""
+    write_home(home, settings, hook_command)
+    flags = ["--json", TRUST_HOOKS]
+    if resume and session_id and rollout_of(home, session_id) is not None:
+        base = [binary, "exec", "resume", *flags, session_id]
+    else:
+        base = [binary, "exec", *flags]
+    return ["/bin/sh", "-c", HEADLESS_WRAPPER, *base, "--"]
