@@ -70,7 +70,7 @@ def test_hook_lines_drive_the_status_and_move_the_cursor(files: InstanceFiles) -
     p = folded(inst, seen)
     # the session start with a prompt pending is not idleness; the prompt, the tool, the end
     assert [status for status, _ in p.changes] == [S.WORKING, S.IDLE]
-    assert p.updates["agent_session_id"] == "s1" and p.updates["transcript_path"] == "/t.jsonl"
+    assert p.updates["agent_session_id"] == "s1" and p.updates["transcript"] == "/t.jsonl"
     assert p.updates["turns"] == 1
     complete = files.events.read_bytes().rfind(b"\n") + 1
     assert seen.state["events"] == complete  # the half line waits for its end
@@ -164,7 +164,7 @@ def test_a_message_spanning_several_records_counts_once(
     # one API message, one record per content block (each repeats the message's usage)
     append(transcript, assistant("m1", 10, 4, "a") + assistant("m1", 10, 4, "b"))
     append(transcript, assistant("m2", 1, 1))
-    inst = instance(status=S.WORKING, transcript_path=str(transcript))
+    inst = instance(status=S.WORKING, transcript=str(transcript))
     seen = look(inst, files)
     p = folded(inst, seen)
     assert (p.updates["input_tokens"], p.updates["output_tokens"]) == (11, 5)
@@ -185,7 +185,7 @@ def test_cost_is_the_newest_running_total_of_the_process(
     files.status.write_text(json.dumps({"cost": {"total_cost_usd": 0.4}}))
     # $1.00 counted before this process; the status line says it is at $0.40
     inst = instance(
-        status=S.IDLE, transcript_path=str(transcript), cost_usd=1.0, agent_state={"run_cost": 0}
+        status=S.IDLE, transcript=str(transcript), cost_usd=1.0, agent_state={"run_cost": 0}
     )
     seen = look(inst, files)
     assert folded(inst, seen).updates["cost_usd"] == 1.4
@@ -212,12 +212,12 @@ def test_a_new_transcript_is_counted_afresh(files: InstanceFiles, tmp_path: Path
     """A resumed session's new transcript holds the whole conversation again."""
     old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
     append(old, assistant("m1", 10, 1))
-    inst = instance(status=S.IDLE, transcript_path=str(old))
+    inst = instance(status=S.IDLE, transcript=str(old))
     seen = look(inst, files)
     counted = replace_state(inst, seen)
     append(new, assistant("m1", 10, 1) + assistant("m2", 5, 1))
     moved = replace_state(
-        instance(status=S.IDLE, transcript_path=str(new), input_tokens=10, output_tokens=1),
+        instance(status=S.IDLE, transcript=str(new), input_tokens=10, output_tokens=1),
         seen,
     )
     p = folded(moved, look(moved, files))

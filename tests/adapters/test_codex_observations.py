@@ -58,7 +58,7 @@ def test_a_turn_from_its_hooks(tmp_path: Path) -> None:
     # SessionStart while the first prompt is pending is not idleness
     assert changes == [None, S.WORKING, S.WORKING, S.IDLE]
     assert [o.turns for o in found] == [0, 0, 0, 1]
-    assert {o.session_id for o in found} == {SID} and found[0].transcript_path == "/r.jsonl"
+    assert {o.session_id for o in found} == {SID} and found[0].transcript == "/r.jsonl"
     assert state["turn"] == TURN1 and state["events"] < files.events.stat().st_size
     assert hooks.read_hooks(instance(S.IDLE), files, state) == []  # nothing counted twice
 

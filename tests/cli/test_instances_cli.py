@@ -133,7 +133,7 @@ def test_restart_resumes_conversation(cco: Cco, repo: Path) -> None:
     assert "restart 1" in cco("instances", "restart", inst["id"]).output
     wait_for(lambda: show(cco, inst["id"])["status"] == "idle", what="idle after restart")
     cco("instances", "send", inst["id"], "recall")
-    transcript = Path(str(show(cco, inst["id"])["transcript_path"]))
+    transcript = Path(str(show(cco, inst["id"])["transcript"]))
     wait_for(lambda: transcript.read_text().count("remember-this-word") >= 2, what="recall")
 
 

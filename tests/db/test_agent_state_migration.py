@@ -97,6 +97,7 @@ def test_an_instance_mid_run_keeps_its_offsets(url: str, tmp_path: Path) -> None
         assert inst is not None
         assert inst.agent_state["events"] == len(old_events.encode())
         assert inst.agent_state["run_cost"] == pytest.approx(0.2)
+        assert inst.transcript == str(transcript)  # transcript_path, renamed
         columns = {c["name"] for c in inspect(store.engine).get_columns("instances")}
         assert "agent_state" in columns and not columns & OLD
 

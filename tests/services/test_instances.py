@@ -55,7 +55,7 @@ def test_spawn_works_then_idles(app: App, repo: Path) -> None:
     wt = app.worktrees.get(done.worktree_id or "")
     assert (wt.path / "hello.txt").read_text() == "hi\nthere"
     assert "working" in history(app, inst.id) and history(app, inst.id)[-1] == "idle"
-    assert done.agent_session_id and done.transcript_path
+    assert done.agent_session_id and done.transcript
     assert done.output_tokens > 0 and done.cost_usd > 0
     assert app.tmux.has_session(done.session_name)
 
@@ -70,7 +70,7 @@ def test_send_multiline_prompt_when_idle(app: App, repo: Path) -> None:
     )
     wt = app.worktrees.get(done.worktree_id or "")
     assert (wt.path / "two.txt").read_text() == "A"
-    transcript = Path(done.transcript_path or "").read_text()
+    transcript = Path(done.transcript or "").read_text()
     assert "second line of the same prompt" in transcript
 
 
@@ -112,7 +112,7 @@ def test_crash_is_failed_and_restarted_with_resume(
     assert back.agent_session_id == inst.agent_session_id
     app.instances.send(inst.id, "recall")
     wait_for(
-        lambda: "hello" in Path(back.transcript_path or "").read_text().split("recall")[-1],
+        lambda: "hello" in Path(back.transcript or "").read_text().split("recall")[-1],
         what="recall answer",
     )
 

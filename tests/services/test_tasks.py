@@ -295,5 +295,5 @@ def test_agent_crash_mid_turn_is_restarted_and_the_task_still_finishes(
     inst = app.instances.get(done.instance_id or "")
     assert inst.restarts == 1
     assert "part.txt" in (done.diff_stat or "")
-    transcript = Path(inst.transcript_path or "").read_text()
+    transcript = Path(inst.transcript or "").read_text()
     assert "Continue where you left off" in transcript

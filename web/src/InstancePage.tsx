@@ -84,7 +84,7 @@ export function InstancePage({ id }: { id: string }) {
       <h2>Status history</h2>
       <InstanceHistory instanceId={i.id} />
       <h2>Log</h2>
-      <LogView inst={i} key={`${i.id}|${i.mode}|${i.transcript_path ?? ''}`} />
+      <LogView inst={i} key={`${i.id}|${i.mode}|${i.transcript ?? ''}`} />
       <h2>Terminal</h2>
       <Suspense fallback={<p className="muted">Loading the terminal…</p>}>
         <Terminal instanceId={i.id} />

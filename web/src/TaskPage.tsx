@@ -118,7 +118,7 @@ function AgentPanel({ inst }: { inst: Instance }) {
       {inst.status_reason && <p className="reason">{inst.status_reason}</p>}
       <InstanceControls inst={inst} />
       <h3>Log</h3>
-      <LogView inst={inst} key={`${inst.id}|${inst.mode}|${inst.transcript_path ?? ''}`} />
+      <LogView inst={inst} key={`${inst.id}|${inst.mode}|${inst.transcript ?? ''}`} />
       <h3>
         Terminal{' '}
         <button type="button" className="plain small" onClick={() => setShowTerminal(!showTerminal)}>

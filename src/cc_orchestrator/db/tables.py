@@ -172,7 +172,7 @@ class InstanceRow(Base):
     pane_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     exit_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     agent_session_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    transcript_path: Mapped[str | None] = mapped_column(String(4096), nullable=True)
+    transcript: Mapped[str | None] = mapped_column(String(4096), nullable=True)
     stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     restarts: Mapped[int] = mapped_column(Integer, default=0)
     restart_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

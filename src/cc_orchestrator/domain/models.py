@@ -103,7 +103,8 @@ class Instance:
     pane_pid: int | None = None
     exit_status: int | None = None
     agent_session_id: str | None = None
-    transcript_path: str | None = None
+    # the agent's own record of the conversation, when it keeps one (a file path)
+    transcript: str | None = None
     stop_requested: bool = False
     restarts: int = 0
     restart_after: datetime | None = None

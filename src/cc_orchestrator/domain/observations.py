@@ -46,7 +46,7 @@ class Observation:
     change: Change | None = None
     only_from: frozenset[InstanceStatus] | None = None
     session_id: str | None = None
-    transcript_path: str | None = None
+    transcript: str | None = None
     question: Question | None = None
     turns: int = 0
     input_tokens: int = 0

@@ -58,8 +58,8 @@ class Pending:
     def observe(self, seen: Observation) -> None:
         if seen.session_id and seen.session_id != self.current("agent_session_id"):
             self.updates["agent_session_id"] = seen.session_id
-        if seen.transcript_path and seen.transcript_path != self.current("transcript_path"):
-            self.updates["transcript_path"] = seen.transcript_path
+        if seen.transcript and seen.transcript != self.current("transcript"):
+            self.updates["transcript"] = seen.transcript
         for name in ("turns", "input_tokens", "output_tokens"):
             delta = getattr(seen, name)
             if delta:

@@ -564,8 +564,8 @@ export interface components {
             stop_requested: boolean;
             /** Task Id */
             task_id?: string | null;
-            /** Transcript Path */
-            transcript_path?: string | null;
+            /** Transcript */
+            transcript?: string | null;
             /**
              * Turns
              * @default 0

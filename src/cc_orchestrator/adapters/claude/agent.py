@@ -83,9 +83,9 @@ class ClaudeAgent:
         if inst.mode == "headless":
             found += usage.read_stream(files, cursor)
         elif deep:
-            transcript = inst.transcript_path
+            transcript = inst.transcript
             for seen in found:
-                transcript = seen.transcript_path or transcript
+                transcript = seen.transcript or transcript
             if transcript:
                 found += usage.read_transcript(Path(transcript), files, cursor, memo)
         return Observed(tuple(found), cursor)
@@ -153,8 +153,8 @@ class ClaudeAgent:
         """The hook events until an interactive agent's transcript is known, then that."""
         if inst.mode == "headless":
             return LogSource(files.stream, "stream")
-        if inst.transcript_path:
-            return LogSource(Path(inst.transcript_path), "transcript")
+        if inst.transcript:
+            return LogSource(Path(inst.transcript), "transcript")
         return LogSource(files.events, "events")
 
     def render_log_line(self, line: str) -> str | None:

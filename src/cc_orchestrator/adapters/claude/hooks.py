@@ -94,7 +94,7 @@ def read_hooks(
         turns = 1 if name == "Stop" and inst.mode == "interactive" else 0
         if inst.mode == "headless" and name in HEADLESS_ENDS:
             # each headless turn is a process; its result event ends the turn
-            found.append(Observation(session_id=session, transcript_path=transcript))
+            found.append(Observation(session_id=session, transcript=transcript))
             continue
         pending = bool(inst.prompt) and not inst.restarts and not submitted
         if name == "UserPromptSubmit":
@@ -108,7 +108,7 @@ def read_hooks(
                 change=change,
                 only_from=only_from,
                 session_id=session,
-                transcript_path=transcript,
+                transcript=transcript,
                 question=question,
                 turns=turns,
             )

@@ -123,9 +123,9 @@ class CodexAgent:
         if inst.mode == "headless":
             found += stream.read_stream(files, cursor)
         elif deep:
-            transcript = inst.transcript_path
+            transcript = inst.transcript
             for seen in found:
-                transcript = seen.transcript_path or transcript
+                transcript = seen.transcript or transcript
             if transcript:
                 found += hooks.read_rollout(Path(transcript), cursor)
         return Observed(tuple(found), cursor)

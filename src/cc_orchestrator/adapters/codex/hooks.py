@@ -99,7 +99,7 @@ def read_hooks(inst: Instance, files: InstanceFiles, state: dict[str, Any]) -> l
                 change=change,
                 only_from=only_from,
                 session_id=session,
-                transcript_path=(
+                transcript=(
                     str(payload["transcript_path"]) if payload.get("transcript_path") else None
                 ),
                 question=question_from_hook(record) if name == "PermissionRequest" else None,

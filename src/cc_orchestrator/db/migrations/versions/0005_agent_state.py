@@ -1,5 +1,6 @@
 """instances.agent_state: the agent adapter's own cursor, replacing the offsets kept for Claude
-Code (events_offset, stream_offset, transcript_offset, cost_base_usd)
+Code (events_offset, stream_offset, transcript_offset, cost_base_usd); transcript_path becomes
+transcript (any agent's)
 
 The offsets an instance had read are copied into the cursor, so an instance mid-run goes on
 from where it was (nothing read twice, nothing counted twice); the downgrade copies them back.
@@ -61,10 +62,17 @@ def upgrade() -> None:
     with op.batch_alter_table("instances", schema=None) as batch_op:
         for name in _OLD:
             batch_op.drop_column(name)
+        # not only Claude Code's: any agent may name the file it keeps the conversation in
+        batch_op.alter_column(
+            "transcript_path", new_column_name="transcript", existing_type=sa.String(4096)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("instances", schema=None) as batch_op:
+        batch_op.alter_column(
+            "transcript", new_column_name="transcript_path", existing_type=sa.String(4096)
+        )
         for name in _OLD[:3]:
             batch_op.add_column(
                 sa.Column(name, sa.BigInteger(), nullable=False, server_default=sa.text("0"))
