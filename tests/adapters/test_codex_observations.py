@@ -130,7 +130,7 @@ def test_log_lines_read_like_a_person_would() -> None:
 def test_the_screen_says_idle_only_at_a_quiet_empty_composer() -> None:
     agent = CodexAgent(InstancesConfig())
     ready = (SCREENS / "idle_after_turn.txt").read_text()
-    assert agent.screen_wanted(S.STARTING) == "on_change"
+    assert agent.screen_wanted(S.STARTING) == "always"
     assert agent.screen_wanted(S.WORKING) is None
     seen = agent.read_screen(ready, quiet_for_s=5)
     assert seen.change is not None and seen.change.status == S.IDLE

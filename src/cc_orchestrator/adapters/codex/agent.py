@@ -133,7 +133,7 @@ class CodexAgent:
     def screen_wanted(self, status: InstanceStatus) -> ScreenWant | None:
         # Codex fires SessionStart only with its first turn: a session started or resumed
         # without a prompt shows its empty composer and says nothing else.
-        return "on_change" if status == InstanceStatus.STARTING else None
+        return "always" if status == InstanceStatus.STARTING else None
 
     def read_screen(self, screen: str, quiet_for_s: float) -> ScreenLook:
         tail = screen.rstrip().splitlines()[-8:]
