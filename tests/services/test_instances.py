@@ -384,3 +384,24 @@ def test_a_pane_list_older_than_a_finished_spawn_does_not_kill_it(app: App, repo
     looked = app.monitor._look(stale, None, datetime.now(UTC))  # the old pane list: no pane
     assert looked.changes == []
     assert app.tmux.has_session(inst.session_name)
+
+
+def test_a_restart_from_a_stale_record_keeps_the_stored_cursor(app: App, repo: Path) -> None:
+    """A look may move the agent's cursor after a restart read the instance: the restart
+    starts the new run from the cursor as stored, never rolling it back (which would play
+    the same lines, and count their turns, twice)."""
+    inst = app.instances.spawn(repo=repo, prompt="hello")
+    stale = wait_status(app, inst.id, S.IDLE)
+    turns = stale.turns
+    app.instances.send(inst.id, "again")
+    moved = wait_for(
+        lambda: i if (i := status_of(app, inst.id)).turns > turns and i.status == S.IDLE else None,
+        what="a second turn",
+    )
+    assert moved.agent_state["events"] > stale.agent_state["events"]
+    wt = app.instances.worktree_of(stale)
+    restarted = app.instances.relaunch(stale, wt, reason="restarted from a stale read")
+    assert restarted.agent_state["events"] == moved.agent_state["events"]
+    assert restarted.agent_state["run_cost"] == 0.0  # the new process counts from zero
+    settled = wait_status(app, inst.id, S.IDLE)
+    assert settled.turns == moved.turns  # the lines read before were not played again

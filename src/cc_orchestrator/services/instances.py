@@ -428,9 +428,12 @@ class InstanceService:
             spec = replace(spec, prompt="Continue where you left off.")
         instance_spawn.write_prompt(spec)
         launch = adapter.launch(spec)
-        state = adapter.new_run(files, inst.agent_state)
         with self.store.write() as tx:
-            inst = tx.update_instance(inst.id, agent_state=state)
+            # the cursor as stored now: a look may have moved it since inst was read
+            current = tx.instance(inst.id) or inst
+            inst = tx.update_instance(
+                inst.id, agent_state=adapter.new_run(files, current.agent_state)
+            )
         fresh = not self.mux.has_session(inst.session_name)
         self._run(inst, wt, launch.argv, launch.env, fresh=fresh)
         pane = self.mux.panes().get(inst.session_name)
