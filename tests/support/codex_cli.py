@@ -49,9 +49,9 @@ def _candidates() -> Iterator[Path]:
     override = os.environ.get(CODEX_OVERRIDE_ENV)
     if override:
         yield Path(override)
-    for prefix in (os.environ.get(NPM_PREFIX_ENV), str(_REPO_ROOT / ".cache" / "codex")):
-        if prefix:
-            yield Path(prefix) / "node_modules" / ".bin" / "codex"
+    # the install's prefix: the one named (also by scripts/install-codex), else .cache/codex
+    prefix = os.environ.get(NPM_PREFIX_ENV) or str(_REPO_ROOT / ".cache" / "codex")
+    yield Path(prefix) / "node_modules" / ".bin" / "codex"
 
 
 def find_real_codex(version: str = PINNED_CODEX_VERSION) -> str | None:
