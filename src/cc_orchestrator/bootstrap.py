@@ -69,6 +69,10 @@ class App:
         """Worktree settings as seen from a repository (its project file applies)."""
         return load_config(project_root=root, overrides=self.overrides).settings.worktrees
 
+    def repo_agent(self, root: Path) -> str:
+        """The agent a repository works with when none is named (its project file applies)."""
+        return load_config(project_root=root, overrides=self.overrides).settings.instances.agent
+
     @cached_property
     def worktrees(self) -> WorktreeService:
         return WorktreeService(
@@ -105,6 +109,7 @@ class App:
             config=settings.instances,
             tmux=settings.tmux,
             data_dir=self.data_dir,
+            default_agent=self.repo_agent,
         )
         return InstanceMonitor(lifecycle, watch_factory=make_file_watch)
 

@@ -142,6 +142,17 @@ class InstancesConfig(_Section):
         default=None, description="The claude binary (default: PATH, then claude-agent-sdk's)."
     )
     model: str | None = Field(default=None, description="Model passed to Claude Code.")
+    codex_path: str | None = Field(
+        default=None, description="The codex binary of the `codex` agent (default: PATH)."
+    )
+    codex_model: str | None = Field(
+        default=None, description="Model the `codex` agent uses (default: gpt-5.5)."
+    )
+    codex_base_url: str | None = Field(
+        default=None,
+        description="OpenAI Responses API endpoint of the `codex` agent (default: OpenAI's); "
+        "the key comes from OPENAI_API_KEY.",
+    )
     env: dict[str, str] = Field(
         default_factory=dict,
         description="Extra environment for agents, added to yours (without cco's own venv and "

@@ -22,6 +22,8 @@ USER_ONLY: dict[str, str] = {
     "database.url": "which database cco writes (and its password)",
     "tmux": "which tmux server and sessions cco drives and may kill",
     "instances.claude_path": "which program runs as the agent",
+    "instances.codex_path": "which program runs as the agent",
+    "instances.codex_base_url": "where the agent's work and API key are sent",
     "instances.permission_mode": "what the agent may do without asking you",
     "instances.env": "the agents' environment (PATH, API endpoint, secrets)",
     "agents": "which programs run as agents, and their environment",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cc_orchestrator.adapters.claude import ClaudeAgent
+from cc_orchestrator.adapters.codex.agent import CodexAgent
 from cc_orchestrator.adapters.generic_agent import GenericAgent
 from cc_orchestrator.config import AgentConfig, InstancesConfig
 from cc_orchestrator.domain.errors import InvalidInput
@@ -17,5 +18,7 @@ def make_agent(name: str, instances: InstancesConfig, agents: Mapping[str, Agent
         return GenericAgent(name, agents[name])
     if name == "claude":
         return ClaudeAgent(instances)
-    known = ", ".join(sorted({"claude", *agents}))
+    if name == "codex":
+        return CodexAgent(instances)
+    known = ", ".join(sorted({"claude", "codex", *agents}))
     raise InvalidInput(f"unknown agent {name!r}", hint=f"known agents: {known}")

@@ -75,7 +75,11 @@ instances.add_command(answer)
     default=None,
     help="Read the first prompt from a file.",
 )
-@click.option("--agent", default=None, help="claude (default) or a configured agents.<name>.")
+@click.option(
+    "--agent",
+    default=None,
+    help="claude, codex or a configured agents.<name> (default: instances.agent).",
+)
 @click.option(
     "--mode",
     type=click.Choice(["interactive", "headless"]),

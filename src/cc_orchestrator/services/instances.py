@@ -69,8 +69,11 @@ class InstanceService:
         config: InstancesConfig,
         tmux: TmuxConfig,
         data_dir: Path,
+        default_agent: Callable[[Path], str] | None = None,
     ) -> None:
         self.store = store
+        # the agent a repository works with when none is named (its project file may say)
+        self.default_agent = default_agent or (lambda _root: config.agent)
         self.mux = mux
         self.locks = locks
         self.worktrees = worktrees
@@ -168,7 +171,6 @@ class InstanceService:
         interrupted start can be recognized. merge: refs merged into a new worktree (stacked
         work on several unmerged dependencies).
         """
-        agent_name = agent or self.config.agent
         mode = mode or self.config.mode
         if mode not in MODES:
             raise InvalidInput(f"unknown mode {mode!r}", hint="use interactive or headless")
@@ -184,16 +186,18 @@ class InstanceService:
         )
         if repo is None and worktree_id is None:
             raise InvalidInput("say where to work", hint="pass --repo PATH or --worktree ID")
+        given: Worktree | None = None
+        if worktree_id is not None:
+            given = self.worktrees.get(worktree_id)
+            root = given.repo_path
+        else:
+            assert repo is not None
+            root = self.worktrees.check(repo=repo, name=name, base=base)
+        agent_name = agent or self.default_agent(root)
         adapter = self.agents(agent_name)
         adapter.check()
         if prompt is not None:
             adapter.check_prompt(prompt)
-        given: Worktree | None = None
-        if worktree_id is not None:
-            given = self.worktrees.get(worktree_id)
-        else:
-            assert repo is not None
-            self.worktrees.check(repo=repo, name=name, base=base)
         inst_id = instance_id or new_id()
         with self.locks.hold(f"spawn:{inst_id}"):
             return instance_spawn.spawn(
