@@ -36,15 +36,21 @@ AGENT_VOCABULARY = (
     ".claude.json",
     "settings.local.json",
     "CLAUDE_CONFIG_DIR",
+    "cost-state",
+    "uses_hooks",
+    # Codex's: its home folder, rollout records, exec stream and notify payloads
+    "CODEX_HOME",
+    "rollout",
+    "token_count",
+    "turn_aborted",
+    "thread.started",
+    "agent-turn-complete",
 )
 
-# Today's offenders, while other branches of issue 11 split these modules (store, web,
-# events, dialect) and move Claude Code's dialect out of services. Each entry must still
-# offend (so the lists only shrink); the integrator empties them when those branches land.
+# Known offenders: none since issue 11 landed. An entry must still offend (the lists only
+# shrink); a new offender fails the test instead of joining them.
 OVERSIZED_TODAY: set[str] = set()
-VOCABULARY_TODAY = {  # fix/dialect moves Claude Code's parsing into its adapter
-    "cc_orchestrator.services.task_follow",
-}
+VOCABULARY_TODAY: set[str] = set()
 
 
 def plant(tmp_path: Path, files: dict[str, str]) -> layout.Package:

@@ -277,6 +277,10 @@ class Agent(Protocol):
         """The tool calls the agent refused without asking in its last headless turn."""
         ...
 
+    def refusal_advice(self) -> tuple[str, str]:
+        """Who refused (the agent's name for people) and how a user allows it next time."""
+        ...
+
 
 class Multiplexer(Protocol):
     """tmux: sessions that outlive the orchestrator."""

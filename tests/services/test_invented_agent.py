@@ -149,6 +149,9 @@ class ChatterAgent:
     def last_turn_refusals(self, files: InstanceFiles) -> list[Denial]:
         return []
 
+    def refusal_advice(self) -> tuple[str, str]:
+        return "Chatter", "tell it to"
+
 
 @pytest.fixture
 def app(tmux_socket: str) -> Iterator[App]:

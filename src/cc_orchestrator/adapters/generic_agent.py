@@ -155,3 +155,6 @@ class GenericAgent:
 
     def last_turn_refusals(self, files: InstanceFiles) -> list[Denial]:
         return []
+
+    def refusal_advice(self) -> tuple[str, str]:
+        return f"agent {self.name!r}", "allow it in that agent's own settings"

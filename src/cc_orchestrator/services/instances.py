@@ -149,6 +149,13 @@ class InstanceService:
         adapter = self.known_agent(inst.agent)
         return adapter.last_turn_refusals(self.files(inst.id)) if adapter else []
 
+    def refusal_advice(self, inst: Instance) -> tuple[str, str]:
+        """Who refused those calls, for people, and how to allow them next time."""
+        adapter = self.known_agent(inst.agent)
+        if adapter is None:
+            return f"agent {inst.agent!r}", "allow it in that agent's settings"
+        return adapter.refusal_advice()
+
     # ------------------------------------------------------------------ spawn
     def spawn(
         self,

@@ -103,15 +103,15 @@ class TaskFollowing(TaskStarting):
         # turn that changed nothing because of it is a failure to act on, not work to review.
         denials = self.instances.refusals(inst) if inst.mode == "headless" else []
         status, reason = T.REVIEW, changed
+        who, advice = self.instances.refusal_advice(inst) if denials else ("", "")
         if denials and summary.commits_ahead == 0:
             status = T.FAILED
             reason = (
-                f"nothing changed: Claude Code refused {denial_summary(denials)} without asking "
-                "(headless); allow it in the project's .claude/settings.json or run the task "
-                "with --mode interactive, then retry"
+                f"nothing changed: {who} refused {denial_summary(denials)} without asking "
+                f"(headless); {advice} or run the task with --mode interactive, then retry"
             )
         elif denials:
-            reason = f"{changed}; Claude Code refused {denial_summary(denials)}"
+            reason = f"{changed}; {who} refused {denial_summary(denials)}"
         # Stopping frees its slot (a rejection resumes the same session) and, as the agent
         # exits, brings its final cost.
         inst = self.instances.stop(

@@ -162,3 +162,6 @@ class ClaudeAgent:
 
     def last_turn_refusals(self, files: InstanceFiles) -> list[Denial]:
         return logview.last_turn_denials(files.stream)
+
+    def refusal_advice(self) -> tuple[str, str]:
+        return "Claude Code", "allow it in the project's .claude/settings.json"

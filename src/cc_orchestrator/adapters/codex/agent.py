@@ -182,3 +182,6 @@ class CodexAgent:
 
     def last_turn_refusals(self, files: InstanceFiles) -> list[Denial]:
         return []  # exec refuses what needs approval without a refusal record in its stream
+
+    def refusal_advice(self) -> tuple[str, str]:
+        return "Codex", "allow it in the sandbox settings (instances.permission_mode)"
