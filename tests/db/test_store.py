@@ -371,3 +371,34 @@ def test_worktree_service_on_the_database_of_its_url(
     assert kinds.count("repo.added") == 2
     # the state went to the URL's database, not to a SQLite file in the data directory
     assert not (data_dir / "state.db").exists()
+
+
+def test_worktrees_by_ids_in_order(store: SqlStore, tmp_path: Path) -> None:
+    """Only the worktrees asked for (any number of ids: they go in chunks), oldest first."""
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    with store.write() as tx:
+        repo = tx.ensure_repo(tmp_path)
+        for n in range(1203):
+            tx.add_worktree(
+                Worktree(
+                    id=f"wt{n:04d}",
+                    repo_id=repo.id,
+                    repo_path=tmp_path,
+                    name=f"w{n}",
+                    path=tmp_path / f"w{n}",
+                    branch=f"cco/w{n}",
+                    base_ref="HEAD",
+                    base_commit="0" * 40,
+                    created_branch=True,
+                    status=WorktreeStatus.REMOVED if n % 3 == 0 else WorktreeStatus.ACTIVE,
+                    created_at=base + timedelta(seconds=n),
+                )
+            )
+    wanted = [f"wt{n:04d}" for n in range(1202, -1, -2)] + ["nope"]
+    with store.read() as tx:
+        every = tx.worktrees(ids=wanted, statuses=())
+        active = tx.worktrees(ids=wanted)
+        none = tx.worktrees(ids=[])
+    assert [w.id for w in every] == [f"wt{n:04d}" for n in range(0, 1203, 2)]
+    assert [w.id for w in active] == [f"wt{n:04d}" for n in range(0, 1203, 2) if n % 3]
+    assert none == []

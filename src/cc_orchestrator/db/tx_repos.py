@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
-from cc_orchestrator.db.rows import OnSession, to_repo
+from cc_orchestrator.db.rows import OnSession, chunks, to_repo
 from cc_orchestrator.db.tables import RepositoryRow, WorktreeRow
 from cc_orchestrator.db.tx_events import EventTx
 from cc_orchestrator.domain.events import repo_added
@@ -87,13 +88,22 @@ class WorktreeTx(OnSession):
         *,
         repo_id: int | None = None,
         statuses: tuple[WorktreeStatus, ...] = (WorktreeStatus.ACTIVE,),
+        ids: Collection[str] | None = None,
     ) -> list[Worktree]:
         query = select(WorktreeRow).order_by(WorktreeRow.created_at, WorktreeRow.id)
         if repo_id is not None:
             query = query.where(WorktreeRow.repo_id == repo_id)
         if statuses:
             query = query.where(WorktreeRow.status.in_([s.value for s in statuses]))
-        return [self._worktree(r) for r in self.session.scalars(query)]
+        if ids is None:
+            return [self._worktree(r) for r in self.session.scalars(query)]
+        found = [
+            row
+            for part in chunks(ids)
+            for row in self.session.scalars(query.where(WorktreeRow.id.in_(part)))
+        ]
+        found.sort(key=lambda r: (r.created_at, r.id))
+        return [self._worktree(r) for r in found]
 
     def set_worktree_status(self, worktree_id: str, status: WorktreeStatus) -> None:
         row = self.session.get(WorktreeRow, worktree_id)

@@ -111,10 +111,12 @@ class OverviewService:
         with self.store.read() as tx:
             return tx.repos()
 
-    def active_worktree_ids(self) -> set[str]:
-        """The worktrees still there, by id (one query, no look at the disk)."""
+    def active_worktree_ids(self, among: Collection[str]) -> set[str]:
+        """Which of these worktrees are still there (one query, no look at the disk)."""
+        if not among:
+            return set()
         with self.store.read() as tx:
-            return {w.id for w in tx.worktrees() if w.status == WorktreeStatus.ACTIVE}
+            return {w.id for w in tx.worktrees(ids=among) if w.status == WorktreeStatus.ACTIVE}
 
     def worktree_owners(self, worktree_ids: Collection[str]) -> dict[str, Owner]:
         """For each worktree, the instance and task that own it (two queries). A task's

@@ -3,12 +3,14 @@ and the event hub, both set on the app by create_app."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, cast
 
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from cc_orchestrator.bootstrap import App
+from cc_orchestrator.domain.models import Instance
 from cc_orchestrator.web.events import EventHub
 
 MAX_OFFSET = 2**53  # ids and byte offsets; beyond is nonsense (and overflows SQLite)
@@ -26,6 +28,6 @@ Services = Annotated[App, Depends(services)]
 Hub = Annotated[EventHub, Depends(hub)]
 
 
-def active_worktrees(app: App) -> set[str]:
-    """The ids of the worktrees still there (an instance restarts only in one of those)."""
-    return app.overview.active_worktree_ids()
+def active_worktrees(app: App, instances: Iterable[Instance]) -> set[str]:
+    """Which of these instances' worktrees are still there (it restarts only in one)."""
+    return app.overview.active_worktree_ids({i.worktree_id for i in instances if i.worktree_id})

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/instances")
 
 
 def one(app: App, inst: Instance) -> InstanceOut:
-    return InstanceOut.from_domain(inst, worktrees=active_worktrees(app))
+    return InstanceOut.from_domain(inst, worktrees=active_worktrees(app, [inst]))
 
 
 @router.get("", response_model=list[InstanceOut])
@@ -32,7 +32,7 @@ def list_instances(
     """Oldest first, a page at a time; live=true for running ones only."""
     services.overview.fresh()
     found = services.instances.all(include_ended=not live, limit=limit, offset=offset)
-    worktrees = active_worktrees(services)
+    worktrees = active_worktrees(services, found)
     return [InstanceOut.from_domain(i, worktrees=worktrees) for i in found]
 
 
