@@ -87,6 +87,9 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
     _freeze_startup_objects()
     if server is None:
         signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
+        # Started as a shell's background job (`nohup cco up --no-web &`), Ctrl-C's signal
+        # arrives ignored: take it back, so `kill -INT` stops the daemon as Ctrl-C does.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             loop()
         except KeyboardInterrupt:

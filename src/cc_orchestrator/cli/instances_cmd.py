@@ -283,6 +283,7 @@ def monitor(state: CliState, once: bool) -> None:
         return
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started ignoring it
     seen = {"id": app.instances.last_event_id()}
 
     def tick(_instances: list[Instance]) -> None:
