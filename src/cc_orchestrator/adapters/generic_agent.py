@@ -22,7 +22,7 @@ from cc_orchestrator.domain.observations import (
     Observed,
     ScreenLook,
 )
-from cc_orchestrator.domain.questions import Choice, Question
+from cc_orchestrator.domain.questions import Choice, Question, unseen_question
 from cc_orchestrator.domain.text import inert_text
 from cc_orchestrator.ports import InstanceFiles, Launch, LaunchSpec, ScreenWant
 
@@ -123,12 +123,7 @@ class GenericAgent:
 
     # answering: only in the terminal
     def unseen_question(self, instance_id: str, now: datetime) -> Question:
-        return Question(
-            id=f"{now.timestamp():.6f}",
-            tool=self.name,
-            channel="none",
-            reason=NO_CHANNEL.replace("ID", instance_id),
-        )
+        return unseen_question(instance_id, now.timestamp(), tool=self.name, reason=NO_CHANNEL)
 
     def reads_choices_on_screen(self) -> bool:
         return False

@@ -17,6 +17,7 @@ from cc_orchestrator.domain.errors import CcoError, Conflict, InvalidInput
 from cc_orchestrator.domain.models import Instance, Task
 from cc_orchestrator.domain.models import InstanceStatus as S
 from cc_orchestrator.domain.models import TaskStatus as T
+from cc_orchestrator.domain.questions import NOT_SEEN as NOT_SEEN  # re-exported
 
 
 class TaskAction(enum.StrEnum):
@@ -184,12 +185,6 @@ def instance_refusal(
             f"the worktree of instance {inst.id} was removed", hint="spawn a new instance"
         )
     return None
-
-
-NOT_SEEN = (
-    "cco did not see what it asks (no hook told it): answer in the terminal"
-    " (cco instances attach ID)"
-)
 
 
 def answer_refusal(inst: Instance, question_id: str | None = None) -> Conflict | None:

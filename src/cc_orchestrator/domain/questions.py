@@ -82,3 +82,19 @@ class Answer:
     message: str | None = None
     question_id: str | None = None
     by: str = "cli"
+
+
+# what an instance that waits says when no channel told cco what it asks (ID: its id)
+NOT_SEEN = (
+    "cco did not see what it asks (no hook told it): answer in the terminal"
+    " (cco instances attach ID)"
+)
+
+
+def unseen_question(
+    instance_id: str, asked_at: float, *, tool: str = "?", reason: str = NOT_SEEN
+) -> Question:
+    """The question recorded when the agent waits and nothing told cco what it asks."""
+    return Question(
+        id=f"{asked_at:.6f}", tool=tool, channel="none", reason=reason.replace("ID", instance_id)
+    )

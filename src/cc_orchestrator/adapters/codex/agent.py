@@ -32,13 +32,9 @@ from cc_orchestrator.domain.observations import (
     Observed,
     ScreenLook,
 )
-from cc_orchestrator.domain.questions import Choice, Question
+from cc_orchestrator.domain.questions import Choice, Question, unseen_question
 from cc_orchestrator.ports import InstanceFiles, Launch, LaunchSpec, ScreenWant
 
-NOT_SEEN = (
-    "cco did not see what it asks (no hook told it): answer in the terminal"
-    " (cco instances attach ID)"
-)
 # The TUI's empty composer: it waits for a prompt.
 READY = "Ask Codex to do anything"
 READY_QUIET_S = 3.0
@@ -146,12 +142,7 @@ class CodexAgent:
 
     # answering
     def unseen_question(self, instance_id: str, now: datetime) -> Question:
-        return Question(
-            id=f"{now.timestamp():.6f}",
-            tool="?",
-            channel="none",
-            reason=NOT_SEEN.replace("ID", instance_id),
-        )
+        return unseen_question(instance_id, now.timestamp())
 
     def reads_choices_on_screen(self) -> bool:
         return True
