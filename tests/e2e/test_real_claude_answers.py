@@ -6,6 +6,7 @@ anywhere; "allow once" runs it once and the same question is asked again next ti
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,13 @@ def asking(app: App, inst_id: str, *, after: str | None = None) -> Instance:
 
 def settings_files(tmp_path: Path) -> list[Path]:
     """Every Claude Code local settings file under the test's folder: the worktrees, the main
-    checkout, CLAUDE_CONFIG_DIR."""
-    return sorted(tmp_path.rglob("settings.local.json"))
+    checkout, CLAUDE_CONFIG_DIR. os.walk, not rglob: a running Claude Code creates and removes
+    lock folders (`.claude.json.lock`) under it, and rglob fails on one that vanishes."""
+    return sorted(
+        Path(folder) / "settings.local.json"
+        for folder, _dirs, names in os.walk(tmp_path)
+        if "settings.local.json" in names
+    )
 
 
 def answered(app: App, inst_id: str) -> list[dict[str, Any]]:

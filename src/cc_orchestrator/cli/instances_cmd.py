@@ -297,8 +297,9 @@ def monitor(state: CliState, once: bool) -> None:
             elif event.kind == "instance.dialog":
                 click.echo(f"{event.entity_id}  {'dialog':13}  {event.data.get('answered', '')}")
 
-    click.echo("monitoring instances (Ctrl-C to stop watching; instances keep running)")
     try:
+        # inside the try: a Ctrl-C right after the banner is a stop too, never a traceback
+        click.echo("monitoring instances (Ctrl-C to stop watching; instances keep running)")
         run_monitor(
             app.monitor,
             interval_s=app.config.settings.instances.monitor_interval_s,
