@@ -37,6 +37,7 @@ from cc_orchestrator.config_models import (
     WebConfig,
     WorktreesConfig,
 )
+from cc_orchestrator.config_notify import ChannelConfig, NotificationsConfig
 from cc_orchestrator.config_trust import check_project_file
 from cc_orchestrator.domain.errors import ConfigError
 from cc_orchestrator.logs import is_secret_name, redact_text, register_secrets
@@ -58,11 +59,13 @@ __all__ = [
     "PROJECT_FILE_NAME",
     "REMOVED_KEYS",
     "AgentConfig",
+    "ChannelConfig",
     "ConfigModel",
     "DatabaseConfig",
     "InstancesConfig",
     "LoadedConfig",
     "LoggingConfig",
+    "NotificationsConfig",
     "Settings",
     "TasksConfig",
     "TmuxConfig",
@@ -137,13 +140,16 @@ def read_yaml_file(path: Path) -> dict[str, Any]:
 def describe_validation_error(source: str, exc: ValidationError) -> str:
     """One line naming the source, the key and what is expected."""
     err = exc.errors()[0]
-    key = ".".join(str(p) for p in err["loc"])
-    message = err["msg"]
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+    message = err["msg"].removeprefix("Value error, ")
+    if message[:1].isalpha() and ": " in message and " " not in message.split(": ", 1)[0]:
+        field, message = message.split(": ", 1)  # a model's own check names its field
+        key = f"{key}.{field}"
     if err["type"] == "extra_forbidden":
         message = REMOVED_KEYS.get(key, "unknown key (see `cco config show` for the known keys)")
     got = err.get("input")
     shown = "" if err["type"] == "extra_forbidden" or isinstance(got, dict) else f" (got {got!r})"
-    if is_secret_name(key):
+    if is_secret_name(key) or key.rsplit(".", 1)[-1] in ("url", "secret", "token"):
         shown = ""
     more = f" and {len(exc.errors()) - 1} more" if len(exc.errors()) > 1 else ""
     return redact_text(f"{source}: {key}: {message}{shown}{more}")

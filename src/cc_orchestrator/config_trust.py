@@ -28,6 +28,7 @@ USER_ONLY: dict[str, str] = {
     "instances.env": "the agents' environment (PATH, API endpoint, secrets)",
     "agents": "which programs run as agents, and their environment",
     "web": "who can reach the dashboard, on which address, with which token",
+    "notifications": "where the fleet's news (task titles, questions, costs) is sent",
 }
 
 

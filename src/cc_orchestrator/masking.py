@@ -51,6 +51,8 @@ def secret_values(settings: ConfigModel, environ: Mapping[str, str]) -> list[str
     found += _env_secrets(settings.instances.env)
     for agent in settings.agents.values():
         found += _env_secrets(agent.env)
+    for channel in settings.notifications.channels:
+        found += channel.secrets()
     found += _env_secrets(environ)
     return [v for v in found if v]
 
@@ -60,6 +62,10 @@ def _mask_secret_fields(model: BaseModel, node: dict[str, Any]) -> None:
         value = getattr(model, name)
         if isinstance(value, BaseModel):
             _mask_secret_fields(value, node[name])
+        elif isinstance(value, list):
+            for item, item_node in zip(value, node[name], strict=True):
+                if isinstance(item, BaseModel):
+                    _mask_secret_fields(item, item_node)
         elif isinstance(value, SecretStr):
             node[name] = MASK
 

@@ -22,6 +22,7 @@ from cc_orchestrator.domain.models import (
     Worktree,
     WorktreeStatus,
 )
+from cc_orchestrator.domain.notices import Message
 from cc_orchestrator.domain.observations import (
     AgentState,
     Denial,
@@ -29,6 +30,7 @@ from cc_orchestrator.domain.observations import (
     Observed,
     ScreenLook,
 )
+from cc_orchestrator.domain.outbox import SendResult
 from cc_orchestrator.domain.questions import Choice, Question
 from cc_orchestrator.domain.updates import InstanceUpdate, TaskUpdate
 
@@ -308,6 +310,18 @@ class Multiplexer(Protocol):
     def send_keys(self, name: str, *keys: str) -> None: ...
     def capture(self, name: str, *, lines: int = 50) -> str: ...
     def attach_argv(self, name: str) -> list[str]: ...
+
+
+class Sender(Protocol):
+    """One notification channel's way of saying a Message to the outside world
+    (adapters/notify: Slack, Discord, a signed webhook, ntfy, e-mail)."""
+
+    def send(self, message: Message, *, delivery_id: int, dedupe_key: str) -> SendResult:
+        """Never raises for a network or protocol problem: answers RetryLater or Refused,
+        whose reason never holds the address's secret parts (path tokens, passwords)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class Locks(Protocol):
