@@ -10,18 +10,21 @@ from typing import Any, NoReturn
 from cc_orchestrator.adapters.agents import make_agent
 from cc_orchestrator.adapters.git import GitCli
 from cc_orchestrator.adapters.locks import FileLocks
+from cc_orchestrator.adapters.notify import make_sender
 from cc_orchestrator.adapters.process import ShellRunner, replace_process
 from cc_orchestrator.adapters.tmux import TmuxCli
 from cc_orchestrator.adapters.watch import make_file_watch
-from cc_orchestrator.config import LoadedConfig, WorktreesConfig, load_config
+from cc_orchestrator.config import ChannelConfig, LoadedConfig, WorktreesConfig, load_config
 from cc_orchestrator.db.integrity import KNOWN_FILE, quick_check
 from cc_orchestrator.db.scheduler_lock import Holder, SchedulerLock
 from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.logs import get_logger, setup_logging
-from cc_orchestrator.ports import Agent
+from cc_orchestrator.ports import Agent, Sender
 from cc_orchestrator.private import private_dir, private_file
 from cc_orchestrator.services.instance_monitor import InstanceMonitor
 from cc_orchestrator.services.instances import InstanceService
+from cc_orchestrator.services.notifications import Notifications, NotificationService
+from cc_orchestrator.services.outbox import Outbox, OutboxWorker, Retries
 from cc_orchestrator.services.overview import OverviewService
 from cc_orchestrator.services.tasks import TaskService
 from cc_orchestrator.services.worktrees import WorktreeService
@@ -129,6 +132,34 @@ class App:
     def overview(self) -> OverviewService:
         return OverviewService(store=self.store, instances=self.instances, locks=self.locks)
 
+    def sender(self, channel: ChannelConfig) -> Sender:
+        return make_sender(channel, timeout_s=self.config.settings.notifications.timeout_s)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        settings = self.config.settings
+        n = settings.notifications
+        retries = Retries(
+            initial_s=n.retry_initial_s,
+            max_s=n.retry_max_s,
+            give_up_after_s=n.give_up_after_s,
+            timeout_s=n.timeout_s,
+        )
+        subscriber = Notifications(n, public_url=settings.web.public_url, make_sender=self.sender)
+        return Outbox(self.store, [subscriber], retries)
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        subscriber = self.outbox.subscribers["notifications"]
+        assert isinstance(subscriber, Notifications)
+        return NotificationService(self.store, self.outbox, subscriber)
+
+    def outbox_worker(self) -> OutboxWorker:
+        """The daemon's outbox thread, woken by every commit in this process."""
+        worker = OutboxWorker(self.outbox)
+        self.store.on_events(worker.wake.set)
+        return worker
+
     @cached_property
     def locks(self) -> FileLocks:
         return FileLocks(self.data_dir / "locks")
@@ -143,6 +174,8 @@ class App:
             self._scheduler_lock.release()
         if "monitor" in self.__dict__:
             self.monitor.close()
+        if "notifications" in self.__dict__:
+            self.notifications.notifications.close()
         if "store" in self.__dict__:
             self.store.close()
 

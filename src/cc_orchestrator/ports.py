@@ -22,7 +22,6 @@ from cc_orchestrator.domain.models import (
     Worktree,
     WorktreeStatus,
 )
-from cc_orchestrator.domain.notices import Message
 from cc_orchestrator.domain.observations import (
     AgentState,
     Denial,
@@ -30,9 +29,10 @@ from cc_orchestrator.domain.observations import (
     Observed,
     ScreenLook,
 )
-from cc_orchestrator.domain.outbox import SendResult
 from cc_orchestrator.domain.questions import Choice, Question
 from cc_orchestrator.domain.updates import InstanceUpdate, TaskUpdate
+from cc_orchestrator.ports_outbox import OutboxRows as OutboxRows  # re-exported
+from cc_orchestrator.ports_outbox import Sender as Sender
 
 
 @dataclass(frozen=True)
@@ -312,18 +312,6 @@ class Multiplexer(Protocol):
     def attach_argv(self, name: str) -> list[str]: ...
 
 
-class Sender(Protocol):
-    """One notification channel's way of saying a Message to the outside world
-    (adapters/notify: Slack, Discord, a signed webhook, ntfy, e-mail)."""
-
-    def send(self, message: Message, *, delivery_id: int, dedupe_key: str) -> SendResult:
-        """Never raises for a network or protocol problem: answers RetryLater or Refused,
-        whose reason never holds the address's secret parts (path tokens, passwords)."""
-        ...
-
-    def close(self) -> None: ...
-
-
 class Locks(Protocol):
     """Named inter-process locks."""
 
@@ -433,7 +421,9 @@ class FleetCounts(Protocol):
     def total_cost(self) -> float: ...
 
 
-class Tx(RepoRows, WorktreeRows, InstanceRows, TaskRows, EventLog, FleetCounts, Protocol):
+class Tx(
+    RepoRows, WorktreeRows, InstanceRows, TaskRows, EventLog, FleetCounts, OutboxRows, Protocol
+):
     """One transaction on the state database."""
 
 

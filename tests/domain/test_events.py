@@ -87,6 +87,13 @@ BUILT: dict[str, Callable[[], NewEvent]] = {
     ),
     "task.approved": lambda: ev.task_approved(TASK, merged_into=None, notes=[]),
     "task.approve_failed": lambda: ev.task_approve_failed(TASK),
+    "task.over_budget": lambda: ev.task_over_budget(TASK, cost_usd=1.5, max_cost_usd=1.0),
+    "daemon.unhealthy": lambda: ev.daemon_unhealthy(
+        "host:12", what="crashed", pid=12, reason="killed"
+    ),
+    "delivery.failed": lambda: ev.delivery_failed(
+        4, subscriber="notifications", channel="team", kind="failed", error="HTTP 404"
+    ),
     "instance.created": lambda: ev.instance_created(INST),
     "instance.started": lambda: ev.instance_started(INST, WT),
     "instance.status": lambda: ev.instance_status(
@@ -125,6 +132,8 @@ def test_kinds_are_named_after_their_entity_and_documented() -> None:
         "instance": "instance.",
         "worktree": "worktree.",
         "repository": "repo.",
+        "daemon": "daemon.",
+        "delivery": "delivery.",
     }
     for kind in ev.KINDS.values():
         assert kind.name.startswith(prefix[kind.entity]), kind.name

@@ -69,6 +69,8 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
                 watch_hooks=app.config.settings.instances.watch_hooks,
                 gather_s=app.config.settings.instances.hook_gather_s,
                 stop=stop_event,
+                outbox=app.outbox_worker(),
+                store=app.store,
                 on_start=lambda lo: (
                     click.echo(
                         f"{count(len(lo), 'leftover session')}: see `cco instances reconcile`"

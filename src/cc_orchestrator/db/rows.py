@@ -12,11 +12,12 @@ from typing import Any, cast
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from cc_orchestrator.db.tables import EventRow, InstanceRow, RepositoryRow
+from cc_orchestrator.db.tables import EventRow, InstanceRow, OutboxIntakeRow, RepositoryRow
 from cc_orchestrator.domain.models import Event, Instance, InstanceStatus, Repository
 
 INSTANCES = cast(Table, InstanceRow.__table__)
 EVENTS = cast(Table, EventRow.__table__)
+OUTBOX_INTAKE = cast(Table, OutboxIntakeRow.__table__)
 TERMINAL = {InstanceStatus.EXITED.value, InstanceStatus.FAILED.value, InstanceStatus.STOPPED.value}
 INSTANCE_FIELDS = tuple(f.name for f in fields(Instance))
 CHUNK = 500  # ids per IN (...): stay under SQL parameter limits

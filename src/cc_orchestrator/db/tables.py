@@ -103,6 +103,8 @@ class TaskRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # notification channels this task names (a channel with only_named hears of it alone)
+    notify: Mapped[list[str]] = mapped_column(JSON, default=list)
     agent: Mapped[str | None] = mapped_column(String(64), nullable=True)
     mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
     max_turns: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -204,6 +206,45 @@ class EventRow(Base):
     __table_args__ = (Index("ix_events_entity", "entity_type", "entity_id", "id"),)
 
 
+class OutboxIntakeRow(Base):
+    """An event not yet turned into deliveries: written in the event's own transaction, deleted
+    in the one that records its deliveries (so no event is skipped, none taken twice)."""
+
+    __tablename__ = "outbox_intake"
+
+    event_id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=False)
+
+
+class DeliveryRow(Base):
+    """One message for one channel (domain.outbox.Delivery): the outbox."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    subscriber: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    entity_id: Mapped[str] = mapped_column(String(64), default="")
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    give_up_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    digest_of: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_deliveries_channel_status", "channel", "status", "id"),
+        Index("ix_deliveries_status", "status", "id"),
+        Index("ix_deliveries_burst", "channel", "entity_id", "kind", "created_at"),
+    )
+
+
 class SchedulerLockRow(Base):
     """Who holds the one-scheduler lock of this database (informative: the lock itself is an
     flock on SQLite, an advisory lock on PostgreSQL). One row, rewritten by each holder."""
@@ -219,8 +260,10 @@ class SchedulerLockRow(Base):
 
 __all__ = [
     "Base",
+    "DeliveryRow",
     "EventRow",
     "InstanceRow",
+    "OutboxIntakeRow",
     "RepositoryRow",
     "SchedulerLockRow",
     "TaskDependencyRow",

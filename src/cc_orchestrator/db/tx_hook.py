@@ -11,7 +11,7 @@ from typing import Unpack
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from cc_orchestrator.db.rows import EVENTS, INSTANCES, columns, to_instance
+from cc_orchestrator.db.rows import EVENTS, INSTANCES, OUTBOX_INTAKE, columns, to_instance
 from cc_orchestrator.db.tables import utcnow
 from cc_orchestrator.domain.models import Event, Instance, InstanceStatus, NewEvent
 from cc_orchestrator.domain.updates import INSTANCE_UPDATE_FIELDS, InstanceUpdate
@@ -26,6 +26,7 @@ _INSTANCES_BY_IDS = (
 )
 _UPDATE_INSTANCE = update(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id_"))
 _INSERT_EVENT = insert(EVENTS).returning(EVENTS.c.id)
+_INSERT_INTAKE = insert(OUTBOX_INTAKE)
 
 
 class CoreTx:
@@ -59,6 +60,8 @@ class CoreTx:
                 "data": event.data,
             },
         )
+        # the outbox takes every committed event, from this same transaction (services/outbox)
+        self.conn.execute(_INSERT_INTAKE, {"event_id": event_id})
         return Event(
             id=int(event_id or 0),
             ts=ts,

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal, NotRequired
 
 from cc_orchestrator.domain.event_payloads import (
+    DaemonUnhealthy,
+    DeliveryFailed,
     Entity,
     InstanceAnswered,
     InstanceCreated,
@@ -26,6 +28,7 @@ from cc_orchestrator.domain.event_payloads import (
     TaskApproving,
     TaskCreated,
     TaskEdited,
+    TaskOverBudget,
     TaskRestartStart,
     TaskResult,
     TaskStatusChanged,
@@ -75,6 +78,9 @@ TASK_RESTART_START = Kind("task.restart_start", "task", TaskRestartStart)
 TASK_APPROVING = Kind("task.approving", "task", TaskApproving)
 TASK_APPROVED = Kind("task.approved", "task", TaskApproved)
 TASK_APPROVE_FAILED = Kind("task.approve_failed", "task", TaskApproveFailed)
+TASK_OVER_BUDGET = Kind("task.over_budget", "task", TaskOverBudget)
+DAEMON_UNHEALTHY = Kind("daemon.unhealthy", "daemon", DaemonUnhealthy)
+DELIVERY_FAILED = Kind("delivery.failed", "delivery", DeliveryFailed)
 INSTANCE_CREATED = Kind("instance.created", "instance", InstanceCreated)
 INSTANCE_STARTED = Kind("instance.started", "instance", InstanceStarted)
 INSTANCE_STATUS = Kind("instance.status", "instance", InstanceStatusChanged)
@@ -99,6 +105,7 @@ KINDS: Mapping[str, Kind] = types.MappingProxyType(
             TASK_APPROVING,
             TASK_APPROVED,
             TASK_APPROVE_FAILED,
+            TASK_OVER_BUDGET,
             INSTANCE_CREATED,
             INSTANCE_STARTED,
             INSTANCE_STATUS,
@@ -107,6 +114,8 @@ KINDS: Mapping[str, Kind] = types.MappingProxyType(
             INSTANCE_DIALOG,
             INSTANCE_RESTART_FAILED,
             INSTANCE_ANSWERED,
+            DAEMON_UNHEALTHY,
+            DELIVERY_FAILED,
         )
     }
 )

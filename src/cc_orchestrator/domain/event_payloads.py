@@ -9,7 +9,7 @@ from typing import Annotated, Literal, NotRequired, TypedDict
 from cc_orchestrator.domain.models import InstanceStatus, TaskStatus
 from cc_orchestrator.domain.questions import ChoiceKind
 
-Entity = Literal["task", "instance", "worktree", "repository"]
+Entity = Literal["task", "instance", "worktree", "repository", "daemon", "delivery"]
 
 # A status as stored in an event: its enum's value (the annotation says which enum).
 TaskStatusName = Annotated[str, TaskStatus]
@@ -110,6 +110,13 @@ class TaskApproved(TaskData):
     notes: list[str]
 
 
+class TaskOverBudget(TaskData):
+    """The task's agent spent more than the task's budget: it is stopped and the task failed."""
+
+    cost_usd: float
+    max_cost_usd: float
+
+
 class TaskApproveFailed(TaskData):
     """An approve gave up before merging anything: the task is in review as before."""
 
@@ -187,3 +194,25 @@ class InstanceAnswered(InstanceData):
     via: Literal["hook", "keys"]
     by: str
     message: bool
+
+
+# ---------------------------------------------------------------------------- the daemon
+class DaemonUnhealthy(TypedDict):
+    """The daemon found it had died without stopping (what: crashed), or its passes keep
+    failing (what: failing, with the error); entity_id is the daemon's host:pid."""
+
+    what: Literal["crashed", "failing"]
+    pid: int
+    reason: str
+
+
+# ---------------------------------------------------------------------------- deliveries
+class DeliveryFailed(TypedDict):
+    """A notification (or other outside delivery) was refused for good or not taken in
+    time; `cco notifications retry` sends it again."""
+
+    delivery_id: int
+    subscriber: str
+    channel: str
+    kind: str
+    error: str

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, cast
 
 from cc_orchestrator.domain.event_kinds import (
+    DAEMON_UNHEALTHY,
+    DELIVERY_FAILED,
     INSTANCE_ANSWERED,
     INSTANCE_CREATED,
     INSTANCE_DIALOG,
@@ -33,6 +35,7 @@ from cc_orchestrator.domain.event_kinds import (
     TASK_APPROVING,
     TASK_CREATED,
     TASK_EDITED,
+    TASK_OVER_BUDGET,
     TASK_RESTART_START,
     TASK_RESULT,
     TASK_STATUS,
@@ -45,6 +48,8 @@ from cc_orchestrator.domain.event_kinds import (
     type_text,
 )
 from cc_orchestrator.domain.event_payloads import (
+    DaemonUnhealthy,
+    DeliveryFailed,
     Entity,
     InstanceAnswered,
     InstanceCreated,
@@ -62,6 +67,7 @@ from cc_orchestrator.domain.event_payloads import (
     TaskApproving,
     TaskCreated,
     TaskEdited,
+    TaskOverBudget,
     TaskRestartStart,
     TaskResult,
     TaskStatusChanged,
@@ -193,6 +199,11 @@ def task_approved(task: Task, *, merged_into: str | None, notes: Sequence[str]) 
     return _new(TASK_APPROVED, task.id, data)
 
 
+def task_over_budget(task: Task, *, cost_usd: float, max_cost_usd: float) -> NewEvent:
+    data = TaskOverBudget(task_id=task.id, cost_usd=cost_usd, max_cost_usd=max_cost_usd)
+    return _new(TASK_OVER_BUDGET, task.id, data)
+
+
 def task_approve_failed(task: Task) -> NewEvent:
     return _new(TASK_APPROVE_FAILED, task.id, TaskApproveFailed(task_id=task.id))
 
@@ -302,3 +313,19 @@ def instance_answered(
         message=bool(answer.message),
     )
     return _instance(INSTANCE_ANSWERED, inst, data)
+
+
+def daemon_unhealthy(
+    daemon: str, *, what: Literal["crashed", "failing"], pid: int, reason: str
+) -> NewEvent:
+    """daemon: its host:pid."""
+    return _new(DAEMON_UNHEALTHY, daemon, DaemonUnhealthy(what=what, pid=pid, reason=reason))
+
+
+def delivery_failed(
+    delivery_id: int, *, subscriber: str, channel: str, kind: str, error: str
+) -> NewEvent:
+    data = DeliveryFailed(
+        delivery_id=delivery_id, subscriber=subscriber, channel=channel, kind=kind, error=error
+    )
+    return _new(DELIVERY_FAILED, str(delivery_id), data)

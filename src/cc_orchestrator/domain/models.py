@@ -136,6 +136,7 @@ class Task:
     priority: int = 0
     status_reason: str | None = None
     labels: list[str] = field(default_factory=list)
+    notify: list[str] = field(default_factory=list)  # notification channels it names
     agent: str | None = None
     mode: str | None = None
     max_turns: int | None = None

@@ -59,6 +59,7 @@ class TaskUpdate(TypedDict, total=False):
     priority: int
     status_reason: str | None
     labels: list[str]
+    notify: list[str]
     agent: str | None
     mode: str | None
     max_turns: int | None

@@ -7,20 +7,63 @@ instance; starting it again re-adopts them and applies whatever happened meanwhi
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, Conflict
 from cc_orchestrator.logs import get_logger
-from cc_orchestrator.ports import Locks
+from cc_orchestrator.ports import Locks, Store
 from cc_orchestrator.private import private_file
 from cc_orchestrator.services.instance_monitor import InstanceMonitor, Leftover
+from cc_orchestrator.services.outbox import OutboxWorker
 from cc_orchestrator.services.tasks import TaskService
 
 log = get_logger("cco.daemon")
 DAEMON_LOCK = "daemon"
+FAILING_AFTER = 3  # passes failing in a row before the daemon says it is unhealthy
+
+
+class Health:
+    """What the daemon says of itself as events (notified as daemon_unhealthy)."""
+
+    def __init__(self, store: Store | None) -> None:
+        self.store = store
+        self.failures = 0
+        self.me = f"{socket.gethostname()}:{os.getpid()}"
+
+    def crashed(self, old_pid: str) -> None:
+        """The pid file of a daemon that did not stop (killed, or the machine went down)."""
+        reason = (
+            f"the daemon before this one (pid {old_pid or '?'}) ended without stopping: it "
+            "was killed or crashed; running instances were re-adopted"
+        )
+        self._say("crashed", reason)
+
+    def passed(self, ok: bool, error: str = "") -> None:
+        self.failures = 0 if ok else self.failures + 1
+        if self.failures == FAILING_AFTER:
+            self._say("failing", f"{FAILING_AFTER} passes in a row failed; last: {error}")
+
+    def _say(self, what: str, reason: str) -> None:
+        log.warning("daemon.unhealthy", what=what, reason=reason)
+        if self.store is None:
+            return
+        try:
+            with self.store.write() as tx:
+                tx.append_event(
+                    events.daemon_unhealthy(
+                        self.me,
+                        what="crashed" if what == "crashed" else "failing",
+                        pid=os.getpid(),
+                        reason=reason,
+                    )
+                )
+        except CcoError as exc:
+            log.warning("daemon.health_unrecorded", error=str(exc))
 
 
 def run_daemon(
@@ -35,6 +78,8 @@ def run_daemon(
     gather_s: float = 0.02,
     on_start: Callable[[list[Leftover]], None] | None = None,
     on_tick: Callable[[], None] | None = None,
+    outbox: OutboxWorker | None = None,
+    store: Store | None = None,
 ) -> int:
     """Run until stop is set; returns the number of ticks.
 
@@ -44,6 +89,10 @@ def run_daemon(
     a status is known within milliseconds, not up to interval_s later. When an instance
     working on a task finished a turn, asked or ended, the next tick starts right away (a
     finished task's slot is refilled without waiting).
+
+    With an outbox, its worker runs on a thread of its own (deliveries never hold up the
+    scheduler); with a store, the daemon records when it finds its predecessor crashed and
+    when its passes keep failing (events daemon.unhealthy).
     """
     if locks.is_held(DAEMON_LOCK):
         pid = pid_file.read_text().strip() if pid_file.exists() else "?"
@@ -52,9 +101,22 @@ def run_daemon(
             hint="stop it first, or use another --data-dir",
         )
     with locks.hold(DAEMON_LOCK):
+        health = Health(store)
+        # a pid file left behind: the daemon before us did not get to remove it
+        old_pid = pid_file.read_text().strip() if pid_file.exists() else None
         private_file(pid_file)  # 0600, as everything under the data directory
         pid_file.write_text(f"{os.getpid()}\n")
+        worker_stop = threading.Event()
+        worker = None
+        if outbox is not None:
+            worker = threading.Thread(
+                target=outbox.run, args=(worker_stop,), name="cco-outbox", daemon=True
+            )
         try:
+            if worker is not None:
+                worker.start()
+            if old_pid is not None:
+                health.crashed(old_pid)
             leftovers = monitor.reconcile()
             if on_start is not None:
                 on_start(leftovers)
@@ -66,15 +128,22 @@ def run_daemon(
                     tasks.tick()
                     if on_tick is not None:
                         on_tick()
+                    health.passed(True)
                 except CcoError as exc:
                     log.warning("daemon.tick_failed", error=str(exc))
-                except Exception:
+                    health.passed(False, str(exc))
+                except Exception as exc:
                     log.exception("daemon.tick_crashed")
+                    health.passed(False, f"{type(exc).__name__}: {exc}")
                 ticks += 1
                 _wait(monitor, stop, started + interval_s, watch_hooks, gather_s)
             log.info("daemon.stopped", ticks=ticks)
             return ticks
         finally:
+            worker_stop.set()
+            if worker is not None:
+                outbox.wake.set()  # type: ignore[union-attr]
+                worker.join(timeout=30)
             pid_file.unlink(missing_ok=True)
 
 

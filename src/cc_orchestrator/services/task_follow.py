@@ -58,6 +58,11 @@ class TaskFollowing(TaskStarting):
         if task.max_cost_usd is not None and inst.cost_usd > task.max_cost_usd:
             self.instances.stop(inst.id)
             with self.store.write() as tx:
+                tx.append_event(
+                    events.task_over_budget(
+                        task, cost_usd=inst.cost_usd, max_cost_usd=task.max_cost_usd
+                    )
+                )
                 self._move(
                     tx,
                     task,

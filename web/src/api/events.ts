@@ -109,6 +109,14 @@ export interface TaskApproveFailed {
 }
 export type TaskApproveFailedEvent = EventOf<'task.approve_failed', 'task', TaskApproveFailed>;
 
+/** task.over_budget: The task's agent spent more than the task's budget: it is stopped and the task failed. */
+export interface TaskOverBudget {
+  task_id: string;
+  cost_usd: number;
+  max_cost_usd: number;
+}
+export type TaskOverBudgetEvent = EventOf<'task.over_budget', 'task', TaskOverBudget>;
+
 /** instance.created: An instance was recorded, before its worktree and session exist. */
 export interface InstanceCreated {
   instance_id: string;
@@ -201,6 +209,24 @@ export interface InstanceAnswered {
 }
 export type InstanceAnsweredEvent = EventOf<'instance.answered', 'instance', InstanceAnswered>;
 
+/** daemon.unhealthy: The daemon found it had died without stopping (what: crashed), or its passes keep failing (what: failing, with the error); entity_id is the daemon's host:pid. */
+export interface DaemonUnhealthy {
+  what: 'crashed' | 'failing';
+  pid: number;
+  reason: string;
+}
+export type DaemonUnhealthyEvent = EventOf<'daemon.unhealthy', 'daemon', DaemonUnhealthy>;
+
+/** delivery.failed: A notification (or other outside delivery) was refused for good or not taken in time; `cco notifications retry` sends it again. */
+export interface DeliveryFailed {
+  delivery_id: number;
+  subscriber: string;
+  channel: string;
+  kind: string;
+  error: string;
+}
+export type DeliveryFailedEvent = EventOf<'delivery.failed', 'delivery', DeliveryFailed>;
+
 /** Every event cco records, discriminated on `kind`. */
 export type CcoEvent =
   | RepoAddedEvent
@@ -214,6 +240,7 @@ export type CcoEvent =
   | TaskApprovingEvent
   | TaskApprovedEvent
   | TaskApproveFailedEvent
+  | TaskOverBudgetEvent
   | InstanceCreatedEvent
   | InstanceStartedEvent
   | InstanceStatusChangedEvent
@@ -221,7 +248,9 @@ export type CcoEvent =
   | InstanceResultEvent
   | InstanceDialogEvent
   | InstanceRestartFailedEvent
-  | InstanceAnsweredEvent;
+  | InstanceAnsweredEvent
+  | DaemonUnhealthyEvent
+  | DeliveryFailedEvent;
 export type EventKind = CcoEvent['kind'];
 export type EntityType = CcoEvent['entity_type'];
 export type EventOfKind<K extends EventKind> = Extract<CcoEvent, { kind: K }>;
@@ -239,6 +268,7 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'task.approving',
   'task.approved',
   'task.approve_failed',
+  'task.over_budget',
   'instance.created',
   'instance.started',
   'instance.status',
@@ -247,6 +277,8 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'instance.dialog',
   'instance.restart_failed',
   'instance.answered',
+  'daemon.unhealthy',
+  'delivery.failed',
 ];
 
 /** An event as the API or the WebSocket sends it: its kind is any string there. */

@@ -1,0 +1,318 @@
+"""The durable outbox: committed events become deliveries, deliveries reach the outside world.
+
+Every event's transaction also records it in `outbox_intake`. The intake takes those rows in
+order and, in one transaction, records what each subscriber wants delivered (notifications
+now; GitHub and Jira status later) and deletes them: no event is skipped or taken twice,
+whatever is killed when. Sending happens outside any transaction: a delivery is leased
+(claimed for one attempt), sent, then settled (sent; retried later with backoff and jitter, or
+at the receiver's Retry-After; failed for good, with the reason). A kill -9 between a send and
+its settling sends it again with the same dedupe key, which the receiver can tell apart.
+
+Each channel says its messages in order: only its oldest pending delivery is tried, and a
+channel whose receiver is down holds the rest until it is back. Channels do not wait on each
+other (one thread each at a time); none of it runs on the scheduler's thread.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from cc_orchestrator.domain import events
+from cc_orchestrator.domain.models import Event
+from cc_orchestrator.domain.notices import Message
+from cc_orchestrator.domain.outbox import (
+    Delivery,
+    DeliveryStatus,
+    Refused,
+    RetryLater,
+    SendResult,
+    Sent,
+)
+from cc_orchestrator.logs import get_logger
+from cc_orchestrator.ports import Sender, Store, Tx
+
+log = get_logger("cco.outbox")
+INTAKE_BATCH = 200
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A delivery a subscriber wants recorded for an event."""
+
+    channel: str
+    kind: str
+    entity_id: str
+    message: Message
+    suppressed: str | None = None  # why it is recorded but not sent (burst control)
+
+
+class Subscriber(Protocol):
+    name: str
+
+    def plan(self, tx: Tx, event: Event, now: datetime) -> list[Planned]:
+        """What this event should deliver, read in the intake's transaction."""
+        ...
+
+    def next_to_send(self, tx: Tx, channel: str, now: datetime) -> Delivery | None:
+        """The channel's delivery to try now (its oldest pending one, a digest of several, or
+        None: nothing due, or held by quiet hours)."""
+        ...
+
+    def sender(self, channel: str) -> Sender | None: ...
+
+
+@dataclass(frozen=True)
+class Retries:
+    initial_s: float = 2.0
+    max_s: float = 300.0
+    give_up_after_s: float = 86400.0
+    timeout_s: float = 10.0
+
+    def delay(self, attempts: int, rng: random.Random) -> float:
+        """Doubling from initial_s, capped at max_s, with +-20 % jitter."""
+        base = min(self.max_s, self.initial_s * (2 ** max(0, attempts - 1)))
+        return max(0.05, float(base) * rng.uniform(0.8, 1.2))
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: Store,
+        subscribers: Sequence[Subscriber],
+        retries: Retries,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.subscribers = {s.name: s for s in subscribers}
+        self.retries = retries
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    # ------------------------------------------------------------------ intake
+    def intake(self, limit: int = INTAKE_BATCH) -> int:
+        """Turn committed events into deliveries; returns how many events were taken."""
+        with self.store.write() as tx:
+            taken = tx.intake(limit)
+            if not taken:
+                return 0
+            now = self.clock()
+            for event in taken:
+                for sub in self.subscribers.values():
+                    try:
+                        plans = sub.plan(tx, event, now)
+                    except Exception:  # one odd event never stops the others' deliveries
+                        log.exception("outbox.plan_failed", event_id=event.id, subscriber=sub.name)
+                        continue
+                    for plan in plans:
+                        self._record(tx, sub.name, event, plan, now)
+            tx.taken([e.id for e in taken])
+        return len(taken)
+
+    def _record(self, tx: Tx, subscriber: str, event: Event, plan: Planned, now: datetime) -> None:
+        from cc_orchestrator.domain.outbox import dedupe_key
+
+        tx.add_delivery(
+            subscriber=subscriber,
+            channel=plan.channel,
+            kind=plan.kind,
+            event_id=event.id,
+            entity_id=plan.entity_id,
+            dedupe_key=dedupe_key(subscriber, plan.channel, event.id, plan.kind),
+            payload=plan.message.to_json(),
+            status=DeliveryStatus.SUPPRESSED if plan.suppressed else DeliveryStatus.PENDING,
+            next_attempt_at=now,
+            give_up_at=now + timedelta(seconds=self.retries.give_up_after_s),
+            last_error=plan.suppressed,
+        )
+
+    def record(
+        self, subscriber: str, channel: str, kind: str, message: Message, *, key: str
+    ) -> Delivery:
+        """A delivery that no event caused (a test message), recorded before it is sent."""
+        now = self.clock()
+        with self.store.write() as tx:
+            return tx.add_delivery(
+                subscriber=subscriber,
+                channel=channel,
+                kind=kind,
+                event_id=None,
+                entity_id="",
+                dedupe_key=key,
+                payload=message.to_json(),
+                status=DeliveryStatus.PENDING,
+                next_attempt_at=now,
+                give_up_at=now + timedelta(seconds=self.retries.give_up_after_s),
+            )
+
+    # ------------------------------------------------------------------ sending
+    def channels_due(self) -> list[tuple[str, str]]:
+        """(subscriber, channel) of every channel whose oldest pending delivery is due."""
+        now = self.clock()
+        with self.store.read() as tx:
+            heads = tx.heads()
+        return [(d.subscriber, d.channel) for d in heads if d.next_attempt_at <= now]
+
+    def send_next(self, subscriber: str, channel: str) -> Delivery | None:
+        """Try the channel's next delivery once; the delivery as settled (None: nothing due,
+        held, or another process holds it)."""
+        sub = self.subscribers.get(subscriber)
+        if sub is None:
+            return None
+        now = self.clock()
+        with self.store.write() as tx:
+            chosen = sub.next_to_send(tx, channel, now)
+            if chosen is None:
+                return None
+            lease = now + timedelta(seconds=self.retries.timeout_s + 5)
+            claimed = tx.claim(chosen.id, now=now, lease_until=lease)
+        if claimed is None:
+            return None
+        return self.attempt(claimed, sub.sender(channel))
+
+    def attempt(self, delivery: Delivery, sender: Sender | None) -> Delivery:
+        """Send a claimed delivery and record what came of it."""
+        if sender is None:
+            result: SendResult = Refused(f"channel {delivery.channel!r} is not configured")
+        else:
+            try:
+                result = sender.send(
+                    Message.from_json(delivery.payload),
+                    delivery_id=delivery.id,
+                    dedupe_key=delivery.dedupe_key,
+                )
+            except Exception as exc:  # a sender's bug is this delivery's failure, not ours
+                log.exception("outbox.sender_crashed", delivery_id=delivery.id)
+                result = RetryLater(f"the sender failed: {type(exc).__name__}")
+        return self._settle(delivery, result)
+
+    def _settle(self, delivery: Delivery, result: SendResult) -> Delivery:
+        now = self.clock()
+        with self.store.write() as tx:
+            if isinstance(result, Sent):
+                tx.settle(delivery.id, status=DeliveryStatus.SENT, sent_at=now)
+                log.info("outbox.sent", delivery_id=delivery.id, channel=delivery.channel)
+            elif isinstance(result, RetryLater):
+                wait = result.after_s
+                if wait is None:
+                    wait = self.retries.delay(delivery.attempts, self.rng)
+                at = now + timedelta(seconds=max(0.0, wait))
+                if at > delivery.give_up_at:
+                    why = f"gave up after {delivery.attempts} attempts: {result.reason}"
+                    self._fail(tx, delivery, why)
+                else:
+                    tx.settle(
+                        delivery.id,
+                        status=DeliveryStatus.PENDING,
+                        last_error=result.reason,
+                        next_attempt_at=at,
+                    )
+                    log.info(
+                        "outbox.retry_later",
+                        delivery_id=delivery.id,
+                        channel=delivery.channel,
+                        reason=result.reason,
+                        after_s=round(wait, 2),
+                    )
+            else:
+                self._fail(tx, delivery, result.reason)
+            found = tx.delivery(delivery.id)
+        assert found is not None
+        return found
+
+    def _fail(self, tx: Tx, delivery: Delivery, why: str) -> None:
+        tx.settle(delivery.id, status=DeliveryStatus.FAILED, last_error=why)
+        tx.append_event(
+            events.delivery_failed(
+                delivery.id,
+                subscriber=delivery.subscriber,
+                channel=delivery.channel,
+                kind=delivery.kind,
+                error=why,
+            )
+        )
+        log.warning("outbox.failed", delivery_id=delivery.id, channel=delivery.channel, why=why)
+
+    def release_leases(self) -> None:
+        """At the daemon's start: a lease held by a process that died is void."""
+        with self.store.write() as tx:
+            for d in tx.deliveries(statuses=[DeliveryStatus.PENDING], limit=10_000):
+                tx.settle(d.id, status=DeliveryStatus.PENDING)
+
+
+class OutboxWorker:
+    """The daemon's outbox thread: intake, then every due channel on a small pool."""
+
+    def __init__(self, outbox: Outbox, *, poll_s: float = 0.25, threads: int = 4) -> None:
+        self.outbox = outbox
+        self.poll_s = poll_s
+        self.wake = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cco-outbox")
+        self._busy: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def run(self, stop: threading.Event) -> None:
+        self.outbox.release_leases()
+        log.info("outbox.started")
+        while not stop.is_set():
+            try:
+                self.pass_once()
+            except Exception:
+                log.exception("outbox.pass_failed")
+            self.wake.wait(self.poll_s)
+            self.wake.clear()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def pass_once(self) -> None:
+        while self.outbox.intake() == INTAKE_BATCH:
+            pass
+        for key in self.outbox.channels_due():
+            with self._lock:
+                if key in self._busy:
+                    continue
+                self._busy.add(key)
+            self._pool.submit(self._drain, key)
+
+    def _drain(self, key: tuple[str, str]) -> None:
+        try:
+            while True:
+                done = self.outbox.send_next(*key)
+                if done is None or done.status == DeliveryStatus.PENDING:
+                    return  # nothing due now, or retrying later: the next pass looks again
+        except Exception:
+            log.exception("outbox.channel_failed", channel=key[1])
+        finally:
+            with self._lock:
+                self._busy.discard(key)
+            self.wake.set()
+
+
+def as_json(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "subscriber": d.subscriber,
+        "channel": d.channel,
+        "kind": d.kind,
+        "status": d.status.value,
+        "event_id": d.event_id,
+        "entity_id": d.entity_id,
+        "dedupe_key": d.dedupe_key,
+        "title": d.payload.get("title", ""),
+        "attempts": d.attempts,
+        "last_error": d.last_error,
+        "created_at": d.created_at.isoformat(),
+        "next_attempt_at": d.next_attempt_at.isoformat(),
+        "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+        "digest_of": d.digest_of,
+    }
