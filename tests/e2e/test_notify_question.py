@@ -82,4 +82,6 @@ def test_a_question_reaches_slack_and_a_signed_webhook_within_2_s(
     message = signed.body["message"]
     assert (message["kind"], message["task_id"]) == ("needs_input", task.id)
     assert ASKS in message["text"]
+    # what the task is now, though the scheduler moves it there a moment after the event
+    assert ["Status", "needs_input"] in message["fields"], message["fields"]
     assert not (repo / "asked.txt").exists()  # asked, not run: nobody answered

@@ -102,7 +102,10 @@ def _needs_input(
         lines.append(reason or "waits for your input")
     text = "\n".join(lines)
     if task is not None:
-        return _task_notice(n.NEEDS_INPUT, task, "needs your input", text, at, public_url)
+        # the task follows its instance at the scheduler's next pass: it is still "running" in
+        # this event's transaction, yet what it is now is waiting on someone
+        shown = replace(task, status=TaskStatus.NEEDS_INPUT)
+        return _task_notice(n.NEEDS_INPUT, shown, "needs your input", text, at, public_url)
     title = clip(f"instance {inst.name} ({inst.id}) needs your input", n.TITLE_MAX)
     msg = _message(n.NEEDS_INPUT, title, text, at, public_url, inst=inst)
     return Notice(n.NEEDS_INPUT, inst.id, msg)
