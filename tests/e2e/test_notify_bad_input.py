@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from cc_orchestrator.bootstrap import App, build_app
-from cc_orchestrator.domain.outbox import DeliveryStatus
+from cc_orchestrator.domain.outbox import Delivery, DeliveryStatus
 from cc_orchestrator.services.tasks import MAX_TITLE
 from tests.conftest import Cco
 from tests.support.notify_drill import (
@@ -24,6 +24,7 @@ from tests.support.notify_drill import (
     http_channel,
 )
 from tests.support.receivers import DiscordReceiver, SlackReceiver
+from tests.support.wait import wait_for
 
 MENTIONS = "<!channel> @everyone <!here> <@U024BE7LH> @here <#C024BE7LH> <https://evil.example|x>"
 PROMPT_MAX = 100_000  # instances.max_prompt_bytes: the longest prompt accepted
@@ -37,6 +38,15 @@ def app(fake_claude: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     app = build_app(log_to_file=False)
     yield app
     app.close()
+
+
+def settled(app: App, n: int) -> list[Delivery] | None:
+    """Every delivery, once n of them are and none is pending (a receiver answers before
+    the daemon records its answer)."""
+    with app.store.read() as tx:
+        found = tx.deliveries(limit=100)
+    done = len(found) == n and all(d.status != DeliveryStatus.PENDING for d in found)
+    return found if done else None
 
 
 def mrkdwn_texts(payload: dict[str, Any]) -> list[str]:
@@ -100,8 +110,7 @@ def test_mentions_huge_and_odd_text_arrive_inert_and_within_limits(
             daemon.start()
             slack.wait_for(4, timeout=60)
             discord.wait_for(4, timeout=20)
-            with app.store.read() as tx:
-                deliveries = tx.deliveries(limit=100)
+            deliveries = wait_for(lambda: settled(app, 8), what="8 deliveries settled")
         log = daemon.output() + daemon_log(app)
     assert {d.status for d in deliveries} == {DeliveryStatus.SENT}, [
         (d.channel, d.status, d.last_error) for d in deliveries

@@ -37,6 +37,12 @@ def app(fake_claude: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     app.close()
 
 
+def all_sent(app: App) -> bool:
+    with app.store.read() as tx:
+        found = tx.deliveries(channel="ci", limit=1000)
+    return all(d.status == DeliveryStatus.SENT for d in found)
+
+
 def test_kill_9_ten_times_while_twenty_tasks_notify(app: App, repo: Path, tmp_path: Path) -> None:
     rng = random.Random(12)
     with WebhookReceiver() as hook, Daemon(tmp_path) as daemon:
@@ -85,6 +91,7 @@ def test_kill_9_ten_times_while_twenty_tasks_notify(app: App, repo: Path, tmp_pa
 
         wait_for(done, timeout=90, interval=0.2, what="every task reviewed and every key received")
         took = time.monotonic() - started
+        wait_for(lambda: all_sent(app), what="every delivery recorded as sent")
         time.sleep(1)  # a straggler would show now
     expected = expected_keys(app, "ci", ("review", "daemon_unhealthy"))
     received = hook.keys()

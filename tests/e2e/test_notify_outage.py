@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cc_orchestrator.bootstrap import App, build_app
-from cc_orchestrator.domain.outbox import DeliveryStatus
+from cc_orchestrator.domain.outbox import Delivery, DeliveryStatus
 from tests.support.notify_drill import (
     Daemon,
     configure,
@@ -48,6 +48,13 @@ def add(app: App, repo: Path, title: str, prompt: str = "") -> str:
 
 def settled(app: App, ids: list[str]) -> bool:
     return all(app.tasks.get(i).status.value in ("review", "failed") for i in ids)
+
+
+def sent(app: App) -> Delivery | None:
+    """The one delivery, once it is no longer pending."""
+    with app.store.read() as tx:
+        [delivery] = tx.deliveries(channel="ci", limit=10)
+    return delivery if delivery.status != DeliveryStatus.PENDING else None
 
 
 def test_a_receiver_down_for_30_s_gets_every_message_after_in_order(
@@ -124,8 +131,7 @@ def test_a_receiver_that_times_out_then_recovers(
         wait_for(lambda: hook.modes.seen >= 1, timeout=30, what="the first attempt")
         hook.ok()  # the next attempt is answered at once
         got = hook.wait_for(2, timeout=10)
-        with app.store.read() as tx:
-            [delivery] = tx.deliveries(channel="ci", limit=10)
+        delivery = wait_for(lambda: sent(app), what="the delivery recorded as sent")
         print(
             f"\ntimed out after 1 s, sent on attempt {delivery.attempts} "
             f"(the first attempt's late answer came {got[1].at - got[0].at:.2f} s after)"
