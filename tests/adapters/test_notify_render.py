@@ -6,8 +6,10 @@ import email.header
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -227,3 +229,31 @@ def test_shown_host_and_scrub_never_keep_a_secret() -> None:
     for secret in ("XXXXSECRET", "pa55word", "abc123", "/services"):
         assert secret not in said
     assert scrub("unknown webhook XXXXSECRET", url_secrets(url)) == "unknown webhook …"
+
+
+# --- the receiver snippet of docs/notifications.md works
+
+
+def _doc_verify() -> Any:
+    text = (Path(__file__).parents[2] / "docs" / "notifications.md").read_text()
+    section = text.split("## Verifying a webhook's signature", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.splitlines()) <= 12
+    scope: dict[str, Any] = {}
+    exec(compile(code, "docs/notifications.md", "exec"), scope)
+    return scope["verify"]
+
+
+def test_the_documented_verification_accepts_ours_and_refuses_the_rest() -> None:
+    verify = _doc_verify()
+    now = int(time.time())
+    body = webhook.body_of(plain(), delivery_id=7, dedupe_key=KEY, timestamp=now)
+    signature = webhook.sign(b"k3y", body)
+    assert verify(b"k3y", body, signature)["dedupe_key"] == KEY
+    with pytest.raises(PermissionError, match="bad signature"):
+        verify(b"wrong", body, signature)
+    with pytest.raises(PermissionError, match="bad signature"):
+        verify(b"k3y", body.replace(b'"id":7', b'"id":8'), signature)
+    old = webhook.body_of(plain(), delivery_id=7, dedupe_key=KEY, timestamp=now - 3600)
+    with pytest.raises(PermissionError, match="stale timestamp"):
+        verify(b"k3y", old, webhook.sign(b"k3y", old))

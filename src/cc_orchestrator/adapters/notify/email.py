@@ -78,7 +78,16 @@ def _smtp_result(code: int, text: str) -> SendResult:
 
 
 class EmailSender:
-    def __init__(self, url: str, *, to: list[str], sender: str | None, timeout_s: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        to: list[str],
+        sender: str | None,
+        timeout_s: float,
+        context: ssl.SSLContext | None = None,  # tests: a context trusting their own CA
+        clear_on_loopback: bool = True,  # tests: False plays a server elsewhere
+    ) -> None:
         parts = urlsplit(url)
         self._tls = parts.scheme == "smtps"
         self._host = parts.hostname or ""
@@ -90,6 +99,8 @@ class EmailSender:
         self._timeout_s = timeout_s
         self.where = shown_host(f"{parts.scheme}://{self._host}:{self._port}")
         self._secrets = [*url_secrets(url), *(s for s in (self._password,) if s)]
+        self._context = context
+        self._clear_ok = clear_on_loopback and is_loopback(self._host)
 
     def send(self, message: Message, *, delivery_id: int, dedupe_key: str) -> SendResult:
         mail = compose(message, dedupe_key=dedupe_key, sender=self._from, to=self._to)
@@ -103,7 +114,9 @@ class EmailSender:
             return _smtp_result(
                 exc.smtp_code, self._said(f"SMTP {exc.smtp_code} from {self.where}", exc)
             )
-        except smtplib.SMTPServerDisconnected:
+        except smtplib.SMTPServerDisconnected as exc:
+            if "timed out" in str(exc):  # smtplib's word for a reply that did not come
+                return RetryLater(f"no answer from {self.where} within {self._timeout_s:g} s")
             return RetryLater(f"{self.where} closed the connection")
         except smtplib.SMTPNotSupportedError as exc:
             return Refused(self._said(f"not supported by {self.where}", exc))
@@ -117,7 +130,7 @@ class EmailSender:
             return RetryLater(self._said(f"{type(exc).__name__} talking to {self.where}", exc))
 
     def _send(self, mail: EmailMessage) -> SendResult:
-        context = ssl.create_default_context()
+        context = self._context or ssl.create_default_context()
         smtp: smtplib.SMTP
         if self._tls:
             smtp = smtplib.SMTP_SSL(
@@ -133,7 +146,7 @@ class EmailSender:
                 smtp.ehlo()
                 secure = True
             if self._user is not None:
-                if not secure and not is_loopback(self._host):
+                if not secure and not self._clear_ok:
                     return Refused(
                         f"{self.where} offers no TLS (STARTTLS): cco does not send a password "
                         "in the clear; use smtps:// or a server that offers STARTTLS"

@@ -132,8 +132,8 @@ class Poster:
                 self.url, content=content, headers=dict(headers), params=params
             )
         except httpx.TimeoutException as exc:
-            what = "connect to" if isinstance(exc, httpx.ConnectTimeout) else "an answer from"
-            return RetryLater(f"no {what} {self.host} within {self.timeout_s:g} s")
+            what = "no connection to" if isinstance(exc, httpx.ConnectTimeout) else "no answer from"
+            return RetryLater(f"{what} {self.host} within {self.timeout_s:g} s")
         except httpx.ConnectError as exc:
             if "refused" in str(exc).lower():
                 return RetryLater(f"connection refused by {self.host}")
