@@ -51,3 +51,14 @@ def digest(n: int = 60) -> Message:
         for i in range(n)
     )
     return Message(kind=DIGEST, title=f"{n} updates", text="", at=AT, items=items)
+
+
+def many_fields(n: int = 40) -> Message:
+    """Short fields, more than any service shows (Slack 10 a section, Discord 25 an embed)."""
+    return Message(
+        kind=REVIEW,
+        title="Many fields",
+        text="",
+        at=AT,
+        fields=tuple((f"name {i}", f"value {i}") for i in range(n)),
+    )

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from cc_orchestrator import __version__
 from cc_orchestrator.adapters.notify import make_sender
 from cc_orchestrator.config_notify import ChannelConfig
 from cc_orchestrator.domain.notices import Message
 from cc_orchestrator.domain.outbox import Refused, RetryLater, SendResult, Sent
 from cc_orchestrator.ports import Sender
-from tests.adapters.notify_messages import KEY, digest, huge, plain
+from tests.adapters.notify_messages import KEY, digest, huge, many_fields, plain
 from tests.support.receivers import (
     DiscordReceiver,
     HttpReceiver,
@@ -86,7 +87,11 @@ def _send(service: Service, message: Message, delivery_id: int = 42) -> SendResu
     return result
 
 
-@pytest.mark.parametrize("message", [plain(), huge(), digest(60)], ids=["plain", "huge", "dig"])
+@pytest.mark.parametrize(
+    "message",
+    [plain(), huge(), digest(60), many_fields(40)],
+    ids=["plain", "huge", "digest", "fields"],
+)
 def test_a_message_at_every_limit_is_accepted(service: Service, message: Message) -> None:
     result = _send(service, message)
     assert isinstance(result, Sent), (result, service.receiver.rejected)
@@ -99,6 +104,7 @@ def test_a_message_at_every_limit_is_accepted(service: Service, message: Message
 def test_what_the_services_show(service: Service) -> None:
     assert isinstance(_send(service, plain()), Sent)
     body = service.receiver.received[0].body
+    assert service.receiver.received[0].headers["user-agent"] == f"cc-orchestrator/{__version__}"
     if service.kind == "slack":
         assert body["blocks"][0]["text"]["text"] == plain().title
     elif service.kind == "discord":
@@ -207,3 +213,13 @@ def test_slow_past_the_timeout_is_retry_later(service: Service) -> None:
     result = _send(service, plain())
     assert time.monotonic() - started < TIMEOUT_S + 0.9
     assert result == RetryLater(f"no answer from 127.0.0.1:{service.receiver.port} within 1 s")
+
+
+def test_a_redirect_is_not_followed(service: Service) -> None:
+    service.receiver.fail(302)
+    result = _send(service, plain())
+    assert result == Refused(
+        f"HTTP 302 from 127.0.0.1:{service.receiver.port}: redirects are not followed; "
+        "configure the final address"
+    )
+    assert len(service.receiver.attempts) == 1

@@ -118,7 +118,7 @@ def render(message: Message, dedupe_key: str) -> dict[str, Any]:
 
 class DiscordSender:
     def __init__(self, url: str, *, timeout_s: float) -> None:
-        self._poster = Poster(url, timeout_s=timeout_s, service="discord")
+        self._poster = Poster(url, timeout_s=timeout_s)
 
     def send(self, message: Message, *, delivery_id: int, dedupe_key: str) -> SendResult:
         body = json.dumps(render(message, dedupe_key), ensure_ascii=False).encode()

@@ -105,13 +105,10 @@ def error_text(response: httpx.Response) -> str:
 class Poster:
     """POSTs to one address; answers a SendResult, never raises for the network's sake."""
 
-    def __init__(
-        self, url: str, *, timeout_s: float, secrets: Iterable[str] = (), service: str = ""
-    ) -> None:
+    def __init__(self, url: str, *, timeout_s: float, secrets: Iterable[str] = ()) -> None:
         self.url = url
         self.host = shown_host(url)
         self.timeout_s = timeout_s
-        self.service = service
         self._secrets = [*url_secrets(url), *secrets]
         self._client = httpx.Client(
             timeout=timeout_s,

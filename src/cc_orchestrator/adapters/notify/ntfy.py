@@ -120,7 +120,7 @@ class NtfySender:
     def __init__(self, url: str, *, token: str | None, timeout_s: float) -> None:
         self._token = token
         secrets = [token] if token else []
-        self._poster = Poster(url, timeout_s=timeout_s, secrets=secrets, service="ntfy")
+        self._poster = Poster(url, timeout_s=timeout_s, secrets=secrets)
 
     def send(self, message: Message, *, delivery_id: int, dedupe_key: str) -> SendResult:
         body = body_text(message, dedupe_key).encode()

@@ -124,7 +124,7 @@ def render(message: Message, dedupe_key: str) -> dict[str, Any]:
 
 class SlackSender:
     def __init__(self, url: str, *, timeout_s: float) -> None:
-        self._poster = Poster(url, timeout_s=timeout_s, service="slack")
+        self._poster = Poster(url, timeout_s=timeout_s)
 
     def send(self, message: Message, *, delivery_id: int, dedupe_key: str) -> SendResult:
         body = json.dumps(render(message, dedupe_key), ensure_ascii=False).encode()

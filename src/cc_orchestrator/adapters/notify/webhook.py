@@ -50,7 +50,7 @@ class WebhookSender:
     ) -> None:
         self._secret = secret.encode()
         self._clock = clock
-        self._poster = Poster(url, timeout_s=timeout_s, secrets=[secret], service="webhook")
+        self._poster = Poster(url, timeout_s=timeout_s, secrets=[secret])
 
     def send(self, message: Message, *, delivery_id: int, dedupe_key: str) -> SendResult:
         timestamp = int(self._clock())
