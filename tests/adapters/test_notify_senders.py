@@ -9,6 +9,7 @@ token, the password).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -223,3 +224,21 @@ def test_a_redirect_is_not_followed(service: Service) -> None:
         "configure the final address"
     )
     assert len(service.receiver.attempts) == 1
+
+
+def test_nothing_from_a_task_pings_anyone(service: Service) -> None:
+    title = "@everyone @here <!channel> <@U024BE7LH> <@123456789012345678> fixed"
+    message = Message(kind="failed", title=title, text=f"because {title}", at=plain().at)
+    assert isinstance(_send(service, message), Sent)
+    body = service.receiver.received[0].body
+    if service.kind == "slack":
+        # mrkdwn (the fallback text, sections, context) parses mentions: escaped there; the
+        # header is plain_text, which Slack shows as written and never parses
+        assert body["blocks"][0]["text"] == {"type": "plain_text", "text": title, "emoji": True}
+        shown = json.dumps([body["text"], body["blocks"][1:]])
+        assert "<!channel>" not in shown and "<@U024BE7LH>" not in shown
+        assert body["blocks"][1]["text"]["text"].startswith("because @everyone @here &lt;!channel")
+    elif service.kind == "discord":
+        assert body["content"] == title  # shown as written, but with nobody pinged:
+        assert body["allowed_mentions"] == {"parse": []}
+        assert not service.receiver.pings  # type: ignore[attr-defined]

@@ -114,8 +114,7 @@ class Poster:
             timeout=timeout_s,
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
-            trust_env=False,
-        )
+        )  # trust_env: HTTPS_PROXY, NO_PROXY and SSL_CERT_FILE are honoured
 
     def post(
         self,

@@ -96,7 +96,8 @@ def _item(item: Message) -> dict[str, Any]:
 
 def render(message: Message, dedupe_key: str) -> dict[str, Any]:
     """The webhook's JSON body: a fallback `text` (notifications, old clients) and blocks."""
-    fallback = message.title if not message.text else f"{message.title}\n{message.text}"
+    text = message.text.strip()
+    fallback = f"{message.title}\n{text}" if text else message.title
     blocks: list[dict[str, Any]] = [_header(message.title)]
     link = _usable_link(message.link)
     if message.kind == DIGEST:
@@ -111,8 +112,8 @@ def render(message: Message, dedupe_key: str) -> dict[str, Any]:
             text = f"…and {more} more"
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     else:
-        if message.text:
-            text = mrkdwn(message.text, SECTION_MAX)
+        if message.text.strip():
+            text = mrkdwn(message.text.strip(), SECTION_MAX)
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
         if message.fields:
             blocks.append(_fields(message.fields))
