@@ -214,7 +214,7 @@ class Outbox:
         with self.store.write() as tx:
             if isinstance(result, Sent):
                 tx.settle(delivery.id, status=DeliveryStatus.SENT, sent_at=now)
-                log.info("outbox.sent", delivery_id=delivery.id, channel=delivery.channel)
+                log.debug("outbox.sent", delivery_id=delivery.id, channel=delivery.channel)
             elif isinstance(result, RetryLater):
                 wait = result.after_s
                 if wait is None:
