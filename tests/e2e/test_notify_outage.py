@@ -15,6 +15,7 @@ from cc_orchestrator.domain.outbox import Delivery, DeliveryStatus
 from tests.support.notify_drill import (
     Daemon,
     configure,
+    daemon_log,
     elapsed,
     event_id_of,
     expected_keys,
@@ -100,6 +101,9 @@ def test_a_receiver_down_for_30_s_gets_every_message_after_in_order(
     assert [event_id_of(k) for k in received] == sorted(event_id_of(k) for k in received)
     assert [r.body["kind"] for r in hook.messages()].count("failed") == 2
     assert not hook.rejected  # every one signed, fresh, well formed
+    log = daemon.output() + daemon_log(app)
+    assert "connection refused" in log.lower()  # the retries are logged, without the secrets
+    assert hook.secret not in log and hook.key not in log
 
 
 def test_a_429_is_retried_after_its_retry_after(
