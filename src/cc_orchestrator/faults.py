@@ -20,6 +20,10 @@ APPROVE_POINTS = (
     "approve.after_worktree",  # worktree and branch gone, the task not done yet
 )
 
+REVIEW_POINTS = (
+    "review.after_stop",  # the agent stopped for its task's review, the task not moved yet
+)
+
 
 def point(name: str) -> None:
     if os.environ.get("CCO_FAULT") == name:

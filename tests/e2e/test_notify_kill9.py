@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cc_orchestrator import faults
 from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.domain.outbox import DeliveryStatus
 from tests.support.notify_drill import (
@@ -81,15 +82,28 @@ def test_kill_9_ten_times_while_twenty_tasks_notify(app: App, repo: Path, tmp_pa
             hook.ok()
             daemon.start()
 
+        state: dict[str, object] = {}
+
         def done() -> bool:
-            statuses = {app.tasks.get(i).status.value for i in ids}
-            assert statuses <= {"pending", "ready", "running", "review"}, statuses
+            statuses = {i: app.tasks.get(i).status.value for i in ids}
+            assert set(statuses.values()) <= {"pending", "ready", "running", "review"}, statuses
             want = set(expected_keys(app, "ci", ("review", "daemon_unhealthy")))
+            with app.store.read() as tx:
+                pending = tx.deliveries(statuses=[DeliveryStatus.PENDING], limit=100)
+            state.update(
+                unreviewed={i: s for i, s in statuses.items() if s != "review"},
+                keys_missing=sorted(want - set(hook.keys())),
+                expected=len(want),
+                pending=[(d.id, d.dedupe_key, d.attempts, d.last_error) for d in pending],
+            )
             return (
-                statuses == {"review"} and len(want) == TASKS + KILLS and want <= set(hook.keys())
+                not state["unreviewed"] and len(want) == TASKS + KILLS and not state["keys_missing"]
             )
 
-        wait_for(done, timeout=90, interval=0.2, what="every task reviewed and every key received")
+        try:
+            wait_for(done, timeout=90, interval=0.2, what="every task reviewed, every key received")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{state}\n{daemon.output()}") from None
         took = time.monotonic() - started
         wait_for(lambda: all_sent(app), what="every delivery recorded as sent")
         time.sleep(1)  # a straggler would show now
@@ -126,3 +140,41 @@ def test_kill_9_ten_times_while_twenty_tasks_notify(app: App, repo: Path, tmp_pa
     assert {d.status for d in deliveries} == {DeliveryStatus.SENT}
     assert Counter(d.event_id for d in deliveries).most_common(1)[0][1] == 1
     assert not hook.rejected
+
+
+@pytest.mark.parametrize("point", faults.REVIEW_POINTS)
+def test_kill_9_after_the_agent_stopped_for_review_still_reviews_and_notifies_once(
+    point: str, app: App, repo: Path, tmp_path: Path
+) -> None:
+    """The drill above found it: the agent was stopped for review, the daemon killed before
+    the task moved; the next daemon failed the task ("the agent stopped: task in review")."""
+    with WebhookReceiver() as hook:
+        configure([http_channel(hook, "ci", "webhook", events=["review", "failed"])])
+        task = app.tasks.add(title="stop drill", prompt="write s.txt s", repo=repo)
+        (tmp_path / "crashed").mkdir()
+        crashed = Daemon(tmp_path / "crashed", env={"CCO_FAULT": point})
+        crashed.start(ready=False)
+        assert crashed.proc is not None and crashed.proc.wait(timeout=60) == -9
+        inst = app.instances.get(app.tasks.get(task.id).instance_id or "")
+        assert (inst.status.value, inst.status_reason) == ("stopped", "task in review")
+        assert app.tasks.get(task.id).status.value == "running"
+        with Daemon(tmp_path) as daemon:
+            daemon.start()
+            wait_for(
+                lambda: app.tasks.get(task.id).status.value in ("review", "failed"),
+                timeout=30,
+                what="the task to settle",
+            )
+            hook.wait_for(1, timeout=10)
+            time.sleep(0.5)  # a second message would be here by now
+    done = app.tasks.get(task.id)
+    assert (done.status.value, done.commits_ahead, done.files_changed) == ("review", 1, 1)
+    with app.store.read() as tx:
+        moves = [
+            e.data["status"]
+            for e in tx.events(entity_id=task.id, limit=100)
+            if e.kind == "task.status"
+        ]
+    assert moves == ["running", "review"]
+    assert hook.keys() == expected_keys(app, "ci", ("review", "failed"))
+    assert len(hook.keys()) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cc_orchestrator import faults
 from cc_orchestrator.domain import events
 from cc_orchestrator.domain import instance_status as imachine
 from cc_orchestrator.domain import tasks as rules
@@ -21,6 +22,9 @@ from cc_orchestrator.services.task_start import TaskStarting
 
 T = TaskStatus
 S = InstanceStatus
+# the reasons _complete stops an instance with: found stopped with one of them and its task
+# still running, the process completing it died between the two (kill -9); complete it again
+COMPLETING = ("task in review", "task failed")
 
 
 class TaskFollowing(TaskStarting):
@@ -79,7 +83,10 @@ class TaskFollowing(TaskStarting):
         elif inst.status in (S.WORKING, S.STARTING) and task.status == T.NEEDS_INPUT:
             with self.store.write() as tx:
                 self._move(tx, task, T.RUNNING, "working again")
-        elif inst.status in (S.IDLE, S.EXITED) and turned:
+        elif turned and (
+            inst.status in (S.IDLE, S.EXITED)
+            or (inst.status == S.STOPPED and inst.status_reason in COMPLETING)
+        ):
             self._complete(task, inst)
         elif inst.status in imachine.TERMINAL and not inst.restart_after:
             why = inst.status_reason or inst.status.value
@@ -120,8 +127,9 @@ class TaskFollowing(TaskStarting):
         # Stopping frees its slot (a rejection resumes the same session) and, as the agent
         # exits, brings its final cost.
         inst = self.instances.stop(
-            inst.id, reason="task in review" if status == T.REVIEW else "task failed"
+            inst.id, reason=COMPLETING[0] if status == T.REVIEW else COMPLETING[1]
         )
+        faults.point("review.after_stop")
         with self.store.write() as tx:
             task = self._move(
                 tx,
