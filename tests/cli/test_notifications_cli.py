@@ -75,6 +75,16 @@ def test_list_shows_each_delivery_and_filters(cco: Cco, app: App) -> None:
     assert bad.exit_code == 2 and "'lost' is not one of" in bad.output
 
 
+def test_an_error_that_holds_an_address_is_redacted(cco: Cco, app: App) -> None:
+    """A reason never holds the address (the senders see to it); if one did, it is masked."""
+    leak = "HTTP 404 from https://hooks.slack.com/services/T0/B0/SLACKPATHSECRET"
+    seed(app, D.FAILED, error=leak)
+    for args in (["list"], ["list", "--json"], ["list", "--status", "failed"]):
+        out = cco("notifications", *args).output
+        assert "HTTP 404 from" in out, args
+        no_secret(out)
+
+
 def test_retry_by_id_and_all_failed(cco: Cco, app: App) -> None:
     first = seed(app, D.FAILED, error="HTTP 404")
     second = seed(app, D.FAILED, channel="hook", error="gave up after 9 attempts: HTTP 503")

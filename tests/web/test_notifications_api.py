@@ -89,6 +89,19 @@ def test_channels_answer_where_and_counts_never_a_secret(notified: App) -> None:
         no_secret(client.get(path).text)
 
 
+def test_an_error_that_holds_an_address_is_redacted(notified: App) -> None:
+    leak = "gave up: https://hooks.example.com/cco/HOOKPATHSECRET?key=QUERYSECRET refused"
+    failed = seed(notified, D.FAILED, channel="hook", error=leak)
+    client = api_client(notified)
+    for r in (
+        client.get("/api/notifications"),
+        client.post(f"/api/notifications/{failed}/retry"),
+    ):
+        assert r.status_code == 200, r.text
+        assert "gave up: " in r.text
+        no_secret(r.text)
+
+
 def test_retry_one_and_all_failed(notified: App) -> None:
     client = api_client(notified)
     one = seed(notified, D.FAILED)
