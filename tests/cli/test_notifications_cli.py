@@ -205,7 +205,7 @@ def test_tasks_name_channels(cco: Cco, app: App, repo: Path, fake_claude: Path) 
     assert "no notification channel 'slack' (known: team, hook, mail)" in bad.output
     assert len(json.loads(cco("tasks", "list", "--json").output)) == 1  # nothing added
 
-    assert re.search(r"notifies\s+hook, team\n", cco("tasks", "show", task["id"]).output)
+    assert re.search(r"notifies:\s+hook, team\n", cco("tasks", "show", task["id"]).output)
     cco("tasks", "edit", task["id"], "--notify", "mail")
     assert json.loads(cco("tasks", "show", task["id"], "--json").output)["notify"] == ["mail"]
     bad = cco("tasks", "edit", task["id"], "--notify", "ghost", ok=False)
