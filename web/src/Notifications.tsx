@@ -10,6 +10,12 @@ const isDelivery = (e: { entity_type: string }) => e.entity_type === 'delivery';
 // a delivery moves without an event of its own (sent, retried later): a slow poll too
 const EVERY_MS = 15000;
 
+/** After a retry: now (pending), then again while the daemon sends it (no event says "sent"). */
+function reloadAfterRetry(reload: () => void): void {
+  reload();
+  for (const ms of [1000, 3000, 6000]) window.setTimeout(reload, ms);
+}
+
 /** Failed first (they need you), then pending, then the rest; newest first within each. */
 export function sortDeliveries(list: Delivery[]): Delivery[] {
   return [...list].sort((a, b) => STATUSES.indexOf(a.status) - STATUSES.indexOf(b.status) || b.id - a.id);
@@ -54,7 +60,7 @@ export function Notifications() {
               run={async () => {
                 const done = await act('Retry all failed', api.retryFailed);
                 if (done) notify(`queued ${plural(done.length, 'delivery', 'deliveries')} again`, 'info');
-                deliveries.reload();
+                reloadAfterRetry(deliveries.reload);
               }}
             >
               Retry all failed
@@ -108,7 +114,7 @@ function DeliveryCard({ delivery: d, onRetried }: { delivery: Delivery; onRetrie
             testid="delivery-retry"
             run={async () => {
               await act('Retry', () => api.retryDelivery(d.id));
-              onRetried();
+              reloadAfterRetry(onRetried);
             }}
           >
             Retry
