@@ -13,6 +13,13 @@ from click.testing import CliRunner, Result
 
 from cc_orchestrator.cli.main import cli
 from tests.support.event_check import events_match_their_definitions  # noqa: F401 (autouse)
+from tests.support.receivers import (  # noqa: F401 (fixtures: a fake service per channel type)
+    discord_receiver,
+    ntfy_receiver,
+    slack_receiver,
+    smtp_receiver,
+    webhook_receiver,
+)
 from tests.support.wait import wait_for as wait_for  # re-exported: tests import it from here
 
 

@@ -205,3 +205,13 @@ class OutboxTx(OnSession):
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+
+    def release_leases(self) -> None:
+        """Every lease void (the daemon's start: whoever held one is gone)."""
+        self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.status == P)
+            .where(DeliveryRow.lease_until.is_not(None))
+            .values(lease_until=None)
+            .execution_options(synchronize_session=False)
+        )

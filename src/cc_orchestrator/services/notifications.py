@@ -121,6 +121,10 @@ class Notifications:
             tx.settle(d.id, status=DeliveryStatus.DIGESTED, digest_of=digest.id)
         return digest
 
+    def held(self, channel: str, now: datetime) -> bool:
+        config = self.config.channel(channel)
+        return config is not None and self.quiet_until(config, now) is not None
+
     def quiet_until(self, channel: ChannelConfig, now: datetime) -> datetime | None:
         """When the channel's quiet hours end, if they are on now."""
         if channel.quiet_hours is None:

@@ -68,6 +68,10 @@ class Subscriber(Protocol):
         None: nothing due, or held by quiet hours)."""
         ...
 
+    def held(self, channel: str, now: datetime) -> bool:
+        """Whether the channel keeps its messages for now (quiet hours)."""
+        ...
+
     def sender(self, channel: str) -> Sender | None: ...
 
 
@@ -103,6 +107,9 @@ class Outbox:
     # ------------------------------------------------------------------ intake
     def intake(self, limit: int = INTAKE_BATCH) -> int:
         """Turn committed events into deliveries; returns how many events were taken."""
+        with self.store.read() as tx:  # most passes find nothing: no write lock for them
+            if not tx.intake(1):
+                return 0
         with self.store.write() as tx:
             taken = tx.intake(limit)
             if not taken:
@@ -162,7 +169,12 @@ class Outbox:
         now = self.clock()
         with self.store.read() as tx:
             heads = tx.heads()
-        return [(d.subscriber, d.channel) for d in heads if d.next_attempt_at <= now]
+        due = []
+        for d in heads:
+            sub = self.subscribers.get(d.subscriber)
+            if d.next_attempt_at <= now and sub is not None and not sub.held(d.channel, now):
+                due.append((d.subscriber, d.channel))
+        return due
 
     def send_next(self, subscriber: str, channel: str) -> Delivery | None:
         """Try the channel's next delivery once; the delivery as settled (None: nothing due,
@@ -202,7 +214,7 @@ class Outbox:
         with self.store.write() as tx:
             if isinstance(result, Sent):
                 tx.settle(delivery.id, status=DeliveryStatus.SENT, sent_at=now)
-                log.info("outbox.sent", delivery_id=delivery.id, channel=delivery.channel)
+                log.debug("outbox.sent", delivery_id=delivery.id, channel=delivery.channel)
             elif isinstance(result, RetryLater):
                 wait = result.after_s
                 if wait is None:
@@ -247,8 +259,7 @@ class Outbox:
     def release_leases(self) -> None:
         """At the daemon's start: a lease held by a process that died is void."""
         with self.store.write() as tx:
-            for d in tx.deliveries(statuses=[DeliveryStatus.PENDING], limit=10_000):
-                tx.settle(d.id, status=DeliveryStatus.PENDING)
+            tx.release_leases()
 
 
 class OutboxWorker:
