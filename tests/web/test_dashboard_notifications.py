@@ -18,6 +18,7 @@ from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.domain import events
 from cc_orchestrator.domain.outbox import DeliveryStatus
 from tests.support.deliveries import SECRETS, seed, write_channels
+from tests.support.receivers import WebhookReceiver
 from tests.web.browser import Server, Shots, assert_not_reloaded, open_dashboard, running_server
 from tests.web.conftest import free_port
 
@@ -114,3 +115,59 @@ def test_a_failed_delivery_shows_live_and_is_retried(
     for secret in SECRETS:
         assert secret not in html, secret
     assert_not_reloaded(page)
+
+
+@pytest.fixture
+def receiving_server(
+    fake_claude: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    webhook_receiver: WebhookReceiver,
+) -> Iterator[tuple[Server, App]]:
+    """`cco up` with a webhook channel whose receiver takes what it is sent."""
+    write_channels(
+        [
+            {
+                "name": "hook",
+                "type": "webhook",
+                "url": webhook_receiver.url,
+                "secret": webhook_receiver.key,
+            }
+        ]
+    )
+    monkeypatch.setenv("CC_ORCH_INSTANCES__MONITOR_INTERVAL_S", "0.2")
+    app = build_app(log_to_file=False)
+    try:
+        with running_server(request.node.name) as running:
+            yield running, app
+    finally:
+        app.close()
+
+
+def test_a_retried_delivery_reaches_its_receiver(
+    receiving_server: tuple[Server, App], webhook_receiver: WebhookReceiver, page: Any
+) -> None:
+    server, app = receiving_server
+    open_dashboard(page, server, "notifications")
+    first = fail(app, "Fix login (t-1) failed", "HTTP 503 from 127.0.0.1 (gave up)")
+    second = fail(app, "Add tests (t-2) failed", "HTTP 503 from 127.0.0.1 (gave up)")
+    cards = page.get_by_test_id("delivery")
+    expect(cards).to_have_count(2, timeout=LIVE_MS)
+    page.locator(f'[data-testid="delivery"][data-id="{first}"]').get_by_test_id(
+        "delivery-retry"
+    ).click()
+    # the daemon sends it; the view looks again while it does (no event says "sent")
+    sent = page.locator('[data-testid="delivery"][data-status="sent"]')
+    expect(sent).to_have_count(1, timeout=LIVE_MS)
+    expect(sent).to_have_attribute("data-id", str(first))
+    (got,) = webhook_receiver.wait_for(1)
+    assert got.dedupe_key == app.notifications.get(first).dedupe_key
+    assert got.body["message"]["title"] == "Fix login (t-1) failed"
+    page.get_by_test_id("retry-all-failed").click()
+    expect(sent).to_have_count(2, timeout=LIVE_MS)
+    assert webhook_receiver.wait_for(2)[1].dedupe_key == app.notifications.get(second).dedupe_key
+    assert webhook_receiver.duplicates() == []
+    expect(page.get_by_test_id("failed-deliveries")).to_have_count(0)
+    counts = page.get_by_test_id("channel-counts")
+    expect(counts).to_contain_text("sent")
+    expect(counts).not_to_contain_text("failed")
