@@ -171,3 +171,26 @@ def test_a_retried_delivery_reaches_its_receiver(
     counts = page.get_by_test_id("channel-counts")
     expect(counts).to_contain_text("sent")
     expect(counts).not_to_contain_text("failed")
+
+
+def test_a_new_task_names_its_channels(
+    notified_server: tuple[Server, App], page: Any, shots: Shots, repo: Path
+) -> None:
+    server, _app = notified_server
+    open_dashboard(page, server)
+    page.get_by_test_id("new-task-toggle").click()
+    page.get_by_test_id("task-title").fill("Tell the hook")
+    page.get_by_test_id("task-prompt").fill("write done.txt ok")
+    page.get_by_test_id("task-repo").fill(str(repo))
+    boxes = page.get_by_test_id("task-notify-channel")
+    expect(boxes).to_have_count(2)
+    page.get_by_test_id("task-notify").get_by_label("hook").check()
+    shots("form")
+    page.get_by_test_id("task-submit").click()
+    expect(page.get_by_test_id("task-form")).to_be_hidden()
+    (task,) = server.api("GET", "/api/tasks")
+    assert task["title"] == "Tell the hook" and task["notify"] == ["hook"]
+    page.get_by_test_id("task-card").filter(has_text="Tell the hook").get_by_test_id(
+        "task-link"
+    ).click()
+    expect(page.get_by_text("notifies")).to_be_visible()
