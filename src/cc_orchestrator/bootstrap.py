@@ -126,6 +126,7 @@ class App:
             vcs=self.git,
             config=settings.tasks,
             instances_config=settings.instances,
+            channels=[c.name for c in settings.notifications.channels],
         )
 
     @cached_property

@@ -1,6 +1,7 @@
 // The page: header with the fleet summary, then the view the hash route names.
 //   #/            the task board       #/instances        the instances
 //   #/tasks/ID    one task             #/instances/ID     one instance
+//   #/notifications  what cco told whom (failed deliveries first, with Retry)
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, login, onUnauthorized } from './api/client';
 import { Board } from './Board';
@@ -8,6 +9,7 @@ import { Dialog } from './Dialog';
 import { InstancePage } from './InstancePage';
 import { Instances } from './Instances';
 import { live, useLiveState } from './live';
+import { Notifications } from './Notifications';
 import { Summary } from './Summary';
 import { TaskPage } from './TaskPage';
 import { Toasts } from './ui';
@@ -43,8 +45,14 @@ export function App() {
   if (route[0] === 'tasks' && route[1]) view = <TaskPage id={route[1]} />;
   else if (route[0] === 'instances' && route[1]) view = <InstancePage id={route[1]} />;
   else if (route[0] === 'instances') view = <Instances />;
+  else if (route[0] === 'notifications') view = <Notifications />;
   else view = <Board />;
-  const tab = route[0] === 'instances' ? 'instances' : route[0] === 'tasks' ? 'task' : 'board';
+  const tab =
+    route[0] === 'instances' || route[0] === 'notifications'
+      ? route[0]
+      : route[0] === 'tasks'
+        ? 'task'
+        : 'board';
 
   return (
     <>
@@ -58,6 +66,13 @@ export function App() {
           </a>
           <a href="#/instances" aria-current={tab === 'instances' ? 'page' : undefined} data-testid="nav-instances">
             Instances
+          </a>
+          <a
+            href="#/notifications"
+            aria-current={tab === 'notifications' ? 'page' : undefined}
+            data-testid="nav-notifications"
+          >
+            Notifications
           </a>
         </nav>
         <span className={`live ${liveState}`} data-testid="live-state" data-state={liveState} title="live updates">

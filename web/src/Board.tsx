@@ -129,6 +129,8 @@ const REPO_KEY = 'cco.repo';
 
 function TaskForm({ tasks, onDone }: { tasks: Task[]; onDone: () => void }) {
   const repos = useResource(api.repositories, [], (e) => e.entity_type === 'repository');
+  const channels = useResource(api.channels, [], () => false);
+  const [notify, setNotify] = useState<string[]>([]);
   const [title, setTitle] = useState('');
   const [prompt, setPrompt] = useState('');
   const [repo, setRepo] = useState(() => localStorage.getItem(REPO_KEY) ?? '');
@@ -151,6 +153,7 @@ function TaskForm({ tasks, onDone }: { tasks: Task[]; onDone: () => void }) {
         base: base.trim() || null,
         priority: Number(priority) || 0,
         depends_on: deps,
+        notify,
       }),
     );
     setBusy(false);
@@ -220,6 +223,27 @@ function TaskForm({ tasks, onDone }: { tasks: Task[]; onDone: () => void }) {
             ))}
           </select>
         </label>
+      )}
+      {(channels.data?.length ?? 0) > 0 && (
+        <fieldset className="notify-pick" data-testid="task-notify">
+          <legend>
+            Notify <small className="muted">(channels always told about this task)</small>
+          </legend>
+          {channels.data?.map((c) => (
+            <label key={c.name} className="inline">
+              <input
+                type="checkbox"
+                data-testid="task-notify-channel"
+                value={c.name}
+                checked={notify.includes(c.name)}
+                onChange={(e) =>
+                  setNotify(e.target.checked ? [...notify, c.name] : notify.filter((n) => n !== c.name))
+                }
+              />
+              {c.name}
+            </label>
+          ))}
+        </fieldset>
       )}
       <div className="actions">
         <button type="submit" className="primary" data-testid="task-submit" disabled={busy}>

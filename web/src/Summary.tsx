@@ -1,7 +1,7 @@
 // The fleet at a glance: what needs you first, then daemon, cost and counts by status.
 import { api, type Status } from './api/client';
 import { useResource } from './live';
-import { Badge, INSTANCE_ORDER, Loading, money, TASK_STATUSES } from './ui';
+import { Badge, INSTANCE_ORDER, Loading, money, plural, TASK_STATUSES } from './ui';
 
 export function Summary() {
   // every event can change a count; the cost also moves without events, hence the slow poll
@@ -24,6 +24,11 @@ export function Summary() {
         <span data-testid="total-cost">cost {money(s.cost_usd)}</span>
         <Counts testid="instance-counts" what="instances" counts={s.instances} order={INSTANCE_ORDER} />
         <Counts testid="task-counts" what="tasks" counts={s.tasks} order={TASK_STATUSES} />
+        {s.failed_deliveries > 0 && (
+          <a href="#/notifications" className="failed-deliveries" data-testid="failed-deliveries">
+            ⚠ {plural(s.failed_deliveries, 'notification')} failed
+          </a>
+        )}
       </div>
     </section>
   );
@@ -54,25 +59,40 @@ function Counts({
   );
 }
 
-/** Questions first (an agent waits), then reviews, then failures; a few, and how many more. */
+/** Questions first (an agent waits), then reviews, then failures, then failed notifications;
+ * a few, and how many more. */
 export const NEEDS_SHOWN = 5;
+type Need = Status['needs_you'][number];
 // the server lists reviews before failures; a stable sort keeps that order
-const rank = (n: Status['needs_you'][number]) => (n.kind === 'instance' ? 0 : 1);
+const rank = (n: Need) => (n.kind === 'instance' ? 0 : n.kind === 'task' ? 1 : 2);
+const href = (n: Need) =>
+  n.kind === 'task' ? `#/tasks/${n.id}` : n.kind === 'instance' ? `#/instances/${n.id}` : '#/notifications';
 
 function NeedsYou({ status }: { status: Status }) {
-  const items = [...status.needs_you].sort((a, b) => rank(a) - rank(b));
+  const sorted = [...status.needs_you].sort((a, b) => rank(a) - rank(b));
+  // failed notifications are shown whatever else there is: they are easy to miss
+  const shown = sorted.filter((n) => n.kind !== 'notifications').slice(0, NEEDS_SHOWN);
+  const items = [...shown, ...sorted.filter((n) => n.kind === 'notifications')];
   // the server sends the first few of each kind, and how many there are in all
-  const total = Math.max(items.length, status.needs_you_total);
+  const total = Math.max(sorted.length, status.needs_you_total);
   if (total === 0) return null;
-  const more = total - Math.min(items.length, NEEDS_SHOWN);
+  const more = total - items.length;
   return (
     <div className="needs" data-testid="needs-you">
       <h2>Needs you ({total})</h2>
       <ul>
-        {items.slice(0, NEEDS_SHOWN).map((n) => (
+        {items.map((n) => (
           <li key={`${n.kind}-${n.id}`} data-testid="needs-you-item" data-kind={n.kind} data-id={n.id}>
-            <a href={n.kind === 'task' ? `#/tasks/${n.id}` : `#/instances/${n.id}`}>
-              <span className="kind">{n.kind}</span> <code>{n.id}</code> {n.why}
+            <a href={href(n)}>
+              {n.kind === 'notifications' ? (
+                <>
+                  <span className="kind">notifications</span> {n.why}
+                </>
+              ) : (
+                <>
+                  <span className="kind">{n.kind}</span> <code>{n.id}</code> {n.why}
+                </>
+              )}
             </a>
           </li>
         ))}

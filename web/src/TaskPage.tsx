@@ -50,6 +50,7 @@ export function TaskPage({ id }: { id: string }) {
         <Fact name="base" value={t.base_ref ?? 'current branch'} />
         <Fact name="branch" value={t.branch ? <code data-testid="task-branch">{t.branch}</code> : '—'} />
         <Fact name="priority" value={String(t.priority ?? 0)} />
+        {t.notify.length > 0 && <Fact name="notifies" value={t.notify.join(', ')} />}
         <Fact name="cost" value={<span data-testid="task-cost">{money(t.cost_usd)}</span>} />
         <Fact name="attempts" value={String(t.attempts ?? 0)} />
         {t.commits_ahead != null && <Fact name="commits" value={String(t.commits_ahead)} />}

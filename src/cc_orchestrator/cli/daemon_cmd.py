@@ -164,7 +164,12 @@ def _render(snap: dict[str, Any]) -> str:
     )
     if snap["needs_you"]:
         lines.append("needs you:")
-        lines += [f"  {n['kind']:8} {n['id']}  {n['why']}" for n in snap["needs_you"]]
+        lines += [
+            f"  {n['why']}"
+            if n["kind"] == "notifications"
+            else f"  {n['kind']:8} {n['id']}  {n['why']}"
+            for n in snap["needs_you"]
+        ]
     else:
         lines.append("needs you: nothing")
     return "\n".join(lines)

@@ -28,6 +28,8 @@ def print_task(app: App, task: Task) -> None:
         rows.append(("priority", str(task.priority)))
     if task.labels:
         rows.append(("labels", ", ".join(task.labels)))
+    if task.notify:
+        rows.append(("notifies", ", ".join(task.notify)))
     if task.depends_on:
         rows.append(("depends on", ", ".join(task.depends_on)))
     if task.agent or task.mode:

@@ -46,6 +46,13 @@ def _prompt_option(f: click.decorators.FC) -> click.decorators.FC:
 @click.option("--priority", type=int, default=0, show_default=True, help="Higher starts first.")
 @click.option("--label", "labels", multiple=True, help="A label (repeatable).")
 @click.option(
+    "--notify",
+    "notify",
+    multiple=True,
+    metavar="CHANNEL",
+    help="Tell this notification channel about it (repeatable; notifications.channels).",
+)
+@click.option(
     "--depends-on", "depends_on", multiple=True, help="A task that must finish first (repeatable)."
 )
 @click.option("--agent", default=None, help="Agent to use (default: instances.agent).")
@@ -68,6 +75,7 @@ def add(
     base: str | None,
     priority: int,
     labels: tuple[str, ...],
+    notify: tuple[str, ...],
     depends_on: tuple[str, ...],
     agent: str | None,
     mode: str | None,
@@ -84,6 +92,7 @@ def add(
         base=base,
         priority=priority,
         labels=labels,
+        notify=notify,
         depends_on=depends_on,
         agent=agent,
         mode=mode,
@@ -160,6 +169,14 @@ def show(state: CliState, task_id: str, as_json: bool) -> None:
 @_prompt_option
 @click.option("--priority", type=int, default=None, help="New priority.")
 @click.option("--label", "labels", multiple=True, help="Replace the labels (repeatable).")
+@click.option(
+    "--notify",
+    "notify",
+    multiple=True,
+    metavar="CHANNEL",
+    help="Replace the notification channels it names (repeatable).",
+)
+@click.option("--no-notify", is_flag=True, help="Name no notification channel any more.")
 @click.option("--base", default=None, help="New base ref.")
 @click.option("--add-dep", "add_deps", multiple=True, help="Add a dependency (repeatable).")
 @click.option("--remove-dep", "remove_deps", multiple=True, help="Remove a dependency.")
@@ -172,11 +189,15 @@ def edit(
     prompt_file: Path | None,
     priority: int | None,
     labels: tuple[str, ...],
+    notify: tuple[str, ...],
+    no_notify: bool,
     base: str | None,
     add_deps: tuple[str, ...],
     remove_deps: tuple[str, ...],
 ) -> None:
     """Change a task; prompt, base and dependencies only before it starts."""
+    if notify and no_notify:
+        raise InvalidInput("--notify and --no-notify contradict each other")
     text = read_text_arg(prompt, prompt_file, "prompt")
     task = state.app().tasks.edit(
         task_id,
@@ -184,6 +205,7 @@ def edit(
         prompt=text,
         priority=priority,
         labels=labels or None,
+        notify=[] if no_notify else (notify or None),
         base=base,
         add_deps=add_deps,
         remove_deps=remove_deps,

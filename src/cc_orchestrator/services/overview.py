@@ -19,6 +19,8 @@ from cc_orchestrator.domain.models import (
 from cc_orchestrator.ports import Locks, Store
 from cc_orchestrator.services.instances import InstanceService
 
+FAILED_DELIVERIES = "cco notifications list --status failed"
+
 
 @dataclass(frozen=True)
 class Owner:
@@ -55,6 +57,9 @@ class OverviewService:
             review = tx.tasks(statuses=[TaskStatus.REVIEW], limit=needs_limit)
             failed = tx.tasks(statuses=[TaskStatus.FAILED], limit=needs_limit)
             cost = tx.total_cost()
+            undelivered = sum(
+                n for (_, status), n in tx.delivery_counts().items() if status == "failed"
+            )
         with self.store.read() as tx:
             titles = {
                 t.id: t.title for t in (tx.task(i.task_id) for i in waiting if i.task_id) if t
@@ -89,6 +94,15 @@ class OverviewService:
             }
             for t in failed
         ]
+        if undelivered:
+            said = "notification" if undelivered == 1 else "notifications"
+            needs.append(
+                {
+                    "kind": "notifications",
+                    "id": "failed",
+                    "why": f"{undelivered} {said} failed: see `{FAILED_DELIVERIES}`",
+                }
+            )
         return {
             "daemon": "running" if self.daemon_running() else "stopped",
             "instances": instance_counts,
@@ -98,7 +112,9 @@ class OverviewService:
             # all of them (needs_you lists the first few of each kind)
             "needs_you_total": instance_counts.get(InstanceStatus.WAITING_INPUT.value, 0)
             + task_counts.get(TaskStatus.REVIEW.value, 0)
-            + task_counts.get(TaskStatus.FAILED.value, 0),
+            + task_counts.get(TaskStatus.FAILED.value, 0)
+            + (1 if undelivered else 0),
+            "failed_deliveries": undelivered,
         }
 
     def events(

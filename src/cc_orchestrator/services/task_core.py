@@ -49,6 +49,7 @@ class TaskCore:
         vcs: Vcs,
         config: TasksConfig,
         instances_config: InstancesConfig,
+        channels: Sequence[str] = (),
     ) -> None:
         self.store = store
         self.instances = instances
@@ -56,6 +57,7 @@ class TaskCore:
         self.vcs = vcs
         self.config = config
         self.instances_config = instances_config
+        self.channels = tuple(channels)  # the notification channels a task may name
         self.strikes = Strikes()
 
     # ------------------------------------------------------------------ reading

@@ -36,6 +36,7 @@ class TaskEditing(TaskCore):
         base: str | None = None,
         priority: int = 0,
         labels: Sequence[str] = (),
+        notify: Sequence[str] = (),
         depends_on: Sequence[str] = (),
         agent: str | None = None,
         mode: str | None = None,
@@ -53,6 +54,7 @@ class TaskEditing(TaskCore):
                 hint="add --mode headless, or leave out --max-turns",
             )
         labels = self._check_labels(labels)
+        channels = self._check_notify(notify)
         task_id = new_id()
         with self.store.write() as tx:
             statuses = self._dep_statuses(tx, depends_on)
@@ -69,6 +71,7 @@ class TaskEditing(TaskCore):
                     base_ref=base,
                     priority=priority,
                     labels=labels,
+                    notify=channels,
                     agent=agent,
                     mode=mode,
                     max_turns=max_turns,
@@ -88,6 +91,7 @@ class TaskEditing(TaskCore):
         prompt: str | None = None,
         priority: int | None = None,
         labels: Sequence[str] | None = None,
+        notify: Sequence[str] | None = None,
         base: str | None = None,
         add_deps: Sequence[str] = (),
         remove_deps: Sequence[str] = (),
@@ -100,6 +104,8 @@ class TaskEditing(TaskCore):
             changes["priority"] = priority
         if labels is not None:
             changes["labels"] = self._check_labels(labels)
+        if notify is not None:
+            changes["notify"] = self._check_notify(notify)
         reshape = prompt is not None or base is not None or add_deps or remove_deps
         if reshape:
             check_task(task, TaskAction.EDIT_PROMPT)
@@ -150,6 +156,17 @@ class TaskEditing(TaskCore):
                 raise InvalidInput(f"label {label!r} is not valid", hint="1-50 printable chars")
             out.append(label)
         return sorted(set(out))
+
+    def _check_notify(self, names: Sequence[str]) -> list[str]:
+        """The notification channels a task names: each one of notifications.channels."""
+        for name in names:
+            if name not in self.channels:
+                known = ", ".join(self.channels) if self.channels else "none is configured"
+                raise InvalidInput(
+                    f"no notification channel {name!r} (known: {known})",
+                    hint="channels are set under notifications.channels in your config file",
+                )
+        return sorted(set(names))
 
     def _check_agent(self, agent: str | None, mode: str | None) -> None:
         if mode is not None and mode not in MODES:

@@ -18,7 +18,14 @@ from cc_orchestrator.web.auth import effective_token
 from cc_orchestrator.web.errors import BodyLimit, add_error_handlers
 from cc_orchestrator.web.events import EventHub
 from cc_orchestrator.web.login import add_login_route
-from cc_orchestrator.web.routes import instances, live, overview, tasks, worktrees
+from cc_orchestrator.web.routes import (
+    instances,
+    live,
+    notifications,
+    overview,
+    tasks,
+    worktrees,
+)
 from cc_orchestrator.web.schemas import ErrorOut
 from cc_orchestrator.web.security import Guard, Policy, require_json
 
@@ -51,7 +58,9 @@ def create_app(
     )
     hub = EventHub(
         lambda after, limit: services.instances.events(
-            after_id=after, limit=limit, entity_types=("task", "instance", "worktree", "repository")
+            after_id=after,
+            limit=limit,
+            entity_types=("task", "instance", "worktree", "repository", "delivery"),
         ),
         services.instances.last_event_id,
         interval_s=poll_interval_s,
@@ -87,7 +96,7 @@ def create_app(
     app.add_middleware(Guard, policy=policy)  # the outermost: before any body is read
     add_security_schemes(app)
     add_error_handlers(app, add_login_route(app, policy))
-    for module in (overview, tasks, instances, worktrees, live):
+    for module in (overview, tasks, instances, worktrees, notifications, live):
         app.include_router(module.router)
     if (STATIC / "index.html").exists():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="dashboard")

@@ -20,6 +20,11 @@ class TaskCreate(_Body):
     base: str | None = Field(default=None, max_length=200)
     priority: int = Field(default=0, ge=-1000, le=1000)
     labels: list[str] = Field(default_factory=list, max_length=20)
+    notify: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Notification channels to tell about it (names in notifications.channels).",
+    )
     depends_on: list[str] = Field(default_factory=list, max_length=100)
     agent: str | None = Field(default=None, max_length=64)
     mode: Mode | None = None
@@ -32,6 +37,9 @@ class TaskEdit(_Body):
     prompt: str | None = Field(default=None, max_length=100_000)
     priority: int | None = Field(default=None, ge=-1000, le=1000)
     labels: list[str] | None = Field(default=None, max_length=20)
+    notify: list[str] | None = Field(
+        default=None, max_length=20, description="Replace the channels it names ([] = none)."
+    )
     base: str | None = Field(default=None, max_length=200)
     add_deps: list[str] = Field(default_factory=list, max_length=100)
     remove_deps: list[str] = Field(default_factory=list, max_length=100)

@@ -150,7 +150,7 @@ def markdown() -> str:
         "since older rows lack them); it is never renamed.",
         "",
     ]
-    entities: tuple[Entity, ...] = ("task", "instance", "worktree", "repository")
+    entities: tuple[Entity, ...] = typing.get_args(Entity)  # every one, in its order
     for entity in entities:
         lines += [f"## {entity.capitalize()} events", ""]
         for kind in kinds_of(entity):

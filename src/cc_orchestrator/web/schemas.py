@@ -45,6 +45,7 @@ class TaskOut(BaseModel):
     base_ref: str | None
     priority: int
     labels: list[str]
+    notify: list[str]  # the notification channels it names
     agent: str | None
     mode: str | None
     max_turns: int | None
@@ -83,6 +84,7 @@ class TaskOut(BaseModel):
             base_ref=t.base_ref,
             priority=t.priority,
             labels=list(t.labels),
+            notify=list(t.notify),
             agent=t.agent,
             mode=t.mode,
             max_turns=t.max_turns,
@@ -299,7 +301,7 @@ class Health(BaseModel):
 
 
 class NeedsYou(BaseModel):
-    kind: Literal["instance", "task"]
+    kind: Literal["instance", "task", "notifications"]  # notifications: failed deliveries
     id: str
     why: str
     task_id: str | None = None
@@ -332,6 +334,7 @@ class Status(BaseModel):
     cost_usd: float
     needs_you: list[NeedsYou]  # the first few of each kind
     needs_you_total: int  # how many there are in all
+    failed_deliveries: int  # notifications refused for good or given up on (retry them)
     groups: StatusGroups
 
 

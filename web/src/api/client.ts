@@ -18,9 +18,14 @@ export type DepsOut = Schemas['DepsOut'];
 export type LogLines = Schemas['LogLines'];
 export type ErrorBody = Schemas['ErrorBody'];
 export type AnswerBody = Schemas['AnswerBody'];
+export type Delivery = Schemas['DeliveryOut'];
+export type DeliveryStatus = Schemas['DeliveryStatus'];
+export type Channel = Schemas['ChannelOut'];
+export type TestOutcome = Schemas['TestOut'];
 
 export type TaskQuery = NonNullable<paths['/api/tasks']['get']['parameters']['query']>;
 export type InstanceQuery = NonNullable<paths['/api/instances']['get']['parameters']['query']>;
+export type DeliveryQuery = NonNullable<paths['/api/notifications']['get']['parameters']['query']>;
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 type Op<P extends keyof paths, M extends Method> = paths[P] extends Record<M, infer O> ? O : never;
@@ -172,6 +177,13 @@ export const api = {
     }),
   restart: (instanceId: string) =>
     call('post', '/api/instances/{instance_id}/restart', inst(instanceId)),
+  deliveries: (query: DeliveryQuery = {}) => call('get', '/api/notifications', { query }),
+  channels: () => call('get', '/api/notifications/channels', {}),
+  retryDelivery: (deliveryId: number) =>
+    call('post', '/api/notifications/{delivery_id}/retry', { path: { delivery_id: deliveryId } }),
+  retryFailed: () => call('post', '/api/notifications/retry', {}),
+  testNotifications: (channel: string | null = null) =>
+    call('post', '/api/notifications/test', { body: { channel } }),
   log: (instanceId: string, offset: number) =>
     call('get', '/api/instances/{instance_id}/log', { ...inst(instanceId), query: { offset } }),
 };
