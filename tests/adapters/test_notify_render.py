@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.header
 import hashlib
 import hmac
@@ -97,6 +98,12 @@ def test_discord_plain_message_is_one_embed_that_pings_nobody() -> None:
     assert embed["footer"] == {"text": f"cco · {KEY}"}
     assert [f["name"] for f in embed["fields"]] == ["Cost", "Branch", "Task"]
     assert embed["timestamp"] == plain().at
+
+
+def test_discord_names_the_task_once_when_the_message_does() -> None:
+    msg = dataclasses.replace(plain(), fields=(("Task", "t-1a2b"), ("Cost", "$0.12")))
+    (embed,) = discord.render(msg, KEY)["embeds"]
+    assert [f["name"] for f in embed["fields"]] == ["Task", "Cost"]
 
 
 @pytest.mark.parametrize("message", [huge(), digest(60)], ids=["huge", "digest"])

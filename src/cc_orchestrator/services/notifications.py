@@ -280,7 +280,7 @@ class NotificationService:
                 claimed = tx.claim(
                     recorded.id,
                     now=now,
-                    lease_until=now + timedelta(seconds=self.outbox.retries.timeout_s + 5),
+                    lease_until=now + timedelta(seconds=self.outbox.retries.lease_s),
                 )
             delivery = recorded
             if claimed is not None:

@@ -82,6 +82,12 @@ class Retries:
     give_up_after_s: float = 86400.0
     timeout_s: float = 10.0
 
+    @property
+    def lease_s(self) -> float:
+        """How long an attempt holds its delivery: a sender's timeout bounds each step of
+        one attempt (connect, write, read, and a pooled connection's wait), not the sum."""
+        return self.timeout_s * 4 + 5
+
     def delay(self, attempts: int, rng: random.Random) -> float:
         """Doubling from initial_s, capped at max_s, with +-20 % jitter."""
         base = min(self.max_s, self.initial_s * (2 ** max(0, attempts - 1)))
@@ -187,7 +193,7 @@ class Outbox:
             chosen = sub.next_to_send(tx, channel, now)
             if chosen is None:
                 return None
-            lease = now + timedelta(seconds=self.retries.timeout_s + 5)
+            lease = now + timedelta(seconds=self.retries.lease_s)
             claimed = tx.claim(chosen.id, now=now, lease_until=lease)
         if claimed is None:
             return None

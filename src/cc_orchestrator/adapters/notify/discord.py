@@ -80,8 +80,9 @@ def embed(message: Message, dedupe_key: str) -> dict[str, Any]:
     else:
         description = message.text.strip()
         pairs = list(message.fields)
+        named = {name for name, _ in pairs}
         where = " · ".join(p for p in (message.repo, message.task_id) if p)
-        if where:
+        if where and "Task" not in named:  # the message's own fields name it already
             pairs.append(("Task", where))
     if description:
         # the text first (at most 4096 of the 6000); the fields get what is left
