@@ -275,7 +275,7 @@ def test_quiet_hours_hold_messages_until_they_end(store: SqlStore, clock: Clock)
     r = rig(store, clock, channel(quiet_hours="11:00-13:00"), timezone="UTC")
     r.move(r.task("t"), TaskStatus.FAILED, "x")
     assert r.drain() == []
-    assert r.outbox.channels_due() == []  # the worker does not even try
+    assert r.outbox.channels_due()[0] == []  # the worker does not even try
     assert r.subscriber.quiet_until(r.subscriber.config.channels[0], clock.now) == T0.replace(
         hour=13
     )

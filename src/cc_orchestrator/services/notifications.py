@@ -47,6 +47,10 @@ class Notifications:
         self._senders: dict[str, Sender] = {}
         self._zone = ZoneInfo(config.timezone) if config.timezone else None
 
+    @property
+    def active(self) -> bool:
+        return bool(self.config.channels)
+
     # ------------------------------------------------------------------ what to deliver
     def plan(self, tx: Tx, event: Event, now: datetime) -> list[Planned]:
         if not self.config.channels or event.entity_type == "delivery":

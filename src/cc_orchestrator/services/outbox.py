@@ -59,6 +59,11 @@ class Planned:
 class Subscriber(Protocol):
     name: str
 
+    @property
+    def active(self) -> bool:
+        """Whether it has anywhere to deliver at all (else the outbox only drains its queue)."""
+        ...
+
     def plan(self, tx: Tx, event: Event, now: datetime) -> list[Planned]:
         """What this event should deliver, read in the intake's transaction."""
         ...
@@ -170,17 +175,27 @@ class Outbox:
             )
 
     # ------------------------------------------------------------------ sending
-    def channels_due(self) -> list[tuple[str, str]]:
-        """(subscriber, channel) of every channel whose oldest pending delivery is due."""
+    @property
+    def active(self) -> bool:
+        """Whether any subscriber has somewhere to deliver (notification channels...)."""
+        return any(s.active for s in self.subscribers.values())
+
+    def channels_due(self) -> tuple[list[tuple[str, str]], datetime | None]:
+        """(subscriber, channel) of every channel whose oldest pending delivery is due, and
+        when the next one not yet due will be."""
         now = self.clock()
         with self.store.read() as tx:
             heads = tx.heads()
-        due = []
+        due, later = [], None
         for d in heads:
             sub = self.subscribers.get(d.subscriber)
-            if d.next_attempt_at <= now and sub is not None and not sub.held(d.channel, now):
+            if sub is None or sub.held(d.channel, now):
+                continue
+            if d.next_attempt_at <= now:
                 due.append((d.subscriber, d.channel))
-        return due
+            elif later is None or d.next_attempt_at < later:
+                later = d.next_attempt_at
+        return due, later
 
     def send_next(self, subscriber: str, channel: str) -> Delivery | None:
         """Try the channel's next delivery once; the delivery as settled (None: nothing due,
@@ -269,11 +284,27 @@ class Outbox:
 
 
 class OutboxWorker:
-    """The daemon's outbox thread: intake, then every due channel on a small pool."""
+    """The daemon's outbox thread: intake, then every due channel on a small pool.
 
-    def __init__(self, outbox: Outbox, *, poll_s: float = 0.25, threads: int = 4) -> None:
+    Woken by every commit of its own process (the monitor's, the scheduler's, the API's),
+    gathering gather_s so a burst is one pass; otherwise it looks every poll_s (for what
+    another process committed, a CLI command) or when the next retry is due. With nowhere to
+    deliver it only drains the intake queue, every idle_s.
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        *,
+        poll_s: float = 1.0,
+        gather_s: float = 0.05,
+        idle_s: float = 5.0,
+        threads: int = 4,
+    ) -> None:
         self.outbox = outbox
         self.poll_s = poll_s
+        self.gather_s = gather_s
+        self.idle_s = idle_s
         self.wake = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cco-outbox")
         self._busy: set[tuple[str, str]] = set()
@@ -281,25 +312,38 @@ class OutboxWorker:
 
     def run(self, stop: threading.Event) -> None:
         self.outbox.release_leases()
-        log.info("outbox.started")
+        log.info("outbox.started", active=self.outbox.active)
         while not stop.is_set():
+            wait = self.idle_s
             try:
-                self.pass_once()
+                wait = self.pass_once()
             except Exception:
                 log.exception("outbox.pass_failed")
-            self.wake.wait(self.poll_s)
+            if not self.outbox.active:
+                stop.wait(self.idle_s)  # commits do not matter: nothing is delivered
+                continue
+            if self.wake.wait(wait) and self.gather_s > 0:
+                stop.wait(self.gather_s)  # the rest of a burst joins this pass
             self.wake.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def pass_once(self) -> None:
+    def pass_once(self) -> float:
+        """One intake and a send on every due channel; how long until the next pass is due."""
         while self.outbox.intake() == INTAKE_BATCH:
             pass
-        for key in self.outbox.channels_due():
+        if not self.outbox.active:
+            return self.idle_s
+        due, later = self.outbox.channels_due()
+        for key in due:
             with self._lock:
                 if key in self._busy:
                     continue
                 self._busy.add(key)
             self._pool.submit(self._drain, key)
+        if later is None:
+            return self.poll_s
+        left = (later - self.outbox.clock()).total_seconds()
+        return max(0.01, min(self.poll_s, left))
 
     def _drain(self, key: tuple[str, str]) -> None:
         try:
