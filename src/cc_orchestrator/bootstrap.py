@@ -175,8 +175,8 @@ class App:
             self._scheduler_lock.release()
         if "monitor" in self.__dict__:
             self.monitor.close()
-        if "notifications" in self.__dict__:
-            self.notifications.notifications.close()
+        if "outbox" in self.__dict__:
+            self.outbox.close()
         if "store" in self.__dict__:
             self.store.close()
 

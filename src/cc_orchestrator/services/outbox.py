@@ -33,6 +33,7 @@ from cc_orchestrator.domain.outbox import (
     RetryLater,
     SendResult,
     Sent,
+    dedupe_key,
 )
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Sender, Store, Tx
@@ -78,6 +79,8 @@ class Subscriber(Protocol):
         ...
 
     def sender(self, channel: str) -> Sender | None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,6 @@ class Outbox:
         return len(taken)
 
     def _record(self, tx: Tx, subscriber: str, event: Event, plan: Planned, now: datetime) -> None:
-        from cc_orchestrator.domain.outbox import dedupe_key
-
         tx.add_delivery(
             subscriber=subscriber,
             channel=plan.channel,
@@ -276,6 +277,11 @@ class Outbox:
             )
         )
         log.warning("outbox.failed", delivery_id=delivery.id, channel=delivery.channel, why=why)
+
+    def close(self) -> None:
+        """Let go of every subscriber's senders (their open connections)."""
+        for sub in self.subscribers.values():
+            sub.close()
 
     def release_leases(self) -> None:
         """At the daemon's start: a lease held by a process that died is void."""
