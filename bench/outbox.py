@@ -52,25 +52,8 @@ def _open_store(kind: str, folder: Path) -> tuple[SqlStore, Any]:
     return SqlStore.open(f"sqlite:///{folder / 'state.db'}"), None
 
 
-def _tasks(store: SqlStore, n: int) -> list[Task]:
-    with store.write() as tx:
-        repo = tx.ensure_repo(Path("/bench/repo"))
-        return [
-            tx.add_task(
-                Task(
-                    id=f"t{i:05d}",
-                    title=f"bench task {i}",
-                    prompt="p",
-                    status=TaskStatus.RUNNING,
-                    repo_id=repo.id,
-                )
-            )
-            for i in range(n)
-        ]
-
-
 def bench_append(store: SqlStore, events: int) -> dict[str, Any]:
-    tasks = _tasks(store, 10)
+    tasks = _tasks_named(store, 10, "append")
     original = tx_hook.CoreTx.append_event
 
     def without_intake(self: tx_hook.CoreTx, event: Any) -> Any:
