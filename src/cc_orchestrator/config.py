@@ -24,6 +24,7 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
 )
 
+from cc_orchestrator.config_github import GithubConfig
 from cc_orchestrator.config_models import (
     ENV_PREFIX,
     AgentConfig,
@@ -62,6 +63,7 @@ __all__ = [
     "ChannelConfig",
     "ConfigModel",
     "DatabaseConfig",
+    "GithubConfig",
     "InstancesConfig",
     "LoadedConfig",
     "LoggingConfig",

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cc_orchestrator.config_github import GithubConfig
 from cc_orchestrator.config_notify import NotificationsConfig
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.names import check_ref
@@ -321,6 +322,7 @@ class ConfigModel(BaseModel):
         default_factory=dict, description="Other agents by name: agents.<name>.command etc."
     )
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
+    github: GithubConfig = Field(default_factory=GithubConfig)
 
 
 class Settings(ConfigModel, BaseSettings):

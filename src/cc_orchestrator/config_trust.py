@@ -29,6 +29,12 @@ USER_ONLY: dict[str, str] = {
     "agents": "which programs run as agents, and their environment",
     "web": "who can reach the dashboard, on which address, with which token",
     "notifications": "where the fleet's news (task titles, questions, costs) is sent",
+    "github.api_url": "where cco sends your GitHub token",
+    "github.token": "which GitHub account cco acts as",
+    "github.app_id": "which GitHub App cco acts as",
+    "github.app_private_key_file": "which key file cco reads and signs with",
+    "github.app_installation_id": "which GitHub App installation cco acts as",
+    "github.webhook_secret": "who may tell cco that GitHub changed",
 }
 
 

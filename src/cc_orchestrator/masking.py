@@ -53,6 +53,7 @@ def secret_values(settings: ConfigModel, environ: Mapping[str, str]) -> list[str
         found += _env_secrets(agent.env)
     for channel in settings.notifications.channels:
         found += channel.secrets()
+    found += settings.github.secrets()
     found += _env_secrets(environ)
     return [v for v in found if v]
 

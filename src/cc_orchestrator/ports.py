@@ -31,6 +31,7 @@ from cc_orchestrator.domain.observations import (
 )
 from cc_orchestrator.domain.questions import Choice, Question
 from cc_orchestrator.domain.updates import InstanceUpdate, TaskUpdate
+from cc_orchestrator.ports_links import LinkRows as LinkRows  # re-exported
 from cc_orchestrator.ports_outbox import OutboxRows as OutboxRows  # re-exported
 from cc_orchestrator.ports_outbox import Sender as Sender
 
@@ -422,7 +423,15 @@ class FleetCounts(Protocol):
 
 
 class Tx(
-    RepoRows, WorktreeRows, InstanceRows, TaskRows, EventLog, FleetCounts, OutboxRows, Protocol
+    RepoRows,
+    WorktreeRows,
+    InstanceRows,
+    TaskRows,
+    EventLog,
+    FleetCounts,
+    OutboxRows,
+    LinkRows,
+    Protocol,
 ):
     """One transaction on the state database."""
 

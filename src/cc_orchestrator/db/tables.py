@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -245,6 +246,92 @@ class DeliveryRow(Base):
     )
 
 
+class IssueLinkRow(Base):
+    """The tracker issue a task came from (domain.links.IssueLink)."""
+
+    __tablename__ = "issue_links"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    tracker: Mapped[str] = mapped_column(String(16))
+    project: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("tracker", "project", "key", name="uq_issue_links_tracker"),)
+
+
+class PullRequestRow(Base):
+    """The pull request a task's work became (domain.links.PullRequest)."""
+
+    __tablename__ = "pull_requests"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    repo: Mapped[str] = mapped_column(String(255))
+    head: Mapped[str] = mapped_column(String(255))
+    base: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default="opening")
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    head_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    checks: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    ci_rounds: Mapped[int] = mapped_column(Integer, default=0)
+    review_rounds: Mapped[int] = mapped_column(Integer, default=0)
+    fed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    etag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index("ix_pull_requests_state", "state"),
+        Index("ix_pull_requests_repo_number", "repo", "number"),
+    )
+
+
+class InboxRow(Base):
+    """A webhook delivery as received (domain.links.InboxItem), applied by the daemon."""
+
+    __tablename__ = "inbox"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(16))
+    delivery_id: Mapped[str] = mapped_column(String(128))
+    event: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("source", "delivery_id", name="uq_inbox_source"),
+        Index("ix_inbox_status", "status", "id"),
+    )
+
+
+class SyncStateRow(Base):
+    """A tracker project's last sync (domain.links.SyncState)."""
+
+    __tablename__ = "sync_state"
+
+    tracker: Mapped[str] = mapped_column(String(16), primary_key=True)
+    project: Mapped[str] = mapped_column(String(255), primary_key=True)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    etag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rate_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rate_remaining: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rate_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class SchedulerLockRow(Base):
     """Who holds the one-scheduler lock of this database (informative: the lock itself is an
     flock on SQLite, an advisory lock on PostgreSQL). One row, rewritten by each holder."""
@@ -262,10 +349,14 @@ __all__ = [
     "Base",
     "DeliveryRow",
     "EventRow",
+    "InboxRow",
     "InstanceRow",
+    "IssueLinkRow",
     "OutboxIntakeRow",
+    "PullRequestRow",
     "RepositoryRow",
     "SchedulerLockRow",
+    "SyncStateRow",
     "TaskDependencyRow",
     "TaskRow",
     "WorktreeRow",
