@@ -14,13 +14,26 @@ from cc_orchestrator.adapters.notify import make_sender
 from cc_orchestrator.adapters.process import ShellRunner, replace_process
 from cc_orchestrator.adapters.tmux import TmuxCli
 from cc_orchestrator.adapters.watch import make_file_watch
-from cc_orchestrator.config import ChannelConfig, LoadedConfig, WorktreesConfig, load_config
+from cc_orchestrator.config import (
+    ChannelConfig,
+    GithubConfig,
+    LoadedConfig,
+    WorktreesConfig,
+    load_config,
+)
 from cc_orchestrator.db.integrity import KNOWN_FILE, quick_check
 from cc_orchestrator.db.scheduler_lock import Holder, SchedulerLock
 from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.logs import get_logger, setup_logging
 from cc_orchestrator.ports import Agent, Sender
+from cc_orchestrator.ports_github import GitHubApi
 from cc_orchestrator.private import private_dir, private_file
+from cc_orchestrator.services.github_loop import GitHubLoop
+from cc_orchestrator.services.github_outbox import GitHubSubscriber
+from cc_orchestrator.services.github_prs import GitHubPulls
+from cc_orchestrator.services.github_repos import GitHubRepos
+from cc_orchestrator.services.github_sync import GitHubSync
+from cc_orchestrator.services.github_work import GitHubWork
 from cc_orchestrator.services.instance_monitor import InstanceMonitor
 from cc_orchestrator.services.instances import InstanceService
 from cc_orchestrator.services.notifications import Notifications, NotificationService
@@ -76,6 +89,10 @@ class App:
         """The agent a repository works with when none is named (its project file applies)."""
         return load_config(project_root=root, overrides=self.overrides).settings.instances.agent
 
+    def repo_github(self, root: Path) -> GithubConfig:
+        """GitHub settings as seen from a repository (its project file applies)."""
+        return load_config(project_root=root, overrides=self.overrides).settings.github
+
     @cached_property
     def worktrees(self) -> WorktreeService:
         return WorktreeService(
@@ -119,7 +136,7 @@ class App:
     @cached_property
     def tasks(self) -> TaskService:
         settings = self.config.settings
-        return TaskService(
+        tasks = TaskService(
             store=self.store,
             instances=self.instances,
             worktrees=self.worktrees,
@@ -128,6 +145,46 @@ class App:
             instances_config=settings.instances,
             channels=[c.name for c in settings.notifications.channels],
         )
+        tasks.landing = GitHubPulls(self.store, tasks, self.github_repos)
+        return tasks
+
+    # ------------------------------------------------------------------ GitHub
+    @cached_property
+    def github_api(self) -> GitHubApi:
+        """The one GitHub connection (lazy: no request until a service makes one)."""
+        from cc_orchestrator.adapters.github import make_github
+
+        return make_github(self.config.settings.github)
+
+    @cached_property
+    def github_repos(self) -> GitHubRepos:
+        return GitHubRepos(
+            settings_for=self.repo_github,
+            remote=self.git,
+            api=lambda: self.github_api,
+            defaults=self.config.settings.github,
+        )
+
+    @cached_property
+    def github_pulls(self) -> GitHubPulls:
+        landing = self.tasks.landing
+        assert isinstance(landing, GitHubPulls)
+        return landing
+
+    @cached_property
+    def github_sync(self) -> GitHubSync:
+        return GitHubSync(self.store, self.tasks, self.github_repos)
+
+    def github_loop(self) -> GitHubLoop:
+        """The daemon's GitHub thread, woken by every commit in this process (a webhook)."""
+        loop = GitHubLoop(
+            self.store,
+            self.github_sync,
+            self.github_pulls,
+            poll_s=lambda: self.config.settings.github.poll_s,
+        )
+        self.store.on_events(loop.wake.set)
+        return loop
 
     @cached_property
     def overview(self) -> OverviewService:
@@ -147,7 +204,10 @@ class App:
             timeout_s=n.timeout_s,
         )
         subscriber = Notifications(n, public_url=settings.web.public_url, make_sender=self.sender)
-        return Outbox(self.store, [subscriber], retries)
+        github = GitHubSubscriber(
+            GitHubWork(self.store, self.github_repos, settings.web.public_url), self.github_repos
+        )
+        return Outbox(self.store, [subscriber, github], retries)
 
     @cached_property
     def notifications(self) -> NotificationService:
@@ -177,6 +237,8 @@ class App:
             self.monitor.close()
         if "outbox" in self.__dict__:
             self.outbox.close()
+        if "github_api" in self.__dict__:
+            self.github_api.close()
         if "store" in self.__dict__:
             self.store.close()
 

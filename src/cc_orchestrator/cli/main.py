@@ -17,6 +17,7 @@ from cc_orchestrator.cli.context import CliState
 from cc_orchestrator.cli.daemon_cmd import status, up, web
 from cc_orchestrator.cli.instances_cmd import instances
 from cc_orchestrator.cli.notifications_cmd import notifications
+from cc_orchestrator.cli.sync_cmd import sync
 from cc_orchestrator.cli.tasks_cmd import tasks
 from cc_orchestrator.cli.worktrees_cmd import worktrees
 from cc_orchestrator.config import set_key
@@ -134,7 +135,7 @@ def cli(
     state.overrides = overrides
 
 
-for command in (up, status, web, tasks, instances, worktrees, notifications, config):
+for command in (up, status, web, tasks, instances, worktrees, notifications, sync, config):
     cli.add_command(command)
 
 
