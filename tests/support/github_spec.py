@@ -253,6 +253,7 @@ def strip_prefix(path: str) -> str:
     return path
 
 
+@functools.lru_cache(maxsize=4096)
 def find_operation(method: str, path: str) -> Operation | None:
     """The documented operation a request names, with its path parameters; None if none."""
     path = strip_prefix(path.split("?", 1)[0])
