@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from cc_orchestrator.cli.main import cli
 from tests.support.event_check import events_match_their_definitions  # noqa: F401 (autouse)
+from tests.support.fake_github_fixture import fake_github  # noqa: F401 (a fake GitHub per test)
 from tests.support.receivers import (  # noqa: F401 (fixtures: a fake service per channel type)
     discord_receiver,
     ntfy_receiver,

@@ -1,8 +1,10 @@
-"""Git through its command line (not GitPython): implements ports.Vcs."""
+"""Git through its command line (not GitPython): implements ports.Vcs and
+ports_github.GitRemote."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from cc_orchestrator.adapters.process import Completed, first_line, run
@@ -12,8 +14,18 @@ from cc_orchestrator.ports import DiffSummary, GitWorktree
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "LANG": "C"})
+    # never a prompt for a password: not git's own, nor Git Credential Manager's
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never", "LC_ALL": "C", "LANG": "C"})
     return env
+
+
+#: the userinfo of a URL (`https://user:token@host`, `https://token@host`)
+_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
+
+
+def without_credentials(text: str) -> str:
+    """text with every URL's user and password taken out (`https://***@host/...`)."""
+    return _USERINFO.sub("***@", text)
 
 
 class GitCli:
@@ -142,6 +154,57 @@ class GitCli:
     def is_ancestor(self, repo: Path, ancestor: str, descendant: str) -> bool:
         res = self._git(repo, "merge-base", "--is-ancestor", ancestor, descendant, check=False)
         return res.returncode == 0
+
+    # ------------------------------------------------------------------ remotes
+    def remote_url(self, repo: Path, remote: str) -> str | None:
+        """The remote's URL as git uses it (insteadOf applied), without any credentials in
+        it; None when there is no such remote."""
+        if remote.startswith("-"):
+            return None
+        res = self._git(repo, "remote", "get-url", remote, check=False)
+        url = res.stdout.strip()
+        return without_credentials(url) if res.returncode == 0 and url else None
+
+    def push(self, repo: Path, remote: str, branch: str, *, force: bool = False) -> str:
+        """Push refs/heads/branch to the remote's branch of the same name; the commit pushed.
+        force: --force-with-lease (only over what this repository last saw of it). Never
+        waits for a password (GIT_TERMINAL_PROMPT=0): git's own credentials or none."""
+        if remote.startswith("-"):
+            raise InvalidInput(f"{remote!r} is not a git remote")
+        self.check_branch_name(repo, branch)
+        sha = self.resolve_commit(repo, f"refs/heads/{branch}")
+        if sha is None:
+            raise InvalidInput(f"there is no branch {branch!r} to push")
+        ref = f"refs/heads/{branch}"
+        args = ["push", "--porcelain", *(["--force-with-lease"] if force else [])]
+        res = self._git(repo, *args, remote, f"{ref}:{ref}", check=False, timeout=120)
+        if res.returncode != 0:
+            raise ExternalError(
+                f"git push to {remote} failed for {branch}: {self._push_failure(res, ref)}",
+                hint=_push_hint(res.stdout + res.stderr, force=force),
+            )
+        return sha
+
+    @staticmethod
+    def _push_failure(res: Completed, ref: str) -> str:
+        """git's own reason: the porcelain line of the refused ref, else the first error."""
+        for line in res.stdout.splitlines():
+            flag, _, rest = line.partition("\t")
+            if flag == "!" and rest.startswith(f"{ref}:"):
+                why = rest.partition("\t")[2].strip()
+                remote_says = [
+                    r.removeprefix("remote:").strip()
+                    for r in res.stderr.splitlines()
+                    if r.startswith("remote:") and r.removeprefix("remote:").strip()
+                ]
+                if remote_says:
+                    why += f" ({remote_says[0]})"
+                return without_credentials(first_line(why)) or "refused"
+        lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+        told = [ln for ln in lines if ln.startswith(("fatal:", "error:"))] or lines
+        return without_credentials(first_line(told[0] if told else "")) or (
+            f"exit {res.returncode}"
+        )
 
     # ------------------------------------------------------------------ task results
     def _identity(self, cwd: Path) -> list[str]:
@@ -287,3 +350,15 @@ class GitCli:
             ).stdout.strip()
         self._git(repo, "update-ref", "-m", message, f"refs/heads/{into}", new, into_sha)
         return new
+
+
+def _push_hint(output: str, *, force: bool) -> str | None:
+    if "stale info" in output:
+        return "the remote branch moved since it was last fetched: fetch, then push again"
+    if "fetch first" in output or "non-fast-forward" in output:
+        return "the remote branch has commits this one lacks: merge or rebase them, " + (
+            "or fetch and force again" if force else "or push with force"
+        )
+    if "could not read Username" in output or "Authentication failed" in output:
+        return "git has no credentials for this remote: set up a credential helper or SSH key"
+    return None

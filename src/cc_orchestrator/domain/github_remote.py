@@ -1,4 +1,10 @@
-"""Which GitHub repository a git remote's URL names (credentials in it are never kept)."""
+"""Which GitHub repository a git remote's URL names, and which host an API URL is on.
+
+Pure parsing: no git, no network. Every form git accepts for GitHub is read
+(`git@github.com:o/r.git`, `https://github.com/o/r(.git)`, `ssh://git@github.com/o/r.git`,
+`https://user:token@github.com/o/r`, a GitHub Enterprise Server host); anything else is None.
+Only owner and name come out: credentials in a URL are never kept.
+"""
 
 from __future__ import annotations
 
@@ -7,42 +13,71 @@ from urllib.parse import urlsplit
 
 from cc_orchestrator.domain.github import RepoRef
 
-_NAME = r"[A-Za-z0-9_.-]+"
-_SCP = re.compile(
-    rf"^(?:[A-Za-z0-9_.-]+@)?(?P<host>[^:/\s]+):(?P<owner>{_NAME})/(?P<repo>{_NAME})/?$"
-)
-_PATH = re.compile(rf"^/*(?P<owner>{_NAME})/(?P<repo>{_NAME})/?$")
+#: GitHub's own rule for owner and repository names (letters, digits, `-`, `_`, `.`)
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+#: scp-like syntax: [user@]host:path (no scheme, and the path does not start with //)
+_SCP = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s\[\]]+):(?!//)(?P<path>[^\s]+)$")
+_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git")
+#: hosts that are github.com too (SSH over port 443 answers as ssh.github.com)
+_ALIASES = {"github.com": ("github.com", "www.github.com", "ssh.github.com")}
 
 
-def _ref(owner: str, repo: str) -> RepoRef | None:
-    if repo.endswith(".git"):
-        repo = repo[: -len(".git")]
-    if not repo or owner in (".", "..") or repo in (".", ".."):
+def _hosts(host: str) -> tuple[str, ...]:
+    host = host.strip().lower()
+    if host.count(":") == 1:  # a port written with the host: URLs are matched by name
+        host = host.partition(":")[0]
+    return _ALIASES.get(host, (host,))
+
+
+def _repo_of_path(path: str) -> RepoRef | None:
+    path = path.strip("/")
+    if path.endswith(".git"):
+        path = path[: -len(".git")]
+    parts = path.split("/")
+    if len(parts) != 2:
         return None
-    return RepoRef(owner, repo)
+    owner, name = parts
+    if not (_NAME.match(owner) and _NAME.match(name)):
+        return None
+    if owner in (".", "..") or name in (".", ".."):
+        return None
+    return RepoRef(owner, name)
 
 
-def repo_from_remote(url: str, host: str = "github.com") -> RepoRef | None:
-    """owner/name of `url` when it points at `host` (https, ssh:// or scp-like git@host:o/r)."""
-    url = url.strip()
-    host = host.lower()
-    if "://" in url:
+def repo_from_remote(url: str | None, host: str = "github.com") -> RepoRef | None:
+    """owner/name on GitHub (or the GHES `host`) that this remote URL names, else None."""
+    if not url:
+        return None
+    text = url.strip()
+    if not text or any(c.isspace() for c in text):
+        return None
+    accepted = _hosts(host)
+    if "://" in text:
         try:
-            parts = urlsplit(url)
+            parts = urlsplit(text)
             found = (parts.hostname or "").lower()
         except ValueError:
             return None
-        if parts.scheme not in ("https", "http", "ssh", "git") or found != host:
+        if parts.scheme.lower() not in _SCHEMES or found not in accepted:
             return None
-        m = _PATH.match(parts.path)
-        return _ref(m["owner"], m["repo"]) if m else None
-    m = _SCP.match(url)
-    if m is None or m["host"].lower() != host:
+        if parts.query or parts.fragment:
+            return None
+        return _repo_of_path(parts.path)
+    match = _SCP.match(text)
+    if match is None or match["host"].lower() not in accepted:
         return None
-    return _ref(m["owner"], m["repo"])
+    return _repo_of_path(match["path"])
 
 
-def api_host(api_url: str) -> str:
-    """The web host of an API root: api.github.com -> github.com; GHES keeps its host."""
-    host = (urlsplit(api_url).hostname or "").lower()
-    return "github.com" if host == "api.github.com" else host
+def web_host(api_url: str) -> str:
+    """The web host of an API root: github.com for https://api.github.com, HOST for a GitHub
+    Enterprise Server's https://HOST/api/v3 (with its port, when one is written)."""
+    try:
+        parts = urlsplit(api_url.strip())
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return ""
+    if host == "api.github.com":
+        return "github.com"
+    return f"{host}:{port}" if port else host

@@ -10,7 +10,7 @@ from pathlib import Path
 from cc_orchestrator.config import GithubConfig
 from cc_orchestrator.domain.errors import CcoError, InvalidInput
 from cc_orchestrator.domain.github import RepoRef
-from cc_orchestrator.domain.github_remote import api_host, repo_from_remote
+from cc_orchestrator.domain.github_remote import repo_from_remote, web_host
 from cc_orchestrator.ports_github import GitHubApi, GitRemote
 
 CHANNEL_MAX = 64  # deliveries.channel
@@ -56,7 +56,7 @@ class GitHubRepos:
         if cfg.repository:
             return RepoRef.parse(cfg.repository)
         url = self.remote.remote_url(root, cfg.remote)
-        return repo_from_remote(url, api_host(cfg.api_url)) if url else None
+        return repo_from_remote(url, web_host(cfg.api_url)) if url else None
 
     def need_ref(self, root: Path) -> RepoRef:
         ref = self.ref(root)
