@@ -25,10 +25,19 @@ T = TaskStatus
 
 
 @pytest.fixture
-def app(fake_claude: Path) -> Iterator[App]:
+def apps(fake_claude: Path) -> Iterator[list[App]]:
+    made: list[App] = []
+    yield made
+    for app in made:
+        app.close()
+
+
+def make_app(apps: list[App], github: FakeGitHub, repo: Path, **project: object) -> App:
+    """cco pointed at the fake GitHub, the repository's GitHub settings in its project file."""
+    configure(github, repo, **project)
     app = build_app(log_to_file=False)
-    yield app
-    app.close()
+    apps.append(app)
+    return app
 
 
 def until(app: App, task_id: str, status: TaskStatus, timeout: float = 60) -> Task:
@@ -46,9 +55,8 @@ def pull(app: App, task_id: str):  # type: ignore[no-untyped-def]
         return tx.pull_request(task_id)
 
 
-def test_issue_to_merged_pull_request(app: App, github: FakeGitHub, repo: Path) -> None:
-    configure(github, repo, pull_requests=True, open_pr_at="review", ci_rounds=2)
-    app = build_app(log_to_file=False)  # the settings written above
+def test_issue_to_merged_pull_request(apps: list[App], github: FakeGitHub, repo: Path) -> None:
+    app = make_app(apps, github, repo, pull_requests=True, open_pr_at="review", ci_rounds=2)
     number = github.add_issue("Add the fix", "write fix.txt v1", labels=["cco"])
     github.add_issue("Not for cco", "write other.txt x")  # no label: not a task
 
@@ -60,10 +68,10 @@ def test_issue_to_merged_pull_request(app: App, github: FakeGitHub, repo: Path) 
     until(app, task_id, T.REVIEW)
     pr = wait_for(lambda: (p := pull(app, task_id)) and p.state is PullState.OPEN and p, what="PR")
     assert pr.number is not None
-    opened = github.pull(pr.number)
-    assert f"Closes #{number}" in opened["body"]
-    assert opened["head"]["ref"] == app.tasks.get(task_id).branch
-    assert "cco:review" in github.labels_of(number)
+    opened = github.pr(pr.number)
+    assert f"Closes #{number}" in (opened.body or "")
+    assert opened.pull is not None and opened.pull.head == app.tasks.get(task_id).branch
+    assert "cco:review" in github.issue(number).labels
 
     # CI fails: the failing job's log tail goes to the agent, which fixes it
     github.set_check(pr.head_sha, "tests", "completed", "failure", log="boom\nwrite fix.txt v2\n")
@@ -74,7 +82,7 @@ def test_issue_to_merged_pull_request(app: App, github: FakeGitHub, repo: Path) 
         lambda: (p := pull(app, task_id)) and p.head_sha != pr.head_sha and p, what="the push"
     )
     assert fixed.ci_rounds == 1
-    bare_file = git(github.bare, "show", f"{fixed.head}:fix.txt")
+    bare_file = git(github.bare, "show", f"{fixed.head_sha}:fix.txt")
     assert bare_file == "v2"
 
     github.set_check(fixed.head_sha, "tests", "completed", "success")
@@ -86,9 +94,9 @@ def test_issue_to_merged_pull_request(app: App, github: FakeGitHub, repo: Path) 
     done = app.tasks.get(task_id)
     assert done.status == T.DONE, done.status_reason
     assert app.worktrees.views() == []
-    assert github.issue(number)["state"] == "closed"
+    assert github.issue(number).state == "closed"
     drain(app)
-    comments = [c for c in github.comments_of(number) if "cco:task:" in c["body"]]
-    assert len(comments) == 1  # one comment, edited in place
-    assert "done" in comments[0]["body"]
-    assert github.labels_of(number) == ["cco", "cco:done"]
+    said = [c for c in github.state.comments.values() if c.issue == number]
+    assert len(said) == 1 and "cco:task:" in said[0].body  # one comment, edited in place
+    assert "done" in said[0].body
+    assert sorted(github.issue(number).labels) == ["cco", "cco:done"]
