@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 
-from cc_orchestrator.bootstrap import App
+from cc_orchestrator.bootstrap import App, build_app
 from cc_orchestrator.config import PROJECT_FILE_NAME, user_config_file
+from cc_orchestrator.domain.links import PullRequest
+from cc_orchestrator.domain.models import Task, TaskStatus
 from tests.conftest import git
 from tests.support.fake_github import FakeGitHub
+from tests.support.wait import wait_for
 
 
 def with_remote(repo: Path, bare: Path) -> Path:
@@ -58,3 +61,36 @@ def github(tmp_path: Path, repo: Path) -> Iterator[FakeGitHub]:
     with FakeGitHub(bare) as fake:
         yield fake
         assert fake.violations == [], fake.violations
+
+
+def make_app(apps: list[App], github: FakeGitHub, repo: Path, **project: Any) -> App:
+    """cco pointed at the fake GitHub, the repository's GitHub settings in its project file."""
+    configure(github, repo, **project)
+    app = build_app(log_to_file=False)
+    apps.append(app)
+    return app
+
+
+def until(app: App, task_id: str, status: TaskStatus, timeout: float = 60) -> Task:
+    """Schedule and drain the outbox until the task has this status."""
+
+    def step() -> Task | None:
+        app.tasks.tick()
+        drain(app)
+        found = app.tasks.get(task_id)
+        return found if found.status == status else None
+
+    return wait_for(step, timeout=timeout, interval=0.1, what=f"task {task_id} {status.value}")
+
+
+def pull_of(app: App, task_id: str) -> PullRequest | None:
+    with app.store.read() as tx:
+        return tx.pull_request(task_id)
+
+
+@pytest.fixture
+def apps(fake_claude: Path) -> Iterator[list[App]]:
+    made: list[App] = []
+    yield made
+    for app in made:
+        app.close()
