@@ -71,7 +71,7 @@ def test_issue_to_merged_pull_request(apps: list[App], github: FakeGitHub, repo:
 
 
 def in_review_with_pr(app: App, github: FakeGitHub, repo: Path, prompt: str) -> tuple[str, int]:
-    number = github.add_issue("Work", prompt, labels=["cco"])
+    github.add_issue("Work", prompt, labels=["cco"])
     [(_, task_id)] = app.github_sync.sync(repo).created
     until(app, task_id, T.REVIEW)
     pr = pull_of(app, task_id)

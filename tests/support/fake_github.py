@@ -385,7 +385,7 @@ class FakeGitHub(Control):
         remaining = self.rate_remaining
         reset = self.rate_reset
         if self.limited_until > time.time():
-            remaining, reset = 0, max(reset, int(self.limited_until) + 1)
+            remaining, reset = 0, int(self.limited_until) + 1  # lifted then, as GitHub's reset
             if self.limited_status == 429:
                 remaining = self.rate_remaining
         headers = (
