@@ -80,7 +80,8 @@ class GitHubSync:
         self.repos = repos
 
     def synced_repos(self) -> list[Path]:
-        """The registered repositories whose settings say github.sync."""
+        """The registered repositories (any that cco worked in, or `cco sync github` ran in)
+        whose settings say github.sync."""
         with self.store.read() as tx:
             roots = [r.path for r in tx.repos()]
         return [r for r in roots if r.is_dir() and self.repos.settings(r).sync]
@@ -90,6 +91,9 @@ class GitHubSync:
         ref = self.repos.need_ref(root)
         cfg = self.repos.settings(root)
         report = SyncReport(ref.full_name, dry_run=dry_run)
+        if not dry_run:  # from now on the daemon syncs it too (with github.sync)
+            with self.store.write() as tx:
+                tx.ensure_repo(root)
         api = self.repos.api()
         with self.store.read() as tx:
             state = tx.sync_state(TRACKER, ref.full_name)
