@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cc_orchestrator.bootstrap import App
+from cc_orchestrator.domain.errors import Conflict
 from cc_orchestrator.domain.links import PullState
 from cc_orchestrator.domain.models import TaskStatus
 from tests.conftest import git, wait_for
@@ -168,3 +171,23 @@ def test_a_dependent_task_gets_a_stacked_pull_request_retargeted_on_merge(
     drain(app)  # the retarget
     assert pull_of(app, top_task).base == "main"  # type: ignore[union-attr]
     assert github.pr(top_pr.number).pull.base == "main"  # type: ignore[union-attr]
+
+
+def test_the_comment_is_found_again_and_approve_says_where_it_lands(
+    apps: list[App], github: FakeGitHub, repo: Path
+) -> None:
+    app = make_app(apps, github, repo, pull_requests=True, open_pr_at="review")
+    task_id, number = in_review_with_pr(app, github, repo, "write a.txt one")
+    with app.store.read() as tx:
+        link = tx.issue_link(task_id)
+    assert link is not None and link.data.get("comment_id")
+    # a status delivery killed after posting, before recording: its comment is found again
+    with app.store.write() as tx:
+        tx.update_issue_link(task_id, data={})
+    work = app.outbox.subscribers["github"].work  # type: ignore[attr-defined]
+    work.status(task_id)
+    said = [c for c in github.state.comments.values() if c.issue == int(link.key)]
+    assert len(said) == 1
+    with pytest.raises(Conflict, match=f"#{number} is open"):
+        app.tasks.approve(task_id)
+    assert app.tasks.get(task_id).status == T.REVIEW

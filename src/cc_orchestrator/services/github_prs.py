@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cc_orchestrator.domain.errors import CcoError
+from cc_orchestrator.domain.errors import CcoError, Conflict
 from cc_orchestrator.domain.events_links import pr_checks, pr_closed, pr_feedback, pr_requested
 from cc_orchestrator.domain.github import GhCheck, GitHubError, NotModified, RepoRef
 from cc_orchestrator.domain.links import PullRequest, PullState
@@ -79,6 +79,14 @@ class GitHubPulls:
 
     def request_pull_request(self, task: Task) -> Task:
         assert task.repo_path is not None
+        with self.store.read() as tx:
+            found = tx.pull_request(task.id)
+        if found is not None and found.state is PullState.OPEN:
+            raise Conflict(
+                f"task {task.id}'s pull request #{found.number} is open: it lands when it "
+                "merges on GitHub",
+                hint=f"merge it there ({found.url}); cco marks the task done then",
+            )
         repo = self.repos.need_ref(task.repo_path)
         with self.store.write() as tx:
             current = tx.task(task.id)
@@ -123,15 +131,24 @@ class GitHubPulls:
         return self._reviews(task, pr, repo, cfg.review_rounds)
 
     def _closed(self, pr: PullRequest, *, merged: bool) -> None:
+        """The task first (done, or cancelled), then the record: a kill in between finds the
+        PR still open here and merged there, and finishes (land and cancel are idempotent).
+        A task whose agent is still at work lands when it is back in review."""
+        task = self.tasks.get(pr.task_id)
+        if merged:
+            if task.status in (T.RUNNING, T.NEEDS_INPUT, T.READY, T.PENDING):
+                log.info("github.pr_merged_while_working", task_id=task.id, number=pr.number)
+                return
+            try:
+                self.tasks.land(task.id, f"pull request #{pr.number} merged")
+            except Conflict as exc:  # a task that failed meanwhile: it stays as it is
+                log.warning("github.land_refused", task_id=task.id, error=str(exc))
+        elif task.status not in (T.DONE, T.CANCELLED, T.FAILED):
+            self.tasks.cancel(task.id, reason=f"pull request #{pr.number} closed without merging")
         state = PullState.MERGED if merged else PullState.CLOSED
         with self.store.write() as tx:
             pr = tx.update_pull_request(pr.task_id, state=state)
             tx.append_event(pr_closed(pr, merged=merged))
-        task = self.tasks.get(pr.task_id)
-        if merged:
-            self.tasks.land(task.id, f"pull request #{pr.number} merged")
-        elif task.status not in (T.DONE, T.CANCELLED, T.FAILED):
-            self.tasks.cancel(task.id, reason=f"pull request #{pr.number} closed without merging")
         log.info("github.pr_closed", task_id=pr.task_id, number=pr.number, merged=merged)
 
     def _checks(self, task: Task, pr: PullRequest, repo: RepoRef, rounds: int, tail: int) -> bool:
