@@ -9,18 +9,27 @@ from typing import Any, NoReturn
 
 from cc_orchestrator.adapters.agents import make_agent
 from cc_orchestrator.adapters.git import GitCli
+from cc_orchestrator.adapters.github import make_github
 from cc_orchestrator.adapters.locks import FileLocks
 from cc_orchestrator.adapters.notify import make_sender
 from cc_orchestrator.adapters.process import ShellRunner, replace_process
 from cc_orchestrator.adapters.tmux import TmuxCli
 from cc_orchestrator.adapters.watch import make_file_watch
-from cc_orchestrator.config import ChannelConfig, LoadedConfig, WorktreesConfig, load_config
+from cc_orchestrator.config import (
+    ChannelConfig,
+    GithubConfig,
+    LoadedConfig,
+    WorktreesConfig,
+    load_config,
+)
 from cc_orchestrator.db.integrity import KNOWN_FILE, quick_check
 from cc_orchestrator.db.scheduler_lock import Holder, SchedulerLock
 from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.logs import get_logger, setup_logging
 from cc_orchestrator.ports import Agent, Sender
+from cc_orchestrator.ports_github import GitHubApi
 from cc_orchestrator.private import private_dir, private_file
+from cc_orchestrator.services.github_connection import GitHubConnection
 from cc_orchestrator.services.instance_monitor import InstanceMonitor
 from cc_orchestrator.services.instances import InstanceService
 from cc_orchestrator.services.notifications import Notifications, NotificationService
@@ -75,6 +84,26 @@ class App:
     def repo_agent(self, root: Path) -> str:
         """The agent a repository works with when none is named (its project file applies)."""
         return load_config(project_root=root, overrides=self.overrides).settings.instances.agent
+
+    def repo_github(self, root: Path) -> GithubConfig:
+        """GitHub settings as seen from a repository (its project file applies; the
+        connection keys are the user's own: config_trust)."""
+        return load_config(project_root=root, overrides=self.overrides).settings.github
+
+    @cached_property
+    def github_api(self) -> GitHubApi:
+        """The one GitHub connection (lazy: nothing is read or sent until it is used)."""
+        return make_github(self.config.settings.github)
+
+    @cached_property
+    def github_connection(self) -> GitHubConnection:
+        return GitHubConnection(
+            self.store,
+            lambda: self.github_api,
+            self.config.settings.github,
+            self.git,
+            repo_settings=self.repo_github,
+        )
 
     @cached_property
     def worktrees(self) -> WorktreeService:
@@ -177,6 +206,8 @@ class App:
             self.monitor.close()
         if "outbox" in self.__dict__:
             self.outbox.close()
+        if "github_api" in self.__dict__:
+            self.github_api.close()
         if "store" in self.__dict__:
             self.store.close()
 
