@@ -85,9 +85,11 @@ def render(status: dict[str, Any], *, now: datetime | None = None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
 def status(state: CliState, as_json: bool) -> None:
-    """The API, where the credentials come from, who they act as, the rate limit left, and
-    each repository's GitHub repository, sync and open pull requests; exit 1 when GitHub
-    cannot be reached or refuses the credentials."""
+    """The connection: credentials, login, rate limit, each repository's side.
+
+    The API, where the credentials come from (never them), who they act as, the rate limit
+    left, and each registered repository's GitHub repository, sync and open pull requests.
+    Exits 1 when GitHub cannot be reached or refuses the credentials (all is printed still)."""
     found = state.app().github_connection.status()
     if as_json:
         echo_json(found)
