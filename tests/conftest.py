@@ -49,6 +49,11 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     for key in list(os.environ):
         if key.startswith("CC_ORCH_"):
             monkeypatch.delenv(key)
+    # no GitHub credentials of the machine's: a test that wants one sets it (and an installed,
+    # logged-in gh finds an empty config here)
+    for key in ("GITHUB_TOKEN", "GH_TOKEN", "GH_HOST", "GH_ENTERPRISE_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("GH_CONFIG_DIR", str(home / ".config" / "gh"))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))

@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 
 from cc_orchestrator.adapters.agents import make_agent
 from cc_orchestrator.adapters.git import GitCli
+from cc_orchestrator.adapters.github import make_github
 from cc_orchestrator.adapters.locks import FileLocks
 from cc_orchestrator.adapters.notify import make_sender
 from cc_orchestrator.adapters.process import ShellRunner, replace_process
@@ -28,6 +29,7 @@ from cc_orchestrator.logs import get_logger, setup_logging
 from cc_orchestrator.ports import Agent, Sender
 from cc_orchestrator.ports_github import GitHubApi
 from cc_orchestrator.private import private_dir, private_file
+from cc_orchestrator.services.github_connection import GitHubConnection
 from cc_orchestrator.services.github_loop import GitHubLoop
 from cc_orchestrator.services.github_outbox import GitHubSubscriber
 from cc_orchestrator.services.github_prs import GitHubPulls
@@ -90,8 +92,24 @@ class App:
         return load_config(project_root=root, overrides=self.overrides).settings.instances.agent
 
     def repo_github(self, root: Path) -> GithubConfig:
-        """GitHub settings as seen from a repository (its project file applies)."""
+        """GitHub settings as seen from a repository (its project file applies; the
+        connection keys are the user's own: config_trust)."""
         return load_config(project_root=root, overrides=self.overrides).settings.github
+
+    @cached_property
+    def github_api(self) -> GitHubApi:
+        """The one GitHub connection (lazy: nothing is read or sent until it is used)."""
+        return make_github(self.config.settings.github)
+
+    @cached_property
+    def github_connection(self) -> GitHubConnection:
+        return GitHubConnection(
+            self.store,
+            lambda: self.github_api,
+            self.config.settings.github,
+            self.git,
+            repo_settings=self.repo_github,
+        )
 
     @cached_property
     def worktrees(self) -> WorktreeService:
@@ -149,13 +167,6 @@ class App:
         return tasks
 
     # ------------------------------------------------------------------ GitHub
-    @cached_property
-    def github_api(self) -> GitHubApi:
-        """The one GitHub connection (lazy: no request until a service makes one)."""
-        from cc_orchestrator.adapters.github import make_github
-
-        return make_github(self.config.settings.github)
-
     @cached_property
     def github_repos(self) -> GitHubRepos:
         return GitHubRepos(

@@ -156,6 +156,7 @@ class FakeGitHub(Control):
         self.lock = threading.RLock()
         self.violations: list[str] = []
         self.requests: list[Recorded] = []
+        self.log_fetches: list[dict[str, str]] = []  # the headers of each job log's fetch
         self.hooks = Webhooks(self)
         self.port = 0
         self.rate_limit_total = 5000
@@ -316,7 +317,7 @@ class FakeGitHub(Control):
         if op is None:
             return answer_json(404, error("Not Found", status="404"))
         call = Call(self, request, op, self.site(api), body)
-        if op.template.startswith("/app/"):
+        if op.template == "/app" or op.template.startswith("/app/"):
             return self._route(call)  # a GitHub App's own JWT (fake_github_api_pulls.py)
         if self._user_of(request) is None:
             return answer_json(401, error("Bad credentials", status="401"))
@@ -409,6 +410,8 @@ class FakeGitHub(Control):
             return Answer(204)
         if len(parts) == 2 and parts[0] == "logs" and parts[1].isdigit():
             job = int(parts[1])
+            with self.lock:
+                self.log_fetches.append(dict(request.headers))
             signature = request.query.get("sig", [""])[0]
             with self.lock:
                 run = self.state.checks.get(job)

@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 
 from tests.support.fake_github_calls import Call, R, Refused, answer_json, route
 from tests.support.fake_github_objects import error
-from tests.support.fake_github_objects_pr import check_run, pull, review, review_comment
+from tests.support.fake_github_objects_pr import (
+    check_run,
+    fake_app,
+    pull,
+    review,
+    review_comment,
+)
 from tests.support.fake_github_state import Issue, stamp
 from tests.support.receivers_http import Answer
 
@@ -178,9 +184,8 @@ def list_review_comments(call: Call) -> Answer:
     return call.page([review_comment(call.site, state, c) for c in found])
 
 
-@route("POST", "/app/installations/{installation_id}/access_tokens")
-def installation_token(call: Call) -> Answer:
-    """An installation access token for an App's JWT (RS256, checked with its public key)."""
+def _jwt_refused(call: Call) -> Answer | None:
+    """Why the App's JWT (RS256, checked with its public key) is refused, or None."""
     import jwt
 
     fake = call.fake
@@ -200,6 +205,25 @@ def installation_token(call: Call) -> Answer:
     if str(claims["iss"]) != str(fake.app_id) or claims["exp"] - claims["iat"] > 660:
         message = "'Issuer' claim ('iss') must be the App's id and the JWT live 10 minutes"
         return answer_json(401, error(message, status="401"))
+    return None
+
+
+@route("GET", "/app")
+def get_app(call: Call) -> Answer:
+    """The App its JWT authenticates as (how a client learns the App's slug)."""
+    refused = _jwt_refused(call)
+    if refused is not None:
+        return refused
+    return answer_json(200, fake_app(call.site, call.fake.state, call.fake.app_id))
+
+
+@route("POST", "/app/installations/{installation_id}/access_tokens")
+def installation_token(call: Call) -> Answer:
+    """An installation access token for an App's JWT (RS256, checked with its public key)."""
+    fake = call.fake
+    refused = _jwt_refused(call)
+    if refused is not None:
+        return refused
     if call.n("installation_id") != fake.installation_id:
         raise Refused(404, "Not Found")
     token = "ghs_" + secrets.token_urlsafe(27)

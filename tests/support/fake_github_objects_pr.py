@@ -211,6 +211,24 @@ def actions_app(site: Site, state: State) -> JSON:
     }
 
 
+def fake_app(site: Site, state: State, app_id: int) -> JSON:
+    """The GitHub App a test registered (FakeGitHub.app): slug fake-app."""
+    return {
+        **actions_app(site, state),
+        "id": app_id,
+        "slug": "fake-app",
+        "node_id": node_id("App", app_id),
+        "client_id": "Iv1.fakeapp",
+        "owner": user(site, state, site.owner, "Organization"),
+        "name": "Fake App",
+        "description": "The fake GitHub's App",
+        "external_url": f"{site.web}/fake-app",
+        "html_url": f"{site.web}/apps/fake-app",
+        "permissions": {"checks": "read", "issues": "write", "pull_requests": "write"},
+        "events": ["issues", "pull_request"],
+    }
+
+
 def _minimal_pull(site: Site, item: Issue) -> JSON:
     pr = item.pull
     assert pr is not None

@@ -15,6 +15,7 @@ from cc_orchestrator import __version__
 from cc_orchestrator.cli.config_cmd import config
 from cc_orchestrator.cli.context import CliState
 from cc_orchestrator.cli.daemon_cmd import status, up, web
+from cc_orchestrator.cli.github_cmd import github
 from cc_orchestrator.cli.instances_cmd import instances
 from cc_orchestrator.cli.notifications_cmd import notifications
 from cc_orchestrator.cli.sync_cmd import sync
@@ -135,7 +136,18 @@ def cli(
     state.overrides = overrides
 
 
-for command in (up, status, web, tasks, instances, worktrees, notifications, sync, config):
+for command in (
+    up,
+    status,
+    web,
+    tasks,
+    instances,
+    worktrees,
+    notifications,
+    sync,
+    github,
+    config,
+):
     cli.add_command(command)
 
 

@@ -38,6 +38,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/github/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Github Status
+         * @description The API root, where the credentials come from (never them), who they act as, the rate
+         *     limit, and each repository's GitHub side. Answered 200 when GitHub is unreachable or
+         *     refuses the credentials too: `connected` is false and `error` says why.
+         */
+        get: operations["github_status_api_github_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -651,6 +673,79 @@ export interface components {
             /** Feedback */
             feedback: string;
         };
+        /**
+         * GitHubRepoOut
+         * @description A registered repository's GitHub side.
+         */
+        GitHubRepoOut: {
+            /**
+             * Error
+             * @description why its GitHub repository is not known
+             */
+            error: string | null;
+            /** Last Sync At */
+            last_sync_at: string | null;
+            /** Last Sync Error */
+            last_sync_error: string | null;
+            /** Name */
+            name: string;
+            /** Open Pull Requests */
+            open_pull_requests: number;
+            /** Path */
+            path: string;
+            /** Pull Requests */
+            pull_requests: boolean;
+            /** Remote */
+            remote: string | null;
+            /**
+             * Repository
+             * @description owner/name on GitHub; null when none is known
+             */
+            repository: string | null;
+            /**
+             * Resolved From
+             * @description settings, or `remote NAME`
+             */
+            resolved_from: string | null;
+            /** Sync */
+            sync: boolean;
+        };
+        /**
+         * GitHubStatusOut
+         * @description How cco is connected to GitHub. connected false: `error` says why (and `hint` how to
+         *     fix it); the repositories are listed all the same.
+         */
+        GitHubStatusOut: {
+            /** Api Url */
+            api_url: string;
+            /** Connected */
+            connected: boolean;
+            /**
+             * Credentials
+             * @description where the credentials come from, never them
+             */
+            credentials: string | null;
+            /** Error */
+            error: string | null;
+            /** Hint */
+            hint: string | null;
+            /** Host */
+            host: string;
+            /** Login */
+            login: string | null;
+            rate_limit: components["schemas"]["RateLimitOut"] | null;
+            /** Rate Limit Error */
+            rate_limit_error: string | null;
+            /** Repositories */
+            repositories: components["schemas"]["GitHubRepoOut"][];
+            /** Retry After S */
+            retry_after_s: number | null;
+            /**
+             * Unavailable
+             * @description true: GitHub is not reachable now (retried later)
+             */
+            unavailable: boolean;
+        };
         /** Health */
         Health: {
             /** Daemon */
@@ -809,6 +904,15 @@ export interface components {
             reason: string | null;
             /** Tool */
             tool: string;
+        };
+        /** RateLimitOut */
+        RateLimitOut: {
+            /** Limit */
+            limit: number;
+            /** Remaining */
+            remaining: number;
+            /** Reset At */
+            reset_at: string | null;
         };
         /** Removed */
         Removed: {
@@ -1235,6 +1339,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventOut"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A browser request from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A state-changing request that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A Host this server does not answer for */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    github_status_api_github_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitHubStatusOut"];
                 };
             };
             /** @description Bad Request */

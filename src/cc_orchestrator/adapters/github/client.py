@@ -26,6 +26,7 @@ from urllib.parse import quote
 import httpx
 from githubkit import GitHubCore
 from githubkit.auth import BaseAuthStrategy
+from githubkit.cache import MemCacheStrategy
 from githubkit.exception import GitHubException
 from githubkit.response import Response
 
@@ -132,6 +133,10 @@ class GitHubClient:
                     follow_redirects=True,  # httpx drops Authorization on another host
                     http_cache=False,
                     auto_retry=False,
+                    # a GitHub App's JWT and installation token, this client's own: githubkit's
+                    # default cache is one per process, keyed by the App's id alone, so a
+                    # client with a new key (rotated) would sign with the old key's JWT
+                    cache_strategy=MemCacheStrategy(),
                 )
             return self._kit
 

@@ -31,6 +31,7 @@ from cc_orchestrator.logs import redact_text
 
 MESSAGE_MAX = 300
 TOKEN_HINT = "set GITHUB_TOKEN, run `gh auth login`, or set github.token in your user settings"
+APP_HINT = "check github.app_id, github.app_private_key_file and github.app_installation_id"
 
 
 def github_message(response: httpx.Response) -> str:
@@ -104,10 +105,11 @@ def judge_response(
                 retry_after_s=wait,
             )
     if code == 401:
+        fix = APP_HINT if source.startswith("app ") else TOKEN_HINT
         return GitHubError(
             f"GitHub refused the credentials (401){said}",
             status=code,
-            hint=f"they came from {source}; {TOKEN_HINT}",
+            hint=f"they came from {source}; {fix}",
         )
     if code >= 500 or code == 408:
         return GitHubUnavailable(f"GitHub answered {code} to {what}{said}", status=code)
@@ -128,14 +130,25 @@ def judge(
         return exc
     secrets = list(secrets)
     # a failure inside an auth flow (a GitHub App's token request) comes wrapped
+    in_auth = False
     while (
         isinstance(exc, RequestError)
         and not isinstance(exc, RequestFailed | RequestTimeout)
         and isinstance(exc.exc, GitHubException)
     ):
-        exc = exc.exc
+        exc, in_auth = exc.exc, True
     if isinstance(exc, RequestFailed):
-        return judge_response(exc.response.raw_response, what=what, source=source, secrets=secrets)
+        response = exc.response.raw_response
+        if not in_auth:
+            return judge_response(response, what=what, source=source, secrets=secrets)
+        asked = response.request
+        said = judge_response(
+            response, what=f"{asked.method} {asked.url.path}", source=source, secrets=secrets
+        )
+        if isinstance(said, GitHubUnavailable):
+            return said
+        # the credentials were refused, whatever the status: never "no such issue" (404)
+        return GitHubError(said.message, status=401, hint=f"they came from {source}; {APP_HINT}")
     inner: BaseException = exc.exc if isinstance(exc, RequestError) else exc
     if isinstance(inner, httpx.TimeoutException):
         if isinstance(inner, httpx.ConnectTimeout | httpx.PoolTimeout):
