@@ -19,6 +19,7 @@ from cc_orchestrator.web.errors import BodyLimit, add_error_handlers
 from cc_orchestrator.web.events import EventHub
 from cc_orchestrator.web.login import add_login_route
 from cc_orchestrator.web.routes import (
+    github_sync,
     instances,
     live,
     notifications,
@@ -96,7 +97,7 @@ def create_app(
     app.add_middleware(Guard, policy=policy)  # the outermost: before any body is read
     add_security_schemes(app)
     add_error_handlers(app, add_login_route(app, policy))
-    for module in (overview, tasks, instances, worktrees, notifications, live):
+    for module in (overview, tasks, instances, worktrees, notifications, github_sync, live):
         app.include_router(module.router)
     if (STATIC / "index.html").exists():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="dashboard")
