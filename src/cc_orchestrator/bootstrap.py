@@ -41,6 +41,7 @@ from cc_orchestrator.services.instances import InstanceService
 from cc_orchestrator.services.notifications import Notifications, NotificationService
 from cc_orchestrator.services.outbox import Outbox, OutboxWorker, Retries
 from cc_orchestrator.services.overview import OverviewService
+from cc_orchestrator.services.task_links import TaskLinkService
 from cc_orchestrator.services.tasks import TaskService
 from cc_orchestrator.services.worktrees import WorktreeService
 
@@ -185,6 +186,13 @@ class App:
     @cached_property
     def github_sync(self) -> GitHubSync:
         return GitHubSync(self.store, self.tasks, self.github_repos)
+
+    @cached_property
+    def task_links(self) -> TaskLinkService:
+        """A task's issue and pull request as the CLI and the API show them."""
+        return TaskLinkService(
+            self.store, settings_for=self.repo_github, defaults=self.config.settings.github
+        )
 
     def github_loop(self) -> GitHubLoop:
         """The daemon's GitHub thread, woken by every commit in this process (a webhook)."""

@@ -60,6 +60,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/github/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Github
+         * @description The repository's issues matching its filter (github.label, assignee, milestone) become
+         *     tasks, once each; edits update tasks not yet started; closed issues cancel theirs.
+         *     404: a repository cco does not know; 422: not a GitHub repository cco can tell;
+         *     502: GitHub's refusal, with its message.
+         */
+        post: operations["sync_github_api_github_sync_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -746,6 +769,20 @@ export interface components {
              */
             unavailable: boolean;
         };
+        /** GithubSyncBody */
+        GithubSyncBody: {
+            /**
+             * Dry Run
+             * @description Say what would change; change nothing.
+             * @default false
+             */
+            dry_run: boolean;
+            /**
+             * Repo
+             * @description The repository's path (absolute; one cco knows: it has tasks or worktrees).
+             */
+            repo: string;
+        };
         /** Health */
         Health: {
             /** Daemon */
@@ -833,6 +870,37 @@ export interface components {
          * @enum {string}
          */
         InstanceStatus: "starting" | "idle" | "working" | "waiting_input" | "exited" | "failed" | "stopped";
+        /**
+         * IssueOut
+         * @description The tracker issue a task was made from.
+         */
+        IssueOut: {
+            /**
+             * Key
+             * @description the issue's number on GitHub ("12")
+             */
+            key: string;
+            /**
+             * Project
+             * @description owner/name on GitHub
+             */
+            project: string;
+            /**
+             * State
+             * @description open | closed, as last seen
+             */
+            state: string;
+            /**
+             * Tracker
+             * @description github (jira later)
+             */
+            tracker: string;
+            /**
+             * Url
+             * @description as the tracker gave it (a client links only http(s) ones)
+             */
+            url: string;
+        };
         /** LogLines */
         LogLines: {
             /** Lines */
@@ -879,6 +947,54 @@ export interface components {
             /** Task Title */
             task_title: string | null;
         };
+        /**
+         * PullRequestOut
+         * @description The pull request a task's work became; number and url are null while it opens.
+         */
+        PullRequestOut: {
+            /**
+             * Base
+             * @description "" until it opens (the repository's default branch)
+             */
+            base: string;
+            /**
+             * Checks
+             * @description of its head commit; null: none reported yet
+             */
+            checks: ("pending" | "success" | "failure") | null;
+            /**
+             * Ci Rounds
+             * @description failing CI sent back to the agent
+             */
+            ci_rounds: number;
+            /**
+             * Ci Rounds Max
+             * @description its repository's github.ci_rounds
+             */
+            ci_rounds_max: number | null;
+            /** Head */
+            head: string;
+            /** Number */
+            number: number | null;
+            /**
+             * Review Rounds
+             * @description changes requested sent back to the agent
+             */
+            review_rounds: number;
+            /**
+             * Review Rounds Max
+             * @description its repository's github.review_rounds
+             */
+            review_rounds_max: number | null;
+            state: components["schemas"]["PullState"];
+            /** Url */
+            url: string | null;
+        };
+        /**
+         * PullState
+         * @enum {string}
+         */
+        PullState: "opening" | "open" | "merged" | "closed";
         /**
          * QuestionOut
          * @description What a waiting agent asks; channel: how cco can answer it (hook, keys, or none).
@@ -996,6 +1112,54 @@ export interface components {
              */
             remove_worktree: boolean;
         };
+        /** SyncIssueTask */
+        SyncIssueTask: {
+            /** Issue */
+            issue: number;
+            /**
+             * Task
+             * @description the task's id ("(new)" in a dry run)
+             */
+            task: string;
+        };
+        /**
+         * SyncOut
+         * @description What a sync did (or, dry_run, would do) to the repository's issues' tasks.
+         */
+        SyncOut: {
+            /**
+             * Cancelled
+             * @description their issue was closed
+             */
+            cancelled: components["schemas"]["SyncIssueTask"][];
+            /** Created */
+            created: components["schemas"]["SyncIssueTask"][];
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Not Modified
+             * @description GitHub said nothing changed since the last sync
+             */
+            not_modified: boolean;
+            /**
+             * Repo
+             * @description owner/name
+             */
+            repo: string;
+            /** Skipped */
+            skipped: components["schemas"]["SyncSkipped"][];
+            /** Unchanged */
+            unchanged: number;
+            /** Updated */
+            updated: components["schemas"]["SyncIssueTask"][];
+        };
+        /** SyncSkipped */
+        SyncSkipped: {
+            /** Issue */
+            issue: number;
+            /** Why */
+            why: string;
+        };
         /**
          * TaskAction
          * @enum {string}
@@ -1098,6 +1262,7 @@ export interface components {
             insertions: number | null;
             /** Instance Id */
             instance_id: string | null;
+            issue: components["schemas"]["IssueOut"] | null;
             /** Labels */
             labels: string[];
             /** Max Cost Usd */
@@ -1112,6 +1277,7 @@ export interface components {
             priority: number;
             /** Prompt */
             prompt: string;
+            pull_request: components["schemas"]["PullRequestOut"] | null;
             /** Repo Id */
             repo_id: number | null;
             /** Repo Path */
@@ -1521,6 +1687,122 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    sync_github_api_github_sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GithubSyncBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A browser request from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A state-changing request that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A Host this server does not answer for */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description GitHub refused or cannot be reached */
+            502: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
