@@ -11,7 +11,11 @@
   :meth:`FakeGitHub.take_violations`). Webhook payloads are checked against ``x-webhooks``.
 * As GitHub: ``Authorization: token T`` or ``Bearer T``, else 401 "Bad credentials"; the
   rate-limit headers on every answer; an ETag on every GET and ``If-None-Match`` -> 304, which
-  does not count against the limit; Link pagination (``per_page``, ``page``).
+  does not count against the limit, and GitHub's ``Cache-Control: private, max-age=60`` (so a
+  caching client, as githubkit by default, rereads within 60 s from its cache, as against
+  GitHub: ``cache_max_age = 0`` makes it revalidate); Link pagination (``per_page``,
+  ``page``); the REST API version a request asks for (X-GitHub-Api-Version: 2022-11-28 by
+  default, or 2026-03-10, whose answers lack what it removed).
 * The remote is real git: pull requests' branches and head SHAs are read from the bare
   repository on every request (a post-receive hook tells the fake of a push at once, so a
   ``git push`` moves the PR's head and sends ``synchronize``); a merge is a real merge, pushed.
@@ -49,7 +53,7 @@ ENDPOINTS = (fake_github_api, fake_github_api_pulls)  # imported for their route
 _INTERNAL = "/_fake"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Recorded:
     """One API request as the fake received it."""
 
@@ -60,6 +64,7 @@ class Recorded:
     headers: dict[str, str]  # lower-case names
     route: str | None  # the operation's template, None when GitHub has no such operation
     at: float = field(default_factory=time.time)
+    status: int | None = None  # what the fake answered
 
 
 class _Server(ThreadingHTTPServer):
@@ -158,6 +163,8 @@ class FakeGitHub(Control):
         self.requests: list[Recorded] = []
         self.hooks = Webhooks(self)
         self.port = 0
+        #: GitHub lets a client cache a GET's answer for 60 s (githubkit's http_cache does)
+        self.cache_max_age = 60
         self.rate_limit_total = 5000
         self.rate_remaining = self.rate_limit_total
         self.rate_reset = int(time.time()) + 3600
@@ -256,7 +263,7 @@ class FakeGitHub(Control):
         )
         hook.chmod(0o755)
 
-    def site(self, api: str | None = None) -> Site:
+    def site(self, api: str | None = None, version: str = github_spec.DEFAULT_VERSION) -> Site:
         return Site(
             api=api or self.url,
             web=self.origin,
@@ -266,6 +273,7 @@ class FakeGitHub(Control):
             bare=self.bare,
             default_branch=self.default_branch,
             login=self.login,
+            version=version,
         )
 
     # -- answering -------------------------------------------------------------------------
@@ -274,48 +282,56 @@ class FakeGitHub(Control):
             return self._internal(request)
         path = github_spec.strip_prefix(request.path)
         api = self.ghes_url if path != request.path else self.url
-        op = github_spec.find_operation(request.method, path)
+        version = github_spec.version_of(request.headers)
+        known = version in github_spec.VERSIONS
+        op = github_spec.find_operation(
+            request.method, path, version if known else github_spec.DEFAULT_VERSION
+        )
         try:
             body = json.loads(request.raw) if request.raw else None
         except ValueError:
             body = None
         with self.lock:
-            self.requests.append(
-                Recorded(
-                    request.method,
-                    request.path,
-                    request.query,
-                    body,
-                    request.headers,
-                    op.template if op else None,
-                )
+            recorded = Recorded(
+                request.method,
+                request.path,
+                request.query,
+                body,
+                request.headers,
+                op.template if op else None,
             )
+            self.requests.append(recorded)
             for problem in github_spec.check_request(
                 request.method, path, request.query, request.headers, request.raw
             ):
                 self.violations.append(f"request {problem}")
-            answer = self._answer(request, op, api, body)
+            if known:
+                answer = self._answer(request, op, self.site(api, version), body)
+            else:
+                message = f"API version {version} is not supported by GitHub (X-GitHub-Api-Version)"
+                answer = answer_json(400, error(message, status="400"))
             answer, counted = self._conditional(request, answer)
             if counted:
                 self.rate_remaining = max(0, self.rate_remaining - 1)
-            answer = self._with_headers(answer)
+            answer = self._with_headers(answer, version if known else None)
+            recorded.status = answer.status
             if op is not None:
                 sent = answer.body if answer.status not in (204, 304) else b""
                 for problem in github_spec.check_response(
-                    request.method, path, answer.status, sent
+                    request.method, path, answer.status, sent, op.version
                 ):
                     self.violations.append(f"answer {problem}")
             return answer
 
     def _answer(
-        self, request: Request, op: github_spec.Operation | None, api: str, body: Any
+        self, request: Request, op: github_spec.Operation | None, site: Site, body: Any
     ) -> Answer:
         if self.fail_queue:
             status = self.fail_queue.pop(0)
             return answer_json(status, error("Server Error" if status >= 500 else "Failed"))
         if op is None:
             return answer_json(404, error("Not Found", status="404"))
-        call = Call(self, request, op, self.site(api), body)
+        call = Call(self, request, op, site, body)
         if op.template.startswith("/app/"):
             return self._route(call)  # a GitHub App's own JWT (fake_github_api_pulls.py)
         if self._user_of(request) is None:
@@ -371,21 +387,27 @@ class FakeGitHub(Control):
         if request.method != "GET" or answer.status != 200:
             return answer, counted
         tag = f'W/"{hashlib.sha256(answer.body).hexdigest()[:40]}"'
-        headers = (*answer.headers, ("ETag", tag))
+        age = self.cache_max_age
+        headers = (
+            *answer.headers,
+            ("ETag", tag),
+            ("Cache-Control", f"private, max-age={age}, s-maxage={age}"),
+            ("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP"),
+        )
         asked = request.headers.get("if-none-match", "")
         held = {t.strip().removeprefix("W/") for t in asked.split(",") if t.strip()}
         if tag.removeprefix("W/") in held or "*" in held:
             return Answer(304, b"", answer.content_type, headers), False
         return Answer(answer.status, answer.body, answer.content_type, headers), counted
 
-    def _with_headers(self, answer: Answer) -> Answer:
+    def _with_headers(self, answer: Answer, version: str | None) -> Answer:
         if time.time() >= self.rate_reset:
             self.rate_reset = int(time.time()) + 3600
             self.rate_remaining = self.rate_limit_total
         remaining = self.rate_remaining
         reset = self.rate_reset
         if self.limited_until > time.time():
-            remaining, reset = 0, max(reset, int(self.limited_until) + 1)
+            remaining, reset = 0, int(self.limited_until) + 1
             if self.limited_status == 429:
                 remaining = self.rate_remaining
         headers = (
@@ -396,6 +418,7 @@ class FakeGitHub(Control):
             ("X-RateLimit-Resource", "core"),
             ("X-GitHub-Media-Type", "github.v3; format=json"),
             ("X-GitHub-Request-Id", f"FAKE:{len(self.requests):06d}"),
+            *((("X-GitHub-Api-Version-Selected", version),) if version else ()),
             *answer.headers,
         )
         return Answer(answer.status, answer.body, answer.content_type, headers)

@@ -24,7 +24,8 @@ _PAGE = ("per_page", "page")
 @route("GET", "/rate_limit")
 def get_rate_limit(call: Call) -> Answer:
     fake = call.fake
-    return answer_json(200, rate_limit(fake.rate_limit_total, fake.rate_remaining, fake.rate_reset))
+    data = rate_limit(call.site, fake.rate_limit_total, fake.rate_remaining, fake.rate_reset)
+    return answer_json(200, data)
 
 
 @route("GET", "/user")

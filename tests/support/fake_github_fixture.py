@@ -4,9 +4,13 @@ GitHub's description (a test that provokes one takes it with ``take_violations()
 
 from __future__ import annotations
 
+import json
 import subprocess
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +56,57 @@ def fake_github(tmp_path: Path) -> Iterator[FakeGitHub]:
         pytest.fail(
             "the fake GitHub saw what GitHub's description does not allow:\n" + "\n".join(left)
         )
+
+
+class HookCatcher:
+    """A webhook receiver on 127.0.0.1 that keeps what the fake GitHub sends it (and answers
+    ``status``), to hand to ``FakeGitHub.hook(catcher.url, secret)``."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        catcher = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                catcher.received.append(({k.lower(): v for k, v in self.headers.items()}, raw))
+                self.send_response(catcher.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        serve = self._server.serve_forever
+        threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/github"
+
+    def events(self) -> list[tuple[str, str]]:
+        """(X-GitHub-Event, action) of every delivery so far, in order."""
+        return [
+            (h["x-github-event"], json.loads(raw).get("action", "")) for h, raw in self.received
+        ]
+
+    def payloads(self, event: str, action: str) -> list[dict[str, Any]]:
+        return [
+            json.loads(raw)
+            for h, raw in self.received
+            if h["x-github-event"] == event and json.loads(raw).get("action") == action
+        ]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def hook_catcher() -> Iterator[HookCatcher]:
+    catcher = HookCatcher()
+    yield catcher
+    catcher.close()
