@@ -239,6 +239,31 @@ def test_a_merge_is_real_and_closes_the_issues_the_body_names(
     assert hook_catcher.payloads("pull_request", "closed")[0]["pull_request"]["merged"] is True
 
 
+def test_issues_made_and_closed_and_a_pr_merged_through_the_api(
+    fake_github: FakeGitHub, api: httpx.Client, work: Path
+) -> None:
+    made = api.post(f"{REPO}/issues", json={"title": "Via API", "labels": ["cco"]})
+    assert made.status_code == 201 and made.json()["labels"][0]["name"] == "cco"
+    n = made.json()["number"]
+    since = api.get(f"{REPO}/issues", params={"since": made.json()["updated_at"]}).json()
+    assert [i["number"] for i in since] == [n]
+    push(work, "feature", {"f.txt": "f\n"})
+    pr = fake_github.open_pr("feature", title="F", body=f"Resolves #{n}")
+    stale = api.put(f"{REPO}/pulls/{pr}/merge", json={"sha": "0" * 40})
+    assert stale.status_code == 409
+    merged = api.put(f"{REPO}/pulls/{pr}/merge", json={"commit_title": "Merge F"})
+    assert merged.status_code == 200 and merged.json()["merged"] is True
+    assert _git(fake_github.bare, "log", "-1", "--format=%s", "main") == "Merge F"
+    assert api.get(f"{REPO}/issues/{n}").json()["state"] == "closed"
+    reopened = api.patch(f"{REPO}/issues/{n}", json={"state": "open", "title": "Again"})
+    assert (reopened.json()["state"], reopened.json()["title"]) == ("open", "Again")
+    closed = api.patch(
+        f"{REPO}/issues/{n}", json={"state": "closed", "state_reason": "not_planned"}
+    )
+    assert closed.json()["state_reason"] == "not_planned"
+    assert api.put(f"{REPO}/pulls/{pr}/merge", json={}).status_code == 405
+
+
 def test_bad_credentials_are_401_as_github_says_them(fake_github: FakeGitHub) -> None:
     for headers in ({}, {"Authorization": "token nope"}, {"Authorization": "Basic x"}):
         answer = httpx.get(f"{fake_github.url}{REPO}/issues", headers=headers)
@@ -254,7 +279,7 @@ def test_down_refuses_connections_and_up_serves_on_the_same_port(
     url = fake_github.url
     assert api.get("/rate_limit").status_code == 200
     fake_github.down()
-    with pytest.raises(httpx.ConnectError):
+    with pytest.raises(httpx.TransportError):  # connection refused
         api.get("/rate_limit")
     fake_github.up()
     assert fake_github.url == url and api.get("/rate_limit").status_code == 200
@@ -274,10 +299,10 @@ def test_rate_limits_primary_403_and_secondary_429(
     primary = api.get(f"{REPO}/issues")
     assert primary.status_code == 403 and "rate limit exceeded" in primary.json()["message"]
     assert primary.headers["X-RateLimit-Remaining"] == "0"
-    assert int(primary.headers["X-RateLimit-Reset"]) >= time.time() + 29
+    assert time.time() + 20 < int(primary.headers["X-RateLimit-Reset"]) <= time.time() + 31
     fake_github.rate_limited(7, status=429)
     secondary = api.get(f"{REPO}/issues")
-    assert secondary.status_code == 429 and secondary.headers["Retry-After"] == "7"
+    assert secondary.status_code == 429 and 4 <= int(secondary.headers["Retry-After"]) <= 7
     assert "secondary rate limit" in secondary.json()["message"]
     fake_github.rate_limited(0)
     assert api.get(f"{REPO}/issues").status_code == 200
@@ -451,11 +476,11 @@ def test_githubkit_sees_githubs_failures(fake_github: FakeGitHub, kit: Any) -> N
     fake_github.rate_limited(30)
     with pytest.raises(PrimaryRateLimitExceeded) as primary:
         kit.rest.repos.get("acme", "widgets")
-    assert 25 < primary.value.retry_after.total_seconds() <= 31
+    assert 15 < primary.value.retry_after.total_seconds() <= 31
     fake_github.rate_limited(5, status=429)
     with pytest.raises(SecondaryRateLimitExceeded) as secondary:
         kit.rest.repos.get("acme", "widgets")
-    assert secondary.value.retry_after.total_seconds() == 5
+    assert 2 <= secondary.value.retry_after.total_seconds() <= 5
     fake_github.rate_limited(0)
     fake_github.down()
     with pytest.raises(RequestError):

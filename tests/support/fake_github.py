@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import math
 import socket
 import sys
 import threading
@@ -373,7 +374,7 @@ class FakeGitHub(Control):
         left = self.limited_until - time.time()
         if left > 0 and self.limited_status == 429:
             message = "You have exceeded a secondary rate limit. Please wait a few minutes."
-            headers = (("Retry-After", str(max(1, round(left)))),)
+            headers = (("Retry-After", str(max(1, math.ceil(left)))),)
             return answer_json(429, error(message, status="429"), headers)
         if left > 0 or self.rate_remaining <= 0:
             uid = self.state.user_id(self.login)

@@ -4,7 +4,7 @@ fake_github_api_pulls.py). Each answers as GitHub does; the fake checks both way
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tests.support.fake_github_calls import Call, R, Refused, answer_json, invalid, route
 from tests.support.fake_github_objects import (
@@ -41,9 +41,10 @@ def get_repo(call: Call) -> Answer:
 def _since(call: Call) -> datetime | None:
     raw = call.q("since")
     try:
-        return datetime.fromisoformat(raw) if raw else None
+        since = datetime.fromisoformat(raw) if raw else None
     except ValueError:
-        return None
+        return None  # the request's check says so
+    return since.replace(tzinfo=since.tzinfo or UTC) if since else None
 
 
 def _matches(call: Call, item: Issue) -> bool:

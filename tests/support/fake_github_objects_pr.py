@@ -102,12 +102,9 @@ def pull(site: Site, state: State, git: Git, item: Issue, *, simple: bool = Fals
     if simple:
         return for_version(site, data, "pull-request-simple")
     merged = pr.merged_at is not None
-    if merged or item.state == "closed":
-        commits, (adds, dels, files), mergeable = 1, (0, 0, 0), None
-    else:
-        commits = git.ahead(pr.base_sha, pr.head_sha)
-        adds, dels, files = git.diffstat(pr.base_sha, pr.head_sha)
-        mergeable = git.mergeable(pr.base_sha, pr.head_sha)
+    commits = git.ahead(pr.base_sha, pr.head_sha)
+    adds, dels, files = git.diffstat(pr.base_sha, pr.head_sha)
+    mergeable = None if item.state == "closed" else git.mergeable(pr.base_sha, pr.head_sha)
     behind = not merged and not git.is_ancestor(pr.base_sha, pr.head_sha)
     data.update(
         merged=merged,
