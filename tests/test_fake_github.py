@@ -5,6 +5,7 @@ purpose to show the check looks."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -48,6 +49,19 @@ def push(work: Path, branch: str, files: dict[str, str], message: str = "change"
     _git(work, "commit", "-qm", message)
     _git(work, "push", "-q", "origin", branch)
     return _git(work, "rev-parse", "HEAD")
+
+
+@functools.cache
+def _app_key(which: int) -> tuple[Any, bytes]:
+    """An RSA key of a GitHub App (made once a run: 2048 bits take a while) and its public PEM."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return key, public
 
 
 @pytest.fixture
@@ -373,13 +387,7 @@ def test_api_version_2026_03_10_answers_without_what_it_removed(
 
 def test_a_github_app_trades_its_jwt_for_an_installation_token(fake_github: FakeGitHub) -> None:
     jwt = pytest.importorskip("jwt")
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    key, public = _app_key(0)
     fake_github.app(app_id=321, public_key_pem=public, installation_id=77)
     now = int(time.time())
     token = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": "321"}, key, "RS256")
@@ -390,7 +398,7 @@ def test_a_github_app_trades_its_jwt_for_an_installation_token(fake_github: Fake
     assert installation.startswith("ghs_")
     headers = {"Authorization": f"token {installation}"}
     assert httpx.get(f"{fake_github.url}{REPO}/issues", headers=headers).status_code == 200
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other, _ = _app_key(1)
     forged = jwt.encode({"iat": now, "exp": now + 540, "iss": "321"}, other, "RS256")
     assert httpx.post(url, headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
@@ -493,17 +501,13 @@ def test_githubkit_as_a_github_app_installation(fake_github: FakeGitHub) -> None
     githubkit = pytest.importorskip("githubkit")
     pytest.importorskip("jwt")
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key, public = _app_key(0)
     private = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
     fake_github.app(app_id=321, public_key_pem=public, installation_id=77)
     auth = githubkit.AppInstallationAuthStrategy(321, private, 77)
     with githubkit.GitHub(auth, base_url=fake_github.url) as app:

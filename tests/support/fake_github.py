@@ -46,7 +46,7 @@ from tests.support.fake_github_calls import ROUTES, Call, answer_json
 from tests.support.fake_github_control import Control
 from tests.support.fake_github_hooks import Webhooks
 from tests.support.fake_github_objects import Site, error
-from tests.support.fake_github_state import Git, State
+from tests.support.fake_github_state import OWN_PUSH_ENV, Git, State
 from tests.support.receivers_http import Answer, Request
 
 HOOK_MARK = "# fake-github post-receive"
@@ -251,15 +251,18 @@ class FakeGitHub(Control):
         if hook.exists() and HOOK_MARK not in hook.read_text(errors="replace"):
             return  # someone else's hook: the fake still reads the refs on every request
         hook.parent.mkdir(parents=True, exist_ok=True)
-        hook.write_text(
-            f"#!{sys.executable}\n{HOOK_MARK}\n"
-            "import os, sys, urllib.request\n"
+        hook.write_text(  # -I -S: no site-packages to start, a bare socket to be quick
+            f"#!{sys.executable} -IS\n{HOOK_MARK}\n"
+            "import os, socket, sys\n"
             "sys.stdin.read()\n"
-            "if not os.environ.get('FAKE_GITHUB_OWN_PUSH'):\n"
+            f"if not os.environ.get('{OWN_PUSH_ENV}'):\n"
             "    try:\n"
-            f"        urllib.request.urlopen(urllib.request.Request("
-            f"'{self.origin}{_INTERNAL}/pushed', data=b'', method='POST'), timeout=10).read()\n"
-            "    except Exception:\n"
+            f"        with socket.create_connection(('127.0.0.1', {self.port}), timeout=10) as s:\n"
+            f"            s.sendall(b'POST {_INTERNAL}/pushed HTTP/1.1\\r\\nHost: fake\\r\\n'\n"
+            "                      b'Content-Length: 0\\r\\nConnection: close\\r\\n\\r\\n')\n"
+            "            while s.recv(4096):\n"
+            "                pass\n"
+            "    except OSError:\n"
             "        pass\n"
         )
         hook.chmod(0o755)

@@ -4,18 +4,23 @@ GitHub's description (a test that provokes one takes it with ``take_violations()
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.support import github_spec
-from tests.support.fake_github import FakeGitHub
+if TYPE_CHECKING:  # imported when used: every test session loads this module (conftest.py)
+    from tests.support.fake_github import FakeGitHub
+
+_TEMPLATES: dict[tuple[tuple[str, str], ...], Path] = {}
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -23,23 +28,37 @@ def _git(cwd: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def make_bare_repo(where: Path, files: dict[str, str] | None = None) -> Path:
-    """A bare repository at where/remote.git whose ``main`` has one commit of these files."""
-    bare = where / "remote.git"
-    seed = where / "remote-seed"
-    bare.parent.mkdir(parents=True, exist_ok=True)
-    _git(where, "init", "-q", "--bare", "-b", "main", str(bare))
-    _git(where, "init", "-q", "-b", "main", str(seed))
-    for name, content in (files or {"README.md": "hello\n"}).items():
+def _seed(bare: Path, files: dict[str, str]) -> None:
+    seed = bare.parent / "seed"
+    _git(bare.parent, "init", "-q", "--bare", "-b", "main", str(bare))
+    _git(bare.parent, "init", "-q", "-b", "main", str(seed))
+    for name, content in files.items():
         (seed / name).parent.mkdir(parents=True, exist_ok=True)
         (seed / name).write_text(content)
     _git(seed, "add", "-A")
     _git(seed, "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm", "init")
     _git(seed, "push", "-q", str(bare), "main")
+
+
+def make_bare_repo(where: Path, files: dict[str, str] | None = None) -> Path:
+    """A bare repository at where/remote.git whose ``main`` has one commit of these files (a
+    copy of one made once a process for these files: git runs nothing per test)."""
+    key = tuple(sorted((files or {"README.md": "hello\n"}).items()))
+    template = _TEMPLATES.get(key)
+    if template is None or not template.is_dir():
+        template = Path(tempfile.mkdtemp(prefix="fake-github-template-")) / "remote.git"
+        atexit.register(shutil.rmtree, template.parent, True)
+        _seed(template, dict(key))
+        _TEMPLATES[key] = template
+    bare = where / "remote.git"
+    bare.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(template, bare, symlinks=True)
     return bare
 
 
 def skip_without_specs() -> None:
+    from tests.support import github_spec
+
     reason = github_spec.missing()
     if reason is not None and not github_spec.required():
         pytest.skip(reason)
@@ -48,6 +67,8 @@ def skip_without_specs() -> None:
 @pytest.fixture
 def fake_github(tmp_path: Path) -> Iterator[FakeGitHub]:
     skip_without_specs()
+    from tests.support.fake_github import FakeGitHub
+
     with FakeGitHub(make_bare_repo(tmp_path)) as fake:
         yield fake
         fake.hooks.wait(10)
