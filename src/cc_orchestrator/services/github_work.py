@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from cc_orchestrator import faults
 from cc_orchestrator.domain.errors import CcoError, ExternalError
 from cc_orchestrator.domain.events_links import pr_opened, pr_pushed
 from cc_orchestrator.domain.github import GitHubError, RepoRef
@@ -98,6 +99,7 @@ class GitHubWork:
                 comment_id = None  # deleted by someone: say it again
         if comment_id is None:
             comment_id = api.add_comment(repo, number, body)
+            faults.point("github.after_comment")
         data.update(comment_id=int(comment_id), comment_sha=_sha(body))
         with self.store.write() as tx:
             tx.update_issue_link(task.id, data=data)
@@ -126,6 +128,7 @@ class GitHubWork:
                 base=base,
                 draft=cfg.draft,
             )
+            faults.point("github.after_pr")
         with self.store.write() as tx:
             opened = tx.update_pull_request(
                 task.id,
