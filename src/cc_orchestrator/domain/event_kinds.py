@@ -32,6 +32,7 @@ from cc_orchestrator.domain.event_payloads import (
     TaskRestartStart,
     TaskResult,
     TaskStatusChanged,
+    WebhookReceived,
     WorktreeCreated,
     WorktreeRemoved,
 )
@@ -81,6 +82,7 @@ TASK_APPROVE_FAILED = Kind("task.approve_failed", "task", TaskApproveFailed)
 TASK_OVER_BUDGET = Kind("task.over_budget", "task", TaskOverBudget)
 DAEMON_UNHEALTHY = Kind("daemon.unhealthy", "daemon", DaemonUnhealthy)
 DELIVERY_FAILED = Kind("delivery.failed", "delivery", DeliveryFailed)
+WEBHOOK_RECEIVED = Kind("webhook.received", "webhook", WebhookReceived)
 INSTANCE_CREATED = Kind("instance.created", "instance", InstanceCreated)
 INSTANCE_STARTED = Kind("instance.started", "instance", InstanceStarted)
 INSTANCE_STATUS = Kind("instance.status", "instance", InstanceStatusChanged)
@@ -116,6 +118,7 @@ KINDS: Mapping[str, Kind] = types.MappingProxyType(
             INSTANCE_ANSWERED,
             DAEMON_UNHEALTHY,
             DELIVERY_FAILED,
+            WEBHOOK_RECEIVED,
         )
     }
 )
