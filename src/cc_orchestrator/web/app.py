@@ -24,6 +24,7 @@ from cc_orchestrator.web.routes import (
     notifications,
     overview,
     tasks,
+    webhooks,
     worktrees,
 )
 from cc_orchestrator.web.schemas import ErrorOut
@@ -96,7 +97,7 @@ def create_app(
     app.add_middleware(Guard, policy=policy)  # the outermost: before any body is read
     add_security_schemes(app)
     add_error_handlers(app, add_login_route(app, policy))
-    for module in (overview, tasks, instances, worktrees, notifications, live):
+    for module in (overview, tasks, instances, worktrees, notifications, webhooks, live):
         app.include_router(module.router)
     if (STATIC / "index.html").exists():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="dashboard")
