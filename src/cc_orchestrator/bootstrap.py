@@ -43,6 +43,7 @@ from cc_orchestrator.services.outbox import Outbox, OutboxWorker, Retries
 from cc_orchestrator.services.overview import OverviewService
 from cc_orchestrator.services.task_links import TaskLinkService
 from cc_orchestrator.services.tasks import TaskService
+from cc_orchestrator.services.webhooks import WebhookService
 from cc_orchestrator.services.worktrees import WorktreeService
 
 
@@ -233,6 +234,11 @@ class App:
         subscriber = self.outbox.subscribers["notifications"]
         assert isinstance(subscriber, Notifications)
         return NotificationService(self.store, self.outbox, subscriber)
+
+    @cached_property
+    def webhooks(self) -> WebhookService:
+        """Webhook deliveries in (POST /api/webhooks/github), stored for the daemon."""
+        return WebhookService(self.store)
 
     def outbox_worker(self) -> OutboxWorker:
         """The daemon's outbox thread, woken by every commit in this process."""

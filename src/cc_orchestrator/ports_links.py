@@ -69,7 +69,11 @@ class LinkRows(Protocol):
         source: str | None = None,
         statuses: Collection[InboxStatus] | None = None,
         limit: int = 100,
-    ) -> list[InboxItem]: ...
+        newest_first: bool = False,
+    ) -> list[InboxItem]:
+        """Oldest first (the order to apply them in); newest_first for a listing."""
+        ...
+
     def settle_inbox(
         self, item_id: int, *, status: InboxStatus, when: datetime, error: str | None = None
     ) -> None: ...

@@ -20,6 +20,7 @@ from cc_orchestrator.cli.instances_cmd import instances
 from cc_orchestrator.cli.notifications_cmd import notifications
 from cc_orchestrator.cli.sync_cmd import sync
 from cc_orchestrator.cli.tasks_cmd import tasks
+from cc_orchestrator.cli.webhooks_cmd import webhooks
 from cc_orchestrator.cli.worktrees_cmd import worktrees
 from cc_orchestrator.config import set_key
 from cc_orchestrator.domain.errors import CcoError, ConfigError
@@ -146,6 +147,7 @@ for command in (
     notifications,
     sync,
     github,
+    webhooks,
     config,
 ):
     cli.add_command(command)

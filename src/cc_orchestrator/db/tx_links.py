@@ -234,8 +234,10 @@ class LinkTx(OnSession):
         source: str | None = None,
         statuses: Collection[InboxStatus] | None = None,
         limit: int = 100,
+        newest_first: bool = False,
     ) -> list[InboxItem]:
-        q = select(InboxRow).order_by(InboxRow.id).limit(limit)
+        order = InboxRow.id.desc() if newest_first else InboxRow.id
+        q = select(InboxRow).order_by(order).limit(limit)
         if source is not None:
             q = q.where(InboxRow.source == source)
         if statuses is not None:

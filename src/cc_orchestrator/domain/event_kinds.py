@@ -32,6 +32,7 @@ from cc_orchestrator.domain.event_payloads import (
     TaskRestartStart,
     TaskResult,
     TaskStatusChanged,
+    WebhookReceived,
     WorktreeCreated,
     WorktreeRemoved,
 )
@@ -97,6 +98,7 @@ TASK_PR_FEEDBACK = Kind("task.pr_feedback", "task", TaskPrFeedback)
 TASK_PR_CLOSED = Kind("task.pr_closed", "task", TaskPrClosed)
 DAEMON_UNHEALTHY = Kind("daemon.unhealthy", "daemon", DaemonUnhealthy)
 DELIVERY_FAILED = Kind("delivery.failed", "delivery", DeliveryFailed)
+WEBHOOK_RECEIVED = Kind("webhook.received", "webhook", WebhookReceived)
 INSTANCE_CREATED = Kind("instance.created", "instance", InstanceCreated)
 INSTANCE_STARTED = Kind("instance.started", "instance", InstanceStarted)
 INSTANCE_STATUS = Kind("instance.status", "instance", InstanceStatusChanged)
@@ -139,6 +141,7 @@ KINDS: Mapping[str, Kind] = types.MappingProxyType(
             INSTANCE_ANSWERED,
             DAEMON_UNHEALTHY,
             DELIVERY_FAILED,
+            WEBHOOK_RECEIVED,
         )
     }
 )

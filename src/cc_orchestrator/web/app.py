@@ -26,6 +26,7 @@ from cc_orchestrator.web.routes import (
     notifications,
     overview,
     tasks,
+    webhooks,
     worktrees,
 )
 from cc_orchestrator.web.schemas import ErrorOut
@@ -98,8 +99,8 @@ def create_app(
     app.add_middleware(Guard, policy=policy)  # the outermost: before any body is read
     add_security_schemes(app)
     add_error_handlers(app, add_login_route(app, policy))
-    routers = (overview, tasks, instances, worktrees, notifications, github, github_sync, live)
-    for module in routers:
+    routers = (overview, tasks, instances, worktrees, notifications, github, github_sync)
+    for module in (*routers, webhooks, live):
         app.include_router(module.router)
     if (STATIC / "index.html").exists():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="dashboard")

@@ -13,6 +13,7 @@ export interface EventOf<K extends string, E extends string, D> {
 
 export type TaskStatus = 'pending' | 'ready' | 'running' | 'needs_input' | 'review' | 'done' | 'failed' | 'cancelled' | 'blocked';
 export type InstanceStatus = 'starting' | 'idle' | 'working' | 'waiting_input' | 'exited' | 'failed' | 'stopped';
+export type InboxStatus = 'pending' | 'done' | 'ignored' | 'failed';
 
 /** repo.added: A repository was first used (by a worktree, an instance or a task). */
 export interface RepoAdded {
@@ -293,6 +294,15 @@ export interface DeliveryFailed {
 }
 export type DeliveryFailedEvent = EventOf<'delivery.failed', 'delivery', DeliveryFailed>;
 
+/** webhook.received: A webhook delivery was stored in the inbox (entity_id: its delivery id, as the sender gave it): pending, for the daemon to apply, or ignored (an event cco does not apply, such as ping). A redelivery of the same id stores nothing and records no event. */
+export interface WebhookReceived {
+  source: string;
+  event: string;
+  action: string | null;
+  status: InboxStatus;
+}
+export type WebhookReceivedEvent = EventOf<'webhook.received', 'webhook', WebhookReceived>;
+
 /** Every event cco records, discriminated on `kind`. */
 export type CcoEvent =
   | RepoAddedEvent
@@ -323,7 +333,8 @@ export type CcoEvent =
   | InstanceRestartFailedEvent
   | InstanceAnsweredEvent
   | DaemonUnhealthyEvent
-  | DeliveryFailedEvent;
+  | DeliveryFailedEvent
+  | WebhookReceivedEvent;
 export type EventKind = CcoEvent['kind'];
 export type EntityType = CcoEvent['entity_type'];
 export type EventOfKind<K extends EventKind> = Extract<CcoEvent, { kind: K }>;
@@ -359,6 +370,7 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'instance.answered',
   'daemon.unhealthy',
   'delivery.failed',
+  'webhook.received',
 ];
 
 /** An event as the API or the WebSocket sends it: its kind is any string there. */
