@@ -196,14 +196,15 @@ class App:
         )
 
     def github_loop(self) -> GitHubLoop:
-        """The daemon's GitHub thread, woken by every commit in this process (a webhook)."""
+        """The daemon's GitHub thread, woken by a webhook this process stores (one stored by
+        another process is seen within 5 s: the loop looks at the inbox that often)."""
         loop = GitHubLoop(
             self.store,
             self.github_sync,
             self.github_pulls,
             poll_s=lambda: self.config.settings.github.poll_s,
         )
-        self.store.on_events(loop.wake.set)
+        self.webhooks.on_queued(loop.wake.set)
         return loop
 
     @cached_property

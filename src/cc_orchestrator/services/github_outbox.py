@@ -12,6 +12,8 @@ Deliveries (kind, payload {"op", "task", ...}):
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +30,7 @@ from cc_orchestrator.services.github_work import GitHubWork
 from cc_orchestrator.services.outbox import Planned
 
 log = get_logger("cco.github")
+ACTIVE_S = 5.0
 SUBSCRIBER = "github"
 SAID = frozenset(
     {
@@ -53,13 +56,24 @@ TITLES = {
 class GitHubSubscriber:
     name = SUBSCRIBER
 
-    def __init__(self, work: GitHubWork, repos: GitHubRepos) -> None:
+    def __init__(
+        self, work: GitHubWork, repos: GitHubRepos, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.work = work
         self.repos = repos
+        self.clock = clock
+        self._active: tuple[float, bool] | None = None
 
     @property
     def active(self) -> bool:
-        return True  # it plans only for tasks that have an issue or a pull request
+        """Whether any task has an issue or a pull request (else there is nothing to say, and
+        the outbox may idle); looked up at most every ACTIVE_S."""
+        now = self.clock()
+        if self._active is None or (not self._active[1] and now - self._active[0] > ACTIVE_S):
+            with self.work.store.read() as tx:
+                used = bool(tx.issue_links(limit=1)) or bool(tx.pull_requests(limit=1))
+            self._active = (now, used)
+        return self._active[1]
 
     def plan(self, tx: Tx, event: Event, now: datetime) -> list[Planned]:
         if event.entity_type != "task":

@@ -37,6 +37,11 @@ class WebhookService:
     def __init__(self, store: Store, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.store = store
         self.clock = clock
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_queued(self, listener: Callable[[], None]) -> None:
+        """Called after a delivery to apply is stored (the daemon's GitHub loop wakes)."""
+        self._listeners.append(listener)
 
     def receive(
         self, source: str, headers: Mapping[str, str], raw_body: bytes, secret: str | None
@@ -71,6 +76,9 @@ class WebhookService:
             log.info("webhook.duplicate", **fields)
             return Receipt("duplicate", delivery.delivery_id, delivery.event)
         queued = item.status is InboxStatus.PENDING
+        if queued:
+            for listener in self._listeners:
+                listener()
         log.info("webhook.received", action=item.action, status=item.status.value, **fields)
         return Receipt("queued" if queued else "ignored", item.delivery_id, item.event, item.id)
 
