@@ -160,10 +160,14 @@ def _convert(node: Any) -> None:
                 _convert(value)
 
 
-@functools.cache
 def spec(version: str = DEFAULT_VERSION) -> dict[str, Any]:
     """The api.github.com description of this REST API version, its schemas in JSON Schema
     2020-12 (loaded once a process and version)."""
+    return _spec(version)  # spec() and spec(DEFAULT_VERSION): one cache entry
+
+
+@functools.cache
+def _spec(version: str) -> dict[str, Any]:
     assert version in VERSIONS, version
     path = packages_dir() / "openapi" / "generated" / "api.github.com.json"
     loaded: dict[str, Any] = json.loads(path.read_bytes())
