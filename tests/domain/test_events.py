@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cc_orchestrator.domain import events as ev
-from cc_orchestrator.domain.links import InboxItem, InboxStatus
+from cc_orchestrator.domain.links import InboxItem, InboxStatus, IssueLink, PullRequest, PullState
 from cc_orchestrator.domain.models import (
     Instance,
     InstanceStatus,
@@ -76,6 +76,16 @@ class _Denial:
     detail = "rm -rf x"
 
 
+LINK = IssueLink("t1", "github", "acme/widgets", "12", "https://github.com/acme/widgets/issues/12")
+PR = PullRequest(
+    "t1",
+    "acme/widgets",
+    "cco/t1",
+    "main",
+    PullState.OPEN,
+    3,
+    "https://github.com/acme/widgets/pull/3",
+)
 S = InstanceStatus
 # one call of each constructor, with every optional field given
 BUILT: dict[str, Callable[[], NewEvent]] = {
@@ -107,6 +117,14 @@ BUILT: dict[str, Callable[[], NewEvent]] = {
         4, subscriber="notifications", channel="team", kind="failed", error="HTTP 404"
     ),
     "webhook.received": lambda: ev.webhook_received(ITEM),
+    "task.linked": lambda: ev.task_linked(LINK),
+    "task.pr_requested": lambda: ev.task_pr_requested(PR),
+    "task.pr_opened": lambda: ev.task_pr_opened(PR),
+    "task.pr_pushed": lambda: ev.task_pr_pushed(PR, "abc"),
+    "task.pr_updated": lambda: ev.task_pr_updated(PR, "main", "def"),
+    "task.pr_checks": lambda: ev.task_pr_checks(PR, "failure", ["tests"]),
+    "task.pr_feedback": lambda: ev.task_pr_feedback(PR, "ci", 1, 3, "ci:abc"),
+    "task.pr_closed": lambda: ev.task_pr_closed(PR, merged=True),
     "instance.created": lambda: ev.instance_created(INST),
     "instance.started": lambda: ev.instance_started(INST, WT),
     "instance.status": lambda: ev.instance_status(

@@ -17,7 +17,7 @@ from cc_orchestrator.domain.models import Task, TaskStatus
 from tests.conftest import git, make_repo
 from tests.support.fake_github import FakeGitHub
 
-SYNCED_AT = datetime.now(UTC) - timedelta(minutes=3)
+SYNCED_AGO = timedelta(minutes=3)  # from when the fixture seeds it, not from the import
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def seed(app: App, tmp_path: Path, fake: FakeGitHub) -> Seeded:
         tx.put_sync_state(
             "github",
             "acme/widgets",
-            last_sync_at=SYNCED_AT,
+            last_sync_at=datetime.now(UTC) - SYNCED_AGO,
             last_error=None,
             rate_limit=5000,
             rate_remaining=4990,

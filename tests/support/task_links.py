@@ -9,7 +9,7 @@ from typing import Any
 
 from cc_orchestrator.bootstrap import App
 from cc_orchestrator.config import PROJECT_FILE_NAME
-from cc_orchestrator.domain.events_links import pr_checks, pr_opened, task_linked
+from cc_orchestrator.domain import events
 from cc_orchestrator.domain.links import IssueLink, PullRequest, PullState
 from tests.conftest import git
 
@@ -40,7 +40,7 @@ def link_issue(
                 state=state,
             )
         )
-        tx.append_event(task_linked(link))
+        tx.append_event(events.task_linked(link))
     return link
 
 
@@ -65,7 +65,7 @@ def open_pull(
             head_sha="a" * 40,
             **values,
         )
-        tx.append_event(pr_opened(pr))
+        tx.append_event(events.task_pr_opened(pr))
     return pr
 
 
@@ -73,4 +73,4 @@ def set_checks(app: App, task_id: str, checks: str, *, failing: list[str] | None
     """The checks of its head commit changed, as the PR watch records it (task.pr_checks)."""
     with app.store.write() as tx:
         pr = tx.update_pull_request(task_id, checks=checks)
-        tx.append_event(pr_checks(pr, checks, failing or []))
+        tx.append_event(events.task_pr_checks(pr, checks, failing or []))

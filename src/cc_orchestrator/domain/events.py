@@ -35,7 +35,15 @@ from cc_orchestrator.domain.event_kinds import (
     TASK_APPROVING,
     TASK_CREATED,
     TASK_EDITED,
+    TASK_LINKED,
     TASK_OVER_BUDGET,
+    TASK_PR_CHECKS,
+    TASK_PR_CLOSED,
+    TASK_PR_FEEDBACK,
+    TASK_PR_OPENED,
+    TASK_PR_PUSHED,
+    TASK_PR_REQUESTED,
+    TASK_PR_UPDATED,
     TASK_RESTART_START,
     TASK_RESULT,
     TASK_STATUS,
@@ -76,7 +84,17 @@ from cc_orchestrator.domain.event_payloads import (
     WorktreeCreated,
     WorktreeRemoved,
 )
-from cc_orchestrator.domain.links import InboxItem
+from cc_orchestrator.domain.event_payloads_links import (
+    TaskLinked,
+    TaskPrChecks,
+    TaskPrClosed,
+    TaskPrFeedback,
+    TaskPrOpened,
+    TaskPrPushed,
+    TaskPrRequested,
+    TaskPrUpdated,
+)
+from cc_orchestrator.domain.links import InboxItem, IssueLink, PullRequest
 from cc_orchestrator.domain.models import (
     Instance,
     InstanceStatus,
@@ -205,6 +223,69 @@ def task_approved(task: Task, *, merged_into: str | None, notes: Sequence[str]) 
 def task_over_budget(task: Task, *, cost_usd: float, max_cost_usd: float) -> NewEvent:
     data = TaskOverBudget(task_id=task.id, cost_usd=cost_usd, max_cost_usd=max_cost_usd)
     return _new(TASK_OVER_BUDGET, task.id, data)
+
+
+def task_linked(link: IssueLink) -> NewEvent:
+    data = TaskLinked(
+        task_id=link.task_id, tracker=link.tracker, project=link.project, key=link.key, url=link.url
+    )
+    return _new(TASK_LINKED, link.task_id, data)
+
+
+def task_pr_requested(pr: PullRequest) -> NewEvent:
+    data = TaskPrRequested(task_id=pr.task_id, repo=pr.repo, head=pr.head, base=pr.base)
+    return _new(TASK_PR_REQUESTED, pr.task_id, data)
+
+
+def task_pr_opened(pr: PullRequest) -> NewEvent:
+    assert pr.number is not None and pr.url is not None
+    data = TaskPrOpened(
+        task_id=pr.task_id, repo=pr.repo, number=pr.number, url=pr.url, head=pr.head, base=pr.base
+    )
+    return _new(TASK_PR_OPENED, pr.task_id, data)
+
+
+def task_pr_pushed(pr: PullRequest, sha: str) -> NewEvent:
+    return _new(
+        TASK_PR_PUSHED, pr.task_id, TaskPrPushed(task_id=pr.task_id, number=pr.number or 0, sha=sha)
+    )
+
+
+def task_pr_updated(pr: PullRequest, base: str, sha: str) -> NewEvent:
+    data = TaskPrUpdated(task_id=pr.task_id, number=pr.number or 0, base=base, sha=sha)
+    return _new(TASK_PR_UPDATED, pr.task_id, data)
+
+
+def task_pr_checks(
+    pr: PullRequest, checks: Literal["pending", "success", "failure"], failing: Sequence[str]
+) -> NewEvent:
+    data = TaskPrChecks(
+        task_id=pr.task_id, number=pr.number or 0, checks=checks, failing=list(failing)
+    )
+    return _new(TASK_PR_CHECKS, pr.task_id, data)
+
+
+def task_pr_feedback(
+    pr: PullRequest,
+    source: Literal["ci", "review"],
+    round_: int,
+    rounds: int,
+    detail: str,
+) -> NewEvent:
+    data = TaskPrFeedback(
+        task_id=pr.task_id,
+        number=pr.number or 0,
+        source=source,
+        round=round_,
+        rounds=rounds,
+        detail=detail,
+    )
+    return _new(TASK_PR_FEEDBACK, pr.task_id, data)
+
+
+def task_pr_closed(pr: PullRequest, *, merged: bool) -> NewEvent:
+    data = TaskPrClosed(task_id=pr.task_id, number=pr.number or 0, merged=merged)
+    return _new(TASK_PR_CLOSED, pr.task_id, data)
 
 
 def task_approve_failed(task: Task) -> NewEvent:

@@ -17,15 +17,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
+from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, Conflict
-from cc_orchestrator.domain.events_links import (
-    pr_checks,
-    pr_closed,
-    pr_feedback,
-    pr_requested,
-    pr_updated,
-)
 from cc_orchestrator.domain.github import GhCheck, GitHubError, NotModified, RepoRef
 from cc_orchestrator.domain.links import PullRequest, PullState
 from cc_orchestrator.domain.models import Task, TaskStatus
@@ -39,6 +34,7 @@ log = get_logger("cco.github")
 T = TaskStatus
 FAILING = frozenset({"failure", "timed_out", "cancelled", "action_required", "startup_failure"})
 LIVE = (PullState.OPENING, PullState.OPEN)
+Checks = Literal["pending", "success", "failure"]
 
 
 def record_intent(tx: Tx, task: Task, repo: RepoRef) -> PullRequest:
@@ -63,7 +59,7 @@ def record_intent(tx: Tx, task: Task, repo: RepoRef) -> PullRequest:
         PullRequest(task_id=task.id, repo=repo.full_name, head=task.branch, base=base)
     )
     tx.update_task(task.id, status_reason=f"opening a pull request for {task.branch}")
-    tx.append_event(pr_requested(pr))
+    tx.append_event(events.task_pr_requested(pr))
     return pr
 
 
@@ -131,7 +127,7 @@ class GitHubPulls:
             updated = tx.update_task(
                 task.id, status_reason=f"pull request #{pr.number}: {base} merged in, pushing"
             )
-            tx.append_event(pr_updated(pr, base, sha))
+            tx.append_event(events.task_pr_updated(pr, base, sha))
         return updated
 
     # ------------------------------------------------------------------ the watch
@@ -186,7 +182,7 @@ class GitHubPulls:
         state = PullState.MERGED if merged else PullState.CLOSED
         with self.store.write() as tx:
             pr = tx.update_pull_request(pr.task_id, state=state)
-            tx.append_event(pr_closed(pr, merged=merged))
+            tx.append_event(events.task_pr_closed(pr, merged=merged))
         log.info("github.pr_closed", task_id=pr.task_id, number=pr.number, merged=merged)
 
     def _checks(self, task: Task, pr: PullRequest, repo: RepoRef, rounds: int, tail: int) -> bool:
@@ -197,7 +193,7 @@ class GitHubPulls:
             return False
         failing = [r for r in runs if r.status == "completed" and r.conclusion in FAILING]
         pending = any(r.status != "completed" for r in runs)
-        state = "pending" if pending else ("failure" if failing else "success")
+        state: Checks = "pending" if pending else ("failure" if failing else "success")
         if state != pr.checks:
             with self.store.write() as tx:
                 pr = tx.update_pull_request(task.id, checks=state)
@@ -207,7 +203,7 @@ class GitHubPulls:
                     "failure": f"pull request #{pr.number}: checks failed",
                 }[state]
                 tx.update_task(task.id, status_reason=reason)
-                tx.append_event(pr_checks(pr, state, [r.name for r in failing]))
+                tx.append_event(events.task_pr_checks(pr, state, [r.name for r in failing]))
         if state != "failure":
             return state != pr.checks
         key = f"ci:{pr.head_sha}"
@@ -250,7 +246,7 @@ class GitHubPulls:
         task: Task,
         pr: PullRequest,
         text: str,
-        source: str,
+        source: Literal["ci", "review"],
         key: str,
         round_: int,
         rounds: int,
@@ -266,7 +262,7 @@ class GitHubPulls:
         with self.store.write() as tx:
             counts = {"ci_rounds": round_} if source == "ci" else {"review_rounds": round_}
             pr = tx.update_pull_request(task.id, fed=[*pr.fed, key], **counts)
-            tx.append_event(pr_feedback(pr, source, round_, rounds, key))
+            tx.append_event(events.task_pr_feedback(pr, source, round_, rounds, key))
         log.info("github.pr_feedback", task_id=task.id, source=source, round=round_)
 
     def _exhausted(self, task: Task, pr: PullRequest, key: str, why: str) -> None:

@@ -16,8 +16,8 @@ import hashlib
 from typing import Any
 
 from cc_orchestrator import faults
+from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, ExternalError
-from cc_orchestrator.domain.events_links import pr_opened, pr_pushed
 from cc_orchestrator.domain.github import GitHubError, RepoRef
 from cc_orchestrator.domain.links import IssueLink, PullRequest, PullState
 from cc_orchestrator.domain.models import Task, TaskStatus
@@ -144,7 +144,7 @@ class GitHubWork:
                 tx.update_task(
                     task.id, status_reason=f"pull request #{found.number} open: checks pending"
                 )
-            tx.append_event(pr_opened(opened))
+            tx.append_event(events.task_pr_opened(opened))
         log.info("github.pr_opened", task_id=task.id, repo=pr.repo, number=found.number)
         return Sent(f"{pr.repo}#{found.number}")
 
@@ -164,7 +164,7 @@ class GitHubWork:
                 tx.update_task(
                     task.id, status_reason=f"pull request #{pr.number}: pushed, checks pending"
                 )
-            tx.append_event(pr_pushed(pushed, sha))
+            tx.append_event(events.task_pr_pushed(pushed, sha))
         return Sent(f"pushed {sha[:12]} to #{pr.number}")
 
     def retarget(self, task_id: str, base: str) -> SendResult:

@@ -11,7 +11,6 @@ from cc_orchestrator.domain import events
 from cc_orchestrator.domain import tasks as rules
 from cc_orchestrator.domain.actions import TaskAction, check_task
 from cc_orchestrator.domain.errors import InvalidInput
-from cc_orchestrator.domain.events_links import task_linked
 from cc_orchestrator.domain.links import IssueLink
 from cc_orchestrator.domain.models import Task, TaskStatus
 from cc_orchestrator.domain.names import new_id
@@ -88,7 +87,7 @@ class TaskEditing(TaskCore):
             tx.append_event(events.task_created(task))
             if link is not None:
                 made = tx.add_issue_link(replace(link, task_id=task.id))
-                tx.append_event(task_linked(made))
+                tx.append_event(events.task_linked(made))
         log.info("task.created", task_id=task.id, status=status.value)
         return task
 
