@@ -17,9 +17,6 @@ from cc_orchestrator.domain.models import Task, TaskStatus
 from tests.conftest import git, make_repo
 from tests.support.fake_github import FakeGitHub
 
-SYNCED_AT = datetime.now(UTC) - timedelta(minutes=3)
-
-
 @dataclass(frozen=True)
 class Seeded:
     named: Path  # github.repository: acme/widgets in its project file, sync on
@@ -72,7 +69,7 @@ def seed(app: App, tmp_path: Path, fake: FakeGitHub) -> Seeded:
         tx.put_sync_state(
             "github",
             "acme/widgets",
-            last_sync_at=SYNCED_AT,
+            last_sync_at=datetime.now(UTC) - timedelta(minutes=3),
             last_error=None,
             rate_limit=5000,
             rate_remaining=4990,
