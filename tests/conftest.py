@@ -13,7 +13,10 @@ from click.testing import CliRunner, Result
 
 from cc_orchestrator.cli.main import cli
 from tests.support.event_check import events_match_their_definitions  # noqa: F401 (autouse)
-from tests.support.fake_github_fixture import fake_github  # noqa: F401 (a fake GitHub per test)
+from tests.support.fake_github_fixture import (  # noqa: F401 (a fake GitHub, its webhooks' receiver)
+    fake_github,
+    hook_catcher,
+)
 from tests.support.receivers import (  # noqa: F401 (fixtures: a fake service per channel type)
     discord_receiver,
     ntfy_receiver,

@@ -150,3 +150,18 @@ def test_webhook_examples_for_each_event_and_the_payload_check() -> None:
     assert github_spec.check_webhook("issues", {**opened, "issue": {"number": "1"}})
     assert github_spec.check_webhook("issues", {**opened, "action": "exploded"})
     assert github_spec.webhook_examples(["issues"])[0][2] is not examples[0][2]  # fresh copies
+
+
+def test_api_version_2026_03_10_has_its_breaking_changes() -> None:
+    v2026 = {"X-GitHub-Api-Version": "2026-03-10"}
+    body = {"title": "x", "assignee": "mona"}
+    assert github_spec.check_request("POST", f"{REPO}/issues", None, {}, body) == []
+    assert github_spec.check_request("POST", f"{REPO}/issues", None, v2026, body)  # removed
+    assert github_spec.check_request("GET", "/rate_limit", None, {"X-GitHub-Api-Version": "1"})
+    assert {"assignee", "merge_commit_sha"} <= github_spec.removed_fields(
+        "2026-03-10", "pull-request"
+    )
+    issue = _documented_example("/repos/{owner}/{repo}/issues", "get", "200")[0]
+    del issue["assignee"]
+    assert github_spec.check_response("GET", f"{REPO}/issues", 200, [issue])  # required here
+    assert github_spec.check_response("GET", f"{REPO}/issues", 200, [issue], "2026-03-10") == []

@@ -30,12 +30,20 @@ from cc_orchestrator.ports import Agent, Sender
 from cc_orchestrator.ports_github import GitHubApi
 from cc_orchestrator.private import private_dir, private_file
 from cc_orchestrator.services.github_connection import GitHubConnection
+from cc_orchestrator.services.github_loop import GitHubLoop
+from cc_orchestrator.services.github_outbox import GitHubSubscriber
+from cc_orchestrator.services.github_prs import GitHubPulls
+from cc_orchestrator.services.github_repos import GitHubRepos
+from cc_orchestrator.services.github_sync import GitHubSync
+from cc_orchestrator.services.github_work import GitHubWork
 from cc_orchestrator.services.instance_monitor import InstanceMonitor
 from cc_orchestrator.services.instances import InstanceService
 from cc_orchestrator.services.notifications import Notifications, NotificationService
 from cc_orchestrator.services.outbox import Outbox, OutboxWorker, Retries
 from cc_orchestrator.services.overview import OverviewService
+from cc_orchestrator.services.task_links import TaskLinkService
 from cc_orchestrator.services.tasks import TaskService
+from cc_orchestrator.services.webhooks import WebhookService
 from cc_orchestrator.services.worktrees import WorktreeService
 
 
@@ -148,7 +156,7 @@ class App:
     @cached_property
     def tasks(self) -> TaskService:
         settings = self.config.settings
-        return TaskService(
+        tasks = TaskService(
             store=self.store,
             instances=self.instances,
             worktrees=self.worktrees,
@@ -157,6 +165,47 @@ class App:
             instances_config=settings.instances,
             channels=[c.name for c in settings.notifications.channels],
         )
+        tasks.landing = GitHubPulls(self.store, tasks, self.github_repos)
+        return tasks
+
+    # ------------------------------------------------------------------ GitHub
+    @cached_property
+    def github_repos(self) -> GitHubRepos:
+        return GitHubRepos(
+            settings_for=self.repo_github,
+            remote=self.git,
+            api=lambda: self.github_api,
+            defaults=self.config.settings.github,
+        )
+
+    @cached_property
+    def github_pulls(self) -> GitHubPulls:
+        landing = self.tasks.landing
+        assert isinstance(landing, GitHubPulls)
+        return landing
+
+    @cached_property
+    def github_sync(self) -> GitHubSync:
+        return GitHubSync(self.store, self.tasks, self.github_repos)
+
+    @cached_property
+    def task_links(self) -> TaskLinkService:
+        """A task's issue and pull request as the CLI and the API show them."""
+        return TaskLinkService(
+            self.store, settings_for=self.repo_github, defaults=self.config.settings.github
+        )
+
+    def github_loop(self) -> GitHubLoop:
+        """The daemon's GitHub thread, woken by a webhook this process stores (one stored by
+        another process is seen within 5 s: the loop looks at the inbox that often)."""
+        loop = GitHubLoop(
+            self.store,
+            self.github_sync,
+            self.github_pulls,
+            poll_s=lambda: self.config.settings.github.poll_s,
+        )
+        self.webhooks.on_queued(loop.wake.set)
+        return loop
 
     @cached_property
     def overview(self) -> OverviewService:
@@ -176,13 +225,21 @@ class App:
             timeout_s=n.timeout_s,
         )
         subscriber = Notifications(n, public_url=settings.web.public_url, make_sender=self.sender)
-        return Outbox(self.store, [subscriber], retries)
+        github = GitHubSubscriber(
+            GitHubWork(self.store, self.github_repos, settings.web.public_url), self.github_repos
+        )
+        return Outbox(self.store, [subscriber, github], retries)
 
     @cached_property
     def notifications(self) -> NotificationService:
         subscriber = self.outbox.subscribers["notifications"]
         assert isinstance(subscriber, Notifications)
         return NotificationService(self.store, self.outbox, subscriber)
+
+    @cached_property
+    def webhooks(self) -> WebhookService:
+        """Webhook deliveries in (POST /api/webhooks/github), stored for the daemon."""
+        return WebhookService(self.store)
 
     def outbox_worker(self) -> OutboxWorker:
         """The daemon's outbox thread, woken by every commit in this process."""

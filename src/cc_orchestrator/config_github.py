@@ -100,7 +100,7 @@ class GithubConfig(BaseModel):
         default=4000, le=65536, description="How much of a failing job's log the agent gets."
     )
     poll_s: float = Field(
-        default=60.0, ge=5.0, description="How often the daemon syncs issues and polls PRs."
+        default=60.0, ge=1.0, description="How often the daemon syncs issues and polls PRs."
     )
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per-request limit.")
 

@@ -24,6 +24,11 @@ REVIEW_POINTS = (
     "review.after_stop",  # the agent stopped for its task's review, the task not moved yet
 )
 
+GITHUB_POINTS = (
+    "github.after_comment",  # the task's comment is posted, its id not recorded yet
+    "github.after_pr",  # the pull request is open on GitHub, not recorded here yet
+)
+
 
 def point(name: str) -> None:
     if os.environ.get("CCO_FAULT") == name:

@@ -27,6 +27,7 @@ class LinkRows(Protocol):
         tracker: str | None = None,
         project: str | None = None,
         task_ids: Collection[str] | None = None,
+        limit: int | None = None,
     ) -> list[IssueLink]: ...
     def update_issue_link(self, task_id: str, **values: Any) -> IssueLink:
         """values among url, state, updated_at, data."""
@@ -43,6 +44,7 @@ class LinkRows(Protocol):
         *,
         states: Collection[PullState] | None = None,
         task_ids: Collection[str] | None = None,
+        limit: int | None = None,
     ) -> list[PullRequest]: ...
     def update_pull_request(self, task_id: str, **values: Any) -> PullRequest:
         """values among PullRequest's fields but task_id and updated_at."""
@@ -69,7 +71,11 @@ class LinkRows(Protocol):
         source: str | None = None,
         statuses: Collection[InboxStatus] | None = None,
         limit: int = 100,
-    ) -> list[InboxItem]: ...
+        newest_first: bool = False,
+    ) -> list[InboxItem]:
+        """Oldest first (the order to apply them in); newest_first for a listing."""
+        ...
+
     def settle_inbox(
         self, item_id: int, *, status: InboxStatus, when: datetime, error: str | None = None
     ) -> None: ...

@@ -7,12 +7,14 @@ import inspect
 import json
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from cc_orchestrator.domain import events as ev
+from cc_orchestrator.domain.links import InboxItem, InboxStatus
 from cc_orchestrator.domain.models import (
     Instance,
     InstanceStatus,
@@ -57,6 +59,16 @@ LONE = Instance(
     session_name="s",
 )
 Q = Question(id="q1", tool="Bash", command="ls")
+ITEM = InboxItem(
+    id=7,
+    source="github",
+    delivery_id="72d3162e-cc78-11e3-81ab-4c9367dc0958",
+    event="issues",
+    action="opened",
+    payload={"action": "opened"},
+    status=InboxStatus.PENDING,
+    received_at=datetime.now(UTC),
+)
 
 
 class _Denial:
@@ -94,6 +106,7 @@ BUILT: dict[str, Callable[[], NewEvent]] = {
     "delivery.failed": lambda: ev.delivery_failed(
         4, subscriber="notifications", channel="team", kind="failed", error="HTTP 404"
     ),
+    "webhook.received": lambda: ev.webhook_received(ITEM),
     "instance.created": lambda: ev.instance_created(INST),
     "instance.started": lambda: ev.instance_started(INST, WT),
     "instance.status": lambda: ev.instance_status(
@@ -134,6 +147,7 @@ def test_kinds_are_named_after_their_entity_and_documented() -> None:
         "repository": "repo.",
         "daemon": "daemon.",
         "delivery": "delivery.",
+        "webhook": "webhook.",
     }
     for kind in ev.KINDS.values():
         assert kind.name.startswith(prefix[kind.entity]), kind.name
@@ -153,6 +167,20 @@ def test_payloads_hold_the_values_not_the_objects() -> None:
     assert ev.task_created(TASK).data["depends_on"] == ["t0"]
     removed = ev.worktree_removed(WT, reason="abandoned")
     assert removed.data == {"worktree_id": "w1", "path": "/r/w", "reason": "abandoned", "notes": []}
+
+
+def test_a_webhook_event_is_about_its_delivery_never_its_payload() -> None:
+    received = ev.webhook_received(ITEM)
+    assert (received.entity_type, received.entity_id) == ("webhook", ITEM.delivery_id)
+    assert received.data == {
+        "source": "github",
+        "event": "issues",
+        "action": "opened",
+        "status": "pending",
+    }
+    ping = replace(ITEM, event="ping", action=None, status=InboxStatus.IGNORED)
+    assert ev.webhook_received(ping).data["action"] is None
+    assert ev.problems("webhook.received", "webhook", ev.webhook_received(ping).data) == []
 
 
 def test_instance_events_name_their_task_only_when_they_have_one() -> None:

@@ -62,3 +62,6 @@ def app(real_claude: FakeAnthropic) -> Iterator[App]:
     app = build_app(log_to_file=False)
     yield app
     app.close()
+
+
+from tests.support.github_flow import github  # noqa: E402,F401 (a fixture: the fake GitHub)

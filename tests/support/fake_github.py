@@ -11,7 +11,11 @@
   :meth:`FakeGitHub.take_violations`). Webhook payloads are checked against ``x-webhooks``.
 * As GitHub: ``Authorization: token T`` or ``Bearer T``, else 401 "Bad credentials"; the
   rate-limit headers on every answer; an ETag on every GET and ``If-None-Match`` -> 304, which
-  does not count against the limit; Link pagination (``per_page``, ``page``).
+  does not count against the limit, and GitHub's ``Cache-Control: private, max-age=60`` (so a
+  caching client, as githubkit by default, rereads within 60 s from its cache, as against
+  GitHub: ``cache_max_age = 0`` makes it revalidate); Link pagination (``per_page``,
+  ``page``); the REST API version a request asks for (X-GitHub-Api-Version: 2022-11-28 by
+  default, or 2026-03-10, whose answers lack what it removed).
 * The remote is real git: pull requests' branches and head SHAs are read from the bare
   repository on every request (a post-receive hook tells the fake of a push at once, so a
   ``git push`` moves the PR's head and sends ``synchronize``); a merge is a real merge, pushed.
@@ -25,6 +29,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import math
 import socket
 import sys
 import threading
@@ -41,7 +46,7 @@ from tests.support.fake_github_calls import ROUTES, Call, answer_json
 from tests.support.fake_github_control import Control
 from tests.support.fake_github_hooks import Webhooks
 from tests.support.fake_github_objects import Site, error
-from tests.support.fake_github_state import Git, State
+from tests.support.fake_github_state import OWN_PUSH_ENV, Git, State
 from tests.support.receivers_http import Answer, Request
 
 HOOK_MARK = "# fake-github post-receive"
@@ -49,7 +54,7 @@ ENDPOINTS = (fake_github_api, fake_github_api_pulls)  # imported for their route
 _INTERNAL = "/_fake"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Recorded:
     """One API request as the fake received it."""
 
@@ -60,6 +65,7 @@ class Recorded:
     headers: dict[str, str]  # lower-case names
     route: str | None  # the operation's template, None when GitHub has no such operation
     at: float = field(default_factory=time.time)
+    status: int | None = None  # what the fake answered
 
 
 class _Server(ThreadingHTTPServer):
@@ -159,6 +165,8 @@ class FakeGitHub(Control):
         self.log_fetches: list[dict[str, str]] = []  # the headers of each job log's fetch
         self.hooks = Webhooks(self)
         self.port = 0
+        #: GitHub lets a client cache a GET's answer for 60 s (githubkit's http_cache does)
+        self.cache_max_age = 60
         self.rate_limit_total = 5000
         self.rate_remaining = self.rate_limit_total
         self.rate_reset = int(time.time()) + 3600
@@ -244,20 +252,23 @@ class FakeGitHub(Control):
         if hook.exists() and HOOK_MARK not in hook.read_text(errors="replace"):
             return  # someone else's hook: the fake still reads the refs on every request
         hook.parent.mkdir(parents=True, exist_ok=True)
-        hook.write_text(
-            f"#!{sys.executable}\n{HOOK_MARK}\n"
-            "import os, sys, urllib.request\n"
+        hook.write_text(  # -I -S: no site-packages to start, a bare socket to be quick
+            f"#!{sys.executable} -IS\n{HOOK_MARK}\n"
+            "import os, socket, sys\n"
             "sys.stdin.read()\n"
-            "if not os.environ.get('FAKE_GITHUB_OWN_PUSH'):\n"
+            f"if not os.environ.get('{OWN_PUSH_ENV}'):\n"
             "    try:\n"
-            f"        urllib.request.urlopen(urllib.request.Request("
-            f"'{self.origin}{_INTERNAL}/pushed', data=b'', method='POST'), timeout=10).read()\n"
-            "    except Exception:\n"
+            f"        with socket.create_connection(('127.0.0.1', {self.port}), timeout=10) as s:\n"
+            f"            s.sendall(b'POST {_INTERNAL}/pushed HTTP/1.1\\r\\nHost: fake\\r\\n'\n"
+            "                      b'Content-Length: 0\\r\\nConnection: close\\r\\n\\r\\n')\n"
+            "            while s.recv(4096):\n"
+            "                pass\n"
+            "    except OSError:\n"
             "        pass\n"
         )
         hook.chmod(0o755)
 
-    def site(self, api: str | None = None) -> Site:
+    def site(self, api: str | None = None, version: str = github_spec.DEFAULT_VERSION) -> Site:
         return Site(
             api=api or self.url,
             web=self.origin,
@@ -267,6 +278,7 @@ class FakeGitHub(Control):
             bare=self.bare,
             default_branch=self.default_branch,
             login=self.login,
+            version=version,
         )
 
     # -- answering -------------------------------------------------------------------------
@@ -275,48 +287,56 @@ class FakeGitHub(Control):
             return self._internal(request)
         path = github_spec.strip_prefix(request.path)
         api = self.ghes_url if path != request.path else self.url
-        op = github_spec.find_operation(request.method, path)
+        version = github_spec.version_of(request.headers)
+        known = version in github_spec.VERSIONS
+        op = github_spec.find_operation(
+            request.method, path, version if known else github_spec.DEFAULT_VERSION
+        )
         try:
             body = json.loads(request.raw) if request.raw else None
         except ValueError:
             body = None
         with self.lock:
-            self.requests.append(
-                Recorded(
-                    request.method,
-                    request.path,
-                    request.query,
-                    body,
-                    request.headers,
-                    op.template if op else None,
-                )
+            recorded = Recorded(
+                request.method,
+                request.path,
+                request.query,
+                body,
+                request.headers,
+                op.template if op else None,
             )
+            self.requests.append(recorded)
             for problem in github_spec.check_request(
                 request.method, path, request.query, request.headers, request.raw
             ):
                 self.violations.append(f"request {problem}")
-            answer = self._answer(request, op, api, body)
+            if known:
+                answer = self._answer(request, op, self.site(api, version), body)
+            else:
+                message = f"API version {version} is not supported by GitHub (X-GitHub-Api-Version)"
+                answer = answer_json(400, error(message, status="400"))
             answer, counted = self._conditional(request, answer)
             if counted:
                 self.rate_remaining = max(0, self.rate_remaining - 1)
-            answer = self._with_headers(answer)
+            answer = self._with_headers(answer, version if known else None)
+            recorded.status = answer.status
             if op is not None:
                 sent = answer.body if answer.status not in (204, 304) else b""
                 for problem in github_spec.check_response(
-                    request.method, path, answer.status, sent
+                    request.method, path, answer.status, sent, op.version
                 ):
                     self.violations.append(f"answer {problem}")
             return answer
 
     def _answer(
-        self, request: Request, op: github_spec.Operation | None, api: str, body: Any
+        self, request: Request, op: github_spec.Operation | None, site: Site, body: Any
     ) -> Answer:
         if self.fail_queue:
             status = self.fail_queue.pop(0)
             return answer_json(status, error("Server Error" if status >= 500 else "Failed"))
         if op is None:
             return answer_json(404, error("Not Found", status="404"))
-        call = Call(self, request, op, self.site(api), body)
+        call = Call(self, request, op, site, body)
         if op.template == "/app" or op.template.startswith("/app/"):
             return self._route(call)  # a GitHub App's own JWT (fake_github_api_pulls.py)
         if self._user_of(request) is None:
@@ -358,7 +378,7 @@ class FakeGitHub(Control):
         left = self.limited_until - time.time()
         if left > 0 and self.limited_status == 429:
             message = "You have exceeded a secondary rate limit. Please wait a few minutes."
-            headers = (("Retry-After", str(max(1, round(left)))),)
+            headers = (("Retry-After", str(max(1, math.ceil(left)))),)
             return answer_json(429, error(message, status="429"), headers)
         if left > 0 or self.rate_remaining <= 0:
             uid = self.state.user_id(self.login)
@@ -372,21 +392,27 @@ class FakeGitHub(Control):
         if request.method != "GET" or answer.status != 200:
             return answer, counted
         tag = f'W/"{hashlib.sha256(answer.body).hexdigest()[:40]}"'
-        headers = (*answer.headers, ("ETag", tag))
+        age = self.cache_max_age
+        headers = (
+            *answer.headers,
+            ("ETag", tag),
+            ("Cache-Control", f"private, max-age={age}, s-maxage={age}"),
+            ("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP"),
+        )
         asked = request.headers.get("if-none-match", "")
         held = {t.strip().removeprefix("W/") for t in asked.split(",") if t.strip()}
         if tag.removeprefix("W/") in held or "*" in held:
             return Answer(304, b"", answer.content_type, headers), False
         return Answer(answer.status, answer.body, answer.content_type, headers), counted
 
-    def _with_headers(self, answer: Answer) -> Answer:
+    def _with_headers(self, answer: Answer, version: str | None) -> Answer:
         if time.time() >= self.rate_reset:
             self.rate_reset = int(time.time()) + 3600
             self.rate_remaining = self.rate_limit_total
         remaining = self.rate_remaining
         reset = self.rate_reset
         if self.limited_until > time.time():
-            remaining, reset = 0, max(reset, int(self.limited_until) + 1)
+            remaining, reset = 0, int(self.limited_until) + 1
             if self.limited_status == 429:
                 remaining = self.rate_remaining
         headers = (
@@ -397,6 +423,7 @@ class FakeGitHub(Control):
             ("X-RateLimit-Resource", "core"),
             ("X-GitHub-Media-Type", "github.v3; format=json"),
             ("X-GitHub-Request-Id", f"FAKE:{len(self.requests):06d}"),
+            *((("X-GitHub-Api-Version-Selected", version),) if version else ()),
             *answer.headers,
         )
         return Answer(answer.status, answer.body, answer.content_type, headers)

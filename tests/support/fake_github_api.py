@@ -4,7 +4,7 @@ fake_github_api_pulls.py). Each answers as GitHub does; the fake checks both way
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tests.support.fake_github_calls import Call, R, Refused, answer_json, invalid, route
 from tests.support.fake_github_objects import (
@@ -24,7 +24,8 @@ _PAGE = ("per_page", "page")
 @route("GET", "/rate_limit")
 def get_rate_limit(call: Call) -> Answer:
     fake = call.fake
-    return answer_json(200, rate_limit(fake.rate_limit_total, fake.rate_remaining, fake.rate_reset))
+    data = rate_limit(call.site, fake.rate_limit_total, fake.rate_remaining, fake.rate_reset)
+    return answer_json(200, data)
 
 
 @route("GET", "/user")
@@ -40,9 +41,10 @@ def get_repo(call: Call) -> Answer:
 def _since(call: Call) -> datetime | None:
     raw = call.q("since")
     try:
-        return datetime.fromisoformat(raw) if raw else None
+        since = datetime.fromisoformat(raw) if raw else None
     except ValueError:
-        return None
+        return None  # the request's check says so
+    return since.replace(tzinfo=since.tzinfo or UTC) if since else None
 
 
 def _matches(call: Call, item: Issue) -> bool:

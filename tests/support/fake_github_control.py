@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tests.support import github_spec
 from tests.support.fake_github_calls import Refused
 from tests.support.fake_github_control_pr import HUMAN, PullControl
 from tests.support.fake_github_objects import comment, issue, label
@@ -260,6 +259,3 @@ class Control(PullControl):
         with self.lock:
             found, self.violations[:] = list(self.violations), []
         return found
-
-    def check_webhook_payload(self, event: str, payload: Any) -> list[str]:
-        return github_spec.check_webhook(event, payload)

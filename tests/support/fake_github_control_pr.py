@@ -65,6 +65,8 @@ class PullControl:
         """Read the branches afresh: a moved head sends ``synchronize``; a deleted head branch
         closes its pull request, as on GitHub."""
         with self.lock:
+            if not any(i.state == "open" for i in self.state.pulls()):
+                return
             branches = self.git.branches()
             for item in self.state.pulls():
                 pr = item.pull

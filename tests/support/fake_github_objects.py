@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support import github_spec
 from tests.support.fake_github_state import Comment, Issue, Label, Milestone, State, stamp
 
 JSON = dict[str, Any]
@@ -28,6 +29,7 @@ class Site:
     bare: Path
     default_branch: str
     login: str  # the token's user
+    version: str = github_spec.DEFAULT_VERSION  # the REST API version asked for
 
     @property
     def repo_api(self) -> str:
@@ -36,6 +38,15 @@ class Site:
     @property
     def repo_web(self) -> str:
         return f"{self.web}/{self.owner}/{self.repo}"
+
+
+def for_version(site: Site, data: JSON, schema: str) -> JSON:
+    """Without the fields this REST API version removed from the schema (2026-03-10: an issue's
+    ``assignee``, a pull request's ``merge_commit_sha``, the rate limit's ``rate``...)."""
+    if site.version != github_spec.DEFAULT_VERSION:
+        for name in github_spec.removed_fields(site.version, schema):
+            data.pop(name, None)
+    return data
 
 
 def node_id(kind: str, number: int) -> str:
@@ -211,7 +222,7 @@ def repository(site: Site, state: State, *, full: bool = False) -> JSON:
             allow_update_branch=True,
             delete_branch_on_merge=False,
         )
-    return data
+    return for_version(site, data, "full-repository" if full else "repository")
 
 
 def label(site: Site, lbl: Label) -> JSON:
@@ -223,6 +234,9 @@ def label(site: Site, lbl: Label) -> JSON:
         "description": lbl.description,
         "color": lbl.color,
         "default": lbl.default,
+        # newer than the pinned description, required by githubkit's models (GitHub sends them)
+        "archived_at": None,
+        "archived_by": None,
     }
 
 
@@ -310,7 +324,7 @@ def issue(site: Site, state: State, item: Issue) -> JSON:
             "patch_url": f"{site.repo_web}/pull/{item.number}.patch",
             "merged_at": stamp(item.pull.merged_at),
         }
-    return data
+    return for_version(site, data, "issue")
 
 
 def comment(site: Site, state: State, item: Comment) -> JSON:
@@ -332,11 +346,9 @@ def comment(site: Site, state: State, item: Comment) -> JSON:
     }
 
 
-def rate_limit(limit: int, remaining: int, reset: int) -> JSON:
+def rate_limit(site: Site, limit: int, remaining: int, reset: int) -> JSON:
     core = {"limit": limit, "remaining": remaining, "reset": reset, "used": limit - remaining}
     other = {"limit": 30, "remaining": 30, "reset": reset, "used": 0}
     graphql = {"limit": 5000, "remaining": 5000, "reset": reset, "used": 0}
-    return {
-        "resources": {"core": core, "search": other, "graphql": graphql},
-        "rate": core,
-    }
+    data = {"resources": {"core": core, "search": other, "graphql": graphql}, "rate": core}
+    return for_version(site, data, "rate-limit-overview")

@@ -7,6 +7,7 @@ from tests.support.fake_github_objects import (
     JSON,
     Site,
     association,
+    for_version,
     issue,
     node_id,
     reactions,
@@ -44,7 +45,7 @@ def pull(site: Site, state: State, git: Git, item: Issue, *, simple: bool = Fals
     html = f"{site.repo_web}/pull/{item.number}"
     base = issue(site, state, item)
     data: JSON = {
-        key: base[key]
+        key: base.get(key)
         for key in (
             "user",
             "labels",
@@ -99,14 +100,11 @@ def pull(site: Site, state: State, git: Git, item: Issue, *, simple: bool = Fals
         },
     )
     if simple:
-        return data
+        return for_version(site, data, "pull-request-simple")
     merged = pr.merged_at is not None
-    if merged or item.state == "closed":
-        commits, (adds, dels, files), mergeable = 1, (0, 0, 0), None
-    else:
-        commits = git.ahead(pr.base_sha, pr.head_sha)
-        adds, dels, files = git.diffstat(pr.base_sha, pr.head_sha)
-        mergeable = git.mergeable(pr.base_sha, pr.head_sha)
+    commits = git.ahead(pr.base_sha, pr.head_sha)
+    adds, dels, files = git.diffstat(pr.base_sha, pr.head_sha)
+    mergeable = None if item.state == "closed" else git.mergeable(pr.base_sha, pr.head_sha)
     behind = not merged and not git.is_ancestor(pr.base_sha, pr.head_sha)
     data.update(
         merged=merged,
@@ -132,7 +130,7 @@ def pull(site: Site, state: State, git: Git, item: Issue, *, simple: bool = Fals
         deletions=dels,
         changed_files=files,
     )
-    return data
+    return for_version(site, data, "pull-request")
 
 
 def review(site: Site, state: State, item: Review) -> JSON:

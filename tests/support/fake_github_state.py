@@ -241,7 +241,7 @@ class Git:
         }
         with tempfile.TemporaryDirectory(prefix="fake-github-merge-") as tmp:
             work = Path(tmp) / "w"
-            self.run("clone", "--quiet", "--branch", target, str(self.bare), str(work))
+            self.run("clone", "--quiet", "--shared", "--branch", target, str(self.bare), str(work))
             self.run("fetch", "--quiet", "origin", source, cwd=work)
             self.run("merge", "--no-ff", "--quiet", "-m", message, "FETCH_HEAD", cwd=work, env=env)
             self.run("push", "--quiet", "origin", f"HEAD:refs/heads/{target}", cwd=work, env=env)

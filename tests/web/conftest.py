@@ -125,3 +125,6 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 @pytest.fixture
 def shots(page: Any, request: pytest.FixtureRequest) -> Shots:
     return Shots(page, request.node.name.replace("[", "-").replace("]", ""))
+
+
+from tests.support.github_flow import github  # noqa: E402,F401 (a fixture: the fake GitHub)

@@ -4,6 +4,7 @@ import { api, type Task } from './api/client';
 import { loadTasks } from './api/lists';
 import { useResource } from './live';
 import { TaskActions } from './TaskActions';
+import { CardLinks } from './TaskLinks';
 import { act, Badge, BOARD_FLOW, label, Loading, money, plural } from './ui';
 
 const isTask = (e: { entity_type: string }) => e.entity_type === 'task';
@@ -106,6 +107,7 @@ function TaskCard({ task, byId }: { task: Task; byId: Map<string, Task> }) {
           </span>
         )}
       </p>
+      <CardLinks task={task} />
       {task.status_reason && <p className="reason">{task.status_reason}</p>}
       {deps.length > 0 && (
         <p className="deps" data-testid="task-deps">

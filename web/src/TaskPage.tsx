@@ -1,10 +1,12 @@
-// One task: prompt, branch, status and reason, diff stat, cost, its agent's log and terminal.
+// One task: prompt, branch, status and reason, its issue and pull request (task.linked and
+// task.pr_* are task events: they refetch it), diff stat, cost, its agent's log and terminal.
 import { lazy, Suspense, useState } from 'react';
 import { api, type Instance, type Task } from './api/client';
 import { useResource } from './live';
 import { LogView } from './LogView';
 import { InstanceControls } from './Instances';
 import { TaskActions } from './TaskActions';
+import { TaskLinkFacts } from './TaskLinks';
 import { ago, Badge, Fact, Loading, money, plural } from './ui';
 
 const Terminal = lazy(() => import('./Terminal'));
@@ -44,6 +46,7 @@ export function TaskPage({ id }: { id: string }) {
         </p>
       )}
       <TaskActions task={t} />
+      <TaskLinkFacts task={t} />
       <dl className="facts">
         <Fact name="id" value={<code>{t.id}</code>} />
         <Fact name="repository" value={t.repo_path ? String(t.repo_path) : '—'} />

@@ -18,7 +18,9 @@ from cc_orchestrator.cli.daemon_cmd import status, up, web
 from cc_orchestrator.cli.github_cmd import github
 from cc_orchestrator.cli.instances_cmd import instances
 from cc_orchestrator.cli.notifications_cmd import notifications
+from cc_orchestrator.cli.sync_cmd import sync
 from cc_orchestrator.cli.tasks_cmd import tasks
+from cc_orchestrator.cli.webhooks_cmd import webhooks
 from cc_orchestrator.cli.worktrees_cmd import worktrees
 from cc_orchestrator.config import set_key
 from cc_orchestrator.domain.errors import CcoError, ConfigError
@@ -135,7 +137,19 @@ def cli(
     state.overrides = overrides
 
 
-for command in (up, status, web, tasks, instances, worktrees, notifications, github, config):
+for command in (
+    up,
+    status,
+    web,
+    tasks,
+    instances,
+    worktrees,
+    notifications,
+    sync,
+    github,
+    webhooks,
+    config,
+):
     cli.add_command(command)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from cc_orchestrator.bootstrap import App
+from cc_orchestrator.cli.links_view import issue_text, pull_text
 from cc_orchestrator.cli.output import echo
 from cc_orchestrator.domain.errors import NotFound
 from cc_orchestrator.domain.models import Task
 from cc_orchestrator.domain.plural import count
+from cc_orchestrator.services.task_links import TaskLinks
 
 HISTORY = 15  # status changes shown, newest last
 PROMPT_LINES = 20
@@ -18,7 +20,7 @@ def _when(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
-def print_task(app: App, task: Task) -> None:
+def print_task(app: App, task: Task, links: TaskLinks) -> None:
     rows: list[tuple[str, str]] = [
         ("task", f"{task.id} {task.title}"),
         ("status", task.status.value + (f": {task.status_reason}" if task.status_reason else "")),
@@ -48,6 +50,10 @@ def print_task(app: App, task: Task) -> None:
             rows.append(("instance", task.instance_id))
     if task.branch:
         rows.append(("branch", task.branch))
+    if links.issue is not None:
+        rows.append(("issue", issue_text(links.issue)))
+    if links.pull_request is not None:
+        rows.append(("pull request", pull_text(links.pull_request)))
     wt = app.worktrees.find(task.worktree_id) if task.worktree_id else None
     if wt is not None:
         gone = "" if wt.status.value == "active" else f" ({wt.status.value})"
@@ -71,8 +77,9 @@ def print_task(app: App, task: Task) -> None:
         rows.append(("finished", _when(task.finished_at)))
     if task.feedback:
         rows.append(("feedback", " ".join(task.feedback.split())[:200]))
+    width = max(12, *(len(key) + 2 for key, _ in rows))  # "pull request: " is the longest
     for key, value in rows:
-        echo(f"{key + ':':12}{value}")
+        echo(f"{key + ':':{width}}{value}")
     echo("prompt:")
     lines = task.prompt.splitlines()
     for line in lines[:PROMPT_LINES]:

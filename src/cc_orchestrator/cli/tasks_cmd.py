@@ -8,7 +8,8 @@ import click
 
 from cc_orchestrator.cli.context import CliState, pass_state
 from cc_orchestrator.cli.instances_cmd import read_text_arg
-from cc_orchestrator.cli.output import echo, echo_json, table
+from cc_orchestrator.cli.links_view import links_json, short
+from cc_orchestrator.cli.output import echo, echo_json, table, to_jsonable
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.models import TaskStatus
 
@@ -122,16 +123,27 @@ def list_(state: CliState, statuses: tuple[str, ...], as_json: bool) -> None:
     app = state.app()
     app.tasks.instances.sync()
     items = app.tasks.all(statuses=[TaskStatus(s) for s in statuses] if statuses else None)
+    links = app.task_links.of(items)
     if as_json:
-        echo_json(items)
+        echo_json([{**to_jsonable(t), **links_json(links[t.id])} for t in items])
         return
     if not items:
         echo("no tasks (add one with `cco tasks add TITLE --prompt TEXT`)")
         return
     order = {s: n for n, s in enumerate(TaskStatus)}
     items.sort(key=lambda t: (order[t.status], -t.priority, t.created_at or 0))
+    linked = any(links[t.id].any for t in items)  # the column only where there is something
     table(
-        ["ID", "STATUS", "PRI", "TITLE", "DEPENDS ON", "BRANCH", "WHY"],
+        [
+            "ID",
+            "STATUS",
+            "PRI",
+            "TITLE",
+            "DEPENDS ON",
+            *(["ISSUE/PR"] if linked else []),
+            "BRANCH",
+            "WHY",
+        ],
         [
             [
                 t.id,
@@ -139,6 +151,7 @@ def list_(state: CliState, statuses: tuple[str, ...], as_json: bool) -> None:
                 t.priority,
                 t.title[:40],
                 ",".join(t.depends_on) or "-",
+                *([short(links[t.id]) or "-"] if linked else []),
                 t.branch,
                 (t.status_reason or "")[:50],
             ]
@@ -155,12 +168,13 @@ def show(state: CliState, task_id: str, as_json: bool) -> None:
     """Show a task: prompt, branch, what changed, cost."""
     app = state.app()
     task = app.tasks.get(task_id)
+    links = app.task_links.one(task)
     if as_json:
-        echo_json(task)
+        echo_json({**to_jsonable(task), **links_json(links)})
         return
     from cc_orchestrator.cli.task_view import print_task
 
-    print_task(app, task)
+    print_task(app, task, links)
 
 
 @tasks.command("edit")

@@ -124,6 +124,7 @@ class LinkTx(OnSession):
         tracker: str | None = None,
         project: str | None = None,
         task_ids: Collection[str] | None = None,
+        limit: int | None = None,
     ) -> list[IssueLink]:
         q = select(IssueLinkRow).order_by(IssueLinkRow.created_at, IssueLinkRow.task_id)
         if tracker is not None:
@@ -132,6 +133,8 @@ class LinkTx(OnSession):
             q = q.where(IssueLinkRow.project == project)
         if task_ids is not None:
             q = q.where(IssueLinkRow.task_id.in_(list(task_ids)))
+        if limit is not None:
+            q = q.limit(limit)
         return [to_link(r) for r in self.session.scalars(q)]
 
     def update_issue_link(self, task_id: str, **values: Any) -> IssueLink:
@@ -171,12 +174,15 @@ class LinkTx(OnSession):
         *,
         states: Collection[PullState] | None = None,
         task_ids: Collection[str] | None = None,
+        limit: int | None = None,
     ) -> list[PullRequest]:
         q = select(PullRequestRow).order_by(PullRequestRow.task_id)
         if states is not None:
             q = q.where(PullRequestRow.state.in_([s.value for s in states]))
         if task_ids is not None:
             q = q.where(PullRequestRow.task_id.in_(list(task_ids)))
+        if limit is not None:
+            q = q.limit(limit)
         return [to_pull(r) for r in self.session.scalars(q)]
 
     def update_pull_request(self, task_id: str, **values: Any) -> PullRequest:
@@ -234,8 +240,10 @@ class LinkTx(OnSession):
         source: str | None = None,
         statuses: Collection[InboxStatus] | None = None,
         limit: int = 100,
+        newest_first: bool = False,
     ) -> list[InboxItem]:
-        q = select(InboxRow).order_by(InboxRow.id).limit(limit)
+        order = InboxRow.id.desc() if newest_first else InboxRow.id
+        q = select(InboxRow).order_by(order).limit(limit)
         if source is not None:
             q = q.where(InboxRow.source == source)
         if statuses is not None:

@@ -32,8 +32,18 @@ from cc_orchestrator.domain.event_payloads import (
     TaskRestartStart,
     TaskResult,
     TaskStatusChanged,
+    WebhookReceived,
     WorktreeCreated,
     WorktreeRemoved,
+)
+from cc_orchestrator.domain.event_payloads_links import (
+    TaskLinked,
+    TaskPrChecks,
+    TaskPrClosed,
+    TaskPrFeedback,
+    TaskPrOpened,
+    TaskPrPushed,
+    TaskPrRequested,
 )
 
 
@@ -79,8 +89,16 @@ TASK_APPROVING = Kind("task.approving", "task", TaskApproving)
 TASK_APPROVED = Kind("task.approved", "task", TaskApproved)
 TASK_APPROVE_FAILED = Kind("task.approve_failed", "task", TaskApproveFailed)
 TASK_OVER_BUDGET = Kind("task.over_budget", "task", TaskOverBudget)
+TASK_LINKED = Kind("task.linked", "task", TaskLinked)
+TASK_PR_REQUESTED = Kind("task.pr_requested", "task", TaskPrRequested)
+TASK_PR_OPENED = Kind("task.pr_opened", "task", TaskPrOpened)
+TASK_PR_PUSHED = Kind("task.pr_pushed", "task", TaskPrPushed)
+TASK_PR_CHECKS = Kind("task.pr_checks", "task", TaskPrChecks)
+TASK_PR_FEEDBACK = Kind("task.pr_feedback", "task", TaskPrFeedback)
+TASK_PR_CLOSED = Kind("task.pr_closed", "task", TaskPrClosed)
 DAEMON_UNHEALTHY = Kind("daemon.unhealthy", "daemon", DaemonUnhealthy)
 DELIVERY_FAILED = Kind("delivery.failed", "delivery", DeliveryFailed)
+WEBHOOK_RECEIVED = Kind("webhook.received", "webhook", WebhookReceived)
 INSTANCE_CREATED = Kind("instance.created", "instance", InstanceCreated)
 INSTANCE_STARTED = Kind("instance.started", "instance", InstanceStarted)
 INSTANCE_STATUS = Kind("instance.status", "instance", InstanceStatusChanged)
@@ -106,6 +124,13 @@ KINDS: Mapping[str, Kind] = types.MappingProxyType(
             TASK_APPROVED,
             TASK_APPROVE_FAILED,
             TASK_OVER_BUDGET,
+            TASK_LINKED,
+            TASK_PR_REQUESTED,
+            TASK_PR_OPENED,
+            TASK_PR_PUSHED,
+            TASK_PR_CHECKS,
+            TASK_PR_FEEDBACK,
+            TASK_PR_CLOSED,
             INSTANCE_CREATED,
             INSTANCE_STARTED,
             INSTANCE_STATUS,
@@ -116,6 +141,7 @@ KINDS: Mapping[str, Kind] = types.MappingProxyType(
             INSTANCE_ANSWERED,
             DAEMON_UNHEALTHY,
             DELIVERY_FAILED,
+            WEBHOOK_RECEIVED,
         )
     }
 )

@@ -6,14 +6,16 @@ annotation names the enum, so the generated dashboard types and docs list its va
 
 from typing import Annotated, Literal, NotRequired, TypedDict
 
+from cc_orchestrator.domain.links import InboxStatus
 from cc_orchestrator.domain.models import InstanceStatus, TaskStatus
 from cc_orchestrator.domain.questions import ChoiceKind
 
-Entity = Literal["task", "instance", "worktree", "repository", "daemon", "delivery"]
+Entity = Literal["task", "instance", "worktree", "repository", "daemon", "delivery", "webhook"]
 
 # A status as stored in an event: its enum's value (the annotation says which enum).
 TaskStatusName = Annotated[str, TaskStatus]
 InstanceStatusName = Annotated[str, InstanceStatus]
+InboxStatusName = Annotated[str, InboxStatus]
 
 
 # ---------------------------------------------------------------------------- repositories
@@ -216,3 +218,15 @@ class DeliveryFailed(TypedDict):
     channel: str
     kind: str
     error: str
+
+
+# ------------------------------------------------------------------------------ webhooks
+class WebhookReceived(TypedDict):
+    """A webhook delivery was stored in the inbox (entity_id: its delivery id, as the sender
+    gave it): pending, for the daemon to apply, or ignored (an event cco does not apply, such as
+    ping). A redelivery of the same id stores nothing and records no event."""
+
+    source: str
+    event: str
+    action: str | None
+    status: InboxStatusName

@@ -39,6 +39,7 @@ from cc_orchestrator.domain.event_kinds import (
     TASK_RESTART_START,
     TASK_RESULT,
     TASK_STATUS,
+    WEBHOOK_RECEIVED,
     WORKTREE_CREATED,
     WORKTREE_REMOVED,
     Field,
@@ -71,9 +72,11 @@ from cc_orchestrator.domain.event_payloads import (
     TaskRestartStart,
     TaskResult,
     TaskStatusChanged,
+    WebhookReceived,
     WorktreeCreated,
     WorktreeRemoved,
 )
+from cc_orchestrator.domain.links import InboxItem
 from cc_orchestrator.domain.models import (
     Instance,
     InstanceStatus,
@@ -329,3 +332,11 @@ def delivery_failed(
         delivery_id=delivery_id, subscriber=subscriber, channel=channel, kind=kind, error=error
     )
     return _new(DELIVERY_FAILED, str(delivery_id), data)
+
+
+def webhook_received(item: InboxItem) -> NewEvent:
+    """`item` as just stored in the inbox (a new delivery, never a redelivery)."""
+    data = WebhookReceived(
+        source=item.source, event=item.event, action=item.action, status=item.status.value
+    )
+    return _new(WEBHOOK_RECEIVED, item.delivery_id, data)

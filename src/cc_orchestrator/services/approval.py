@@ -45,6 +45,8 @@ class ApproveSteps(TaskCore):
     # ------------------------------------------------------------------ the user's approve
     def approve(self, key: str) -> Task:
         task = self._check_review(self.get(key))
+        if task.approve_plan is None and self.landing and self.landing.wants_pull_request(task):
+            return self.landing.request_pull_request(task)
         with self.instances.locks.hold(approve_lock(task.id)):
             task = self.get(task.id)  # as it is now that no other approve runs
             if task.status == T.DONE:
@@ -125,6 +127,7 @@ class ApproveSteps(TaskCore):
     def _finish(self, task: Task) -> Task:
         plan = task.approve_plan
         assert plan is not None and task.repo_path is not None
+        done_reason = plan.get("done_reason")  # landed elsewhere (a merged pull request)
         into = plan["into"]
         if into is not None:
             try:
@@ -139,7 +142,9 @@ class ApproveSteps(TaskCore):
             if wt is not None and wt.status is WorktreeStatus.ACTIVE:
                 try:
                     with contextlib.suppress(NotFound):
-                        notes = self.worktrees.remove(wt.id, delete_branch=into is not None)
+                        notes = self.worktrees.remove(
+                            wt.id, delete_branch=into is not None or done_reason is not None
+                        )
                 except CcoError as exc:  # merged already: the task is done all the same
                     notes = [f"kept worktree {wt.id}: {exc}"]
         faults.point("approve.after_worktree")
@@ -150,15 +155,38 @@ class ApproveSteps(TaskCore):
                 tx,
                 current,
                 T.DONE,
-                f"approved; merged into {into}"
-                if into
-                else "approved; branch left for a pull request",
+                done_reason
+                or (
+                    f"approved; merged into {into}"
+                    if into
+                    else "approved; branch left for a pull request"
+                ),
                 finished_at=datetime.now(UTC),
                 approve_plan=None,
             )
             tx.append_event(events.task_approved(task, merged_into=into, notes=notes))
             settle_instance(tx, task.instance_id, "task done")
         return task
+
+    def land(self, task_id: str, reason: str) -> Task:
+        """Its pull request merged: tidy up as an approve does (the worktree, unless kept),
+        and the task is done. Running it again after a crash finishes what is left."""
+        task = self.get(task_id)
+        if task.status in (T.DONE, T.CANCELLED):
+            return task
+        plan: dict[str, Any] = {
+            "how": "none",
+            "into": None,
+            "branch": task.branch,
+            "tip": None,
+            "remove_worktree": not self.config.keep_worktree,
+            "reason": task.status_reason,
+            "done_reason": reason,
+        }
+        if task.approve_plan is None:
+            with self.store.write() as tx:
+                task = tx.update_task(task.id, approve_plan=plan, status_reason=reason)
+        return self._finish(task)
 
     def _give_up(self, task: Task, plan: dict[str, Any]) -> None:
         with self.store.write() as tx:

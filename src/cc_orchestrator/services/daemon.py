@@ -10,8 +10,9 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, Conflict
@@ -25,6 +26,15 @@ from cc_orchestrator.services.tasks import TaskService
 log = get_logger("cco.daemon")
 DAEMON_LOCK = "daemon"
 FAILING_AFTER = 3  # passes failing in a row before the daemon says it is unhealthy
+
+
+class Loop(Protocol):
+    """A background thread of the daemon (the outbox, GitHub): runs until stop is set."""
+
+    name: str
+    wake: threading.Event
+
+    def run(self, stop: threading.Event) -> None: ...
 
 
 class Health:
@@ -80,6 +90,7 @@ def run_daemon(
     on_tick: Callable[[], None] | None = None,
     outbox: OutboxWorker | None = None,
     store: Store | None = None,
+    loops: Sequence[Loop] = (),
 ) -> int:
     """Run until stop is set; returns the number of ticks.
 
@@ -91,7 +102,8 @@ def run_daemon(
     finished task's slot is refilled without waiting).
 
     With an outbox, its worker runs on a thread of its own (deliveries never hold up the
-    scheduler); with a store, the daemon records when it finds its predecessor crashed and
+    scheduler), and so does each of `loops` (GitHub's sync and watch); with a store, the
+    daemon records when it finds its predecessor crashed and
     when its passes keep failing (events daemon.unhealthy).
     """
     if locks.is_held(DAEMON_LOCK):
@@ -107,14 +119,16 @@ def run_daemon(
         private_file(pid_file)  # 0600, as everything under the data directory
         pid_file.write_text(f"{os.getpid()}\n")
         worker_stop = threading.Event()
-        worker = None
-        if outbox is not None:
-            worker = threading.Thread(
-                target=outbox.run, args=(worker_stop,), name="cco-outbox", daemon=True
+        background: list[Loop] = [*([outbox] if outbox is not None else []), *loops]
+        threads = [
+            threading.Thread(
+                target=loop.run, args=(worker_stop,), name=f"cco-{loop.name}", daemon=True
             )
+            for loop in background
+        ]
         try:
-            if worker is not None:
-                worker.start()
+            for thread in threads:
+                thread.start()
             if old_pid is not None:
                 health.crashed(old_pid)
             leftovers = monitor.reconcile()
@@ -141,9 +155,10 @@ def run_daemon(
             return ticks
         finally:
             worker_stop.set()
-            if worker is not None:
-                outbox.wake.set()  # type: ignore[union-attr]
-                worker.join(timeout=30)
+            for loop in background:
+                loop.wake.set()
+            for thread in threads:
+                thread.join(timeout=30)
             pid_file.unlink(missing_ok=True)
 
 

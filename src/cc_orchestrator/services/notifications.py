@@ -20,7 +20,7 @@ from cc_orchestrator.domain import notices as n
 from cc_orchestrator.domain.errors import Conflict, InvalidInput, NotFound
 from cc_orchestrator.domain.models import Event, Task
 from cc_orchestrator.domain.notices import Message
-from cc_orchestrator.domain.outbox import Delivery, DeliveryStatus, digest_key
+from cc_orchestrator.domain.outbox import Delivery, DeliveryStatus, Refused, SendResult, digest_key
 from cc_orchestrator.ports import Sender, Store, Tx
 from cc_orchestrator.services.notices import Notice, notice_for
 from cc_orchestrator.services.outbox import Outbox, Planned
@@ -143,6 +143,16 @@ class Notifications:
         if ends <= local:
             ends += timedelta(days=1)
         return ends
+
+    def deliver(self, delivery: Delivery) -> SendResult:
+        sender = self.sender(delivery.channel)
+        if sender is None:
+            return Refused(f"channel {delivery.channel!r} is not configured")
+        return sender.send(
+            Message.from_json(delivery.payload),
+            delivery_id=delivery.id,
+            dedupe_key=delivery.dedupe_key,
+        )
 
     def sender(self, channel: str) -> Sender | None:
         if channel not in self._senders:

@@ -53,8 +53,12 @@ class Planned:
     channel: str
     kind: str
     entity_id: str
-    message: Message
+    message: Message | dict[str, Any]  # what is said: a notification, or a subscriber's own
     suppressed: str | None = None  # why it is recorded but not sent (burst control)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.message.to_json() if isinstance(self.message, Message) else self.message
 
 
 class Subscriber(Protocol):
@@ -78,7 +82,10 @@ class Subscriber(Protocol):
         """Whether the channel keeps its messages for now (quiet hours)."""
         ...
 
-    def sender(self, channel: str) -> Sender | None: ...
+    def deliver(self, delivery: Delivery) -> SendResult:
+        """Say one claimed delivery to the outside world (never raises for a network or
+        protocol problem: RetryLater or Refused)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -149,7 +156,7 @@ class Outbox:
             event_id=event.id,
             entity_id=plan.entity_id,
             dedupe_key=dedupe_key(subscriber, plan.channel, event.id, plan.kind),
-            payload=plan.message.to_json(),
+            payload=plan.payload,
             status=DeliveryStatus.SUPPRESSED if plan.suppressed else DeliveryStatus.PENDING,
             next_attempt_at=now,
             give_up_at=now + timedelta(seconds=self.retries.give_up_after_s),
@@ -213,22 +220,26 @@ class Outbox:
             claimed = tx.claim(chosen.id, now=now, lease_until=lease)
         if claimed is None:
             return None
-        return self.attempt(claimed, sub.sender(channel))
+        return self._attempt(claimed, sub.deliver)
 
     def attempt(self, delivery: Delivery, sender: Sender | None) -> Delivery:
-        """Send a claimed delivery and record what came of it."""
-        if sender is None:
-            result: SendResult = Refused(f"channel {delivery.channel!r} is not configured")
-        else:
-            try:
-                result = sender.send(
-                    Message.from_json(delivery.payload),
-                    delivery_id=delivery.id,
-                    dedupe_key=delivery.dedupe_key,
-                )
-            except Exception as exc:  # a sender's bug is this delivery's failure, not ours
-                log.exception("outbox.sender_crashed", delivery_id=delivery.id)
-                result = RetryLater(f"the sender failed: {type(exc).__name__}")
+        """Send a claimed notification through this sender and record what came of it."""
+
+        def send(d: Delivery) -> SendResult:
+            if sender is None:
+                return Refused(f"channel {d.channel!r} is not configured")
+            return sender.send(
+                Message.from_json(d.payload), delivery_id=d.id, dedupe_key=d.dedupe_key
+            )
+
+        return self._attempt(delivery, send)
+
+    def _attempt(self, delivery: Delivery, send: Callable[[Delivery], SendResult]) -> Delivery:
+        try:
+            result = send(delivery)
+        except Exception as exc:  # a sender's bug is this delivery's failure, not ours
+            log.exception("outbox.sender_crashed", delivery_id=delivery.id)
+            result = RetryLater(f"the sender failed: {type(exc).__name__}")
         return self._settle(delivery, result)
 
     def _settle(self, delivery: Delivery, result: SendResult) -> Delivery:
@@ -297,6 +308,8 @@ class OutboxWorker:
     another process committed, a CLI command) or when the next retry is due. With nowhere to
     deliver it only drains the intake queue, every idle_s.
     """
+
+    name = "outbox"
 
     def __init__(
         self,

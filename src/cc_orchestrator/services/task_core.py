@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from cc_orchestrator.config import InstancesConfig, TasksConfig
 from cc_orchestrator.domain import events
@@ -27,6 +27,15 @@ from cc_orchestrator.services.worktrees import WorktreeService
 
 log = get_logger("cco.tasks")
 T = TaskStatus
+
+
+class Landing(Protocol):
+    """Where approved work lands when not merged here: a pull request (services/github_prs)."""
+
+    def wants_pull_request(self, task: Task) -> bool: ...
+    def request_pull_request(self, task: Task) -> Task:
+        """Record the intent (push and open a PR, through the outbox); the task as it is now."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class TaskCore:
         self.instances_config = instances_config
         self.channels = tuple(channels)  # the notification channels a task may name
         self.strikes = Strikes()
+        self.landing: Landing | None = None  # set by bootstrap when GitHub is wired
 
     # ------------------------------------------------------------------ reading
     def get(self, key: str) -> Task:

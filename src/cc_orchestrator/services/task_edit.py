@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ from cc_orchestrator.domain import events
 from cc_orchestrator.domain import tasks as rules
 from cc_orchestrator.domain.actions import TaskAction, check_task
 from cc_orchestrator.domain.errors import InvalidInput
+from cc_orchestrator.domain.events_links import task_linked
+from cc_orchestrator.domain.links import IssueLink
 from cc_orchestrator.domain.models import Task, TaskStatus
 from cc_orchestrator.domain.names import new_id
 from cc_orchestrator.domain.text import check_line, check_multiline, check_title
@@ -42,7 +45,10 @@ class TaskEditing(TaskCore):
         mode: str | None = None,
         max_turns: int | None = None,
         max_cost_usd: float | None = None,
+        link: IssueLink | None = None,
     ) -> Task:
+        """A new task; `link` (its task_id ignored) records the tracker issue it comes from in
+        the same transaction, so a sync killed at any point never makes it twice."""
         title = self._check_title(title)
         prompt = self.instances.check_prompt(check_multiline(prompt, "the prompt"))
         root = self.worktrees.check(repo=repo, base=base)
@@ -80,6 +86,9 @@ class TaskEditing(TaskCore):
                 )
             )
             tx.append_event(events.task_created(task))
+            if link is not None:
+                made = tx.add_issue_link(replace(link, task_id=task.id))
+                tx.append_event(task_linked(made))
         log.info("task.created", task_id=task.id, status=status.value)
         return task
 

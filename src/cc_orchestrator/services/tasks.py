@@ -38,7 +38,7 @@ class TaskService(TaskEditing, TaskFollowing, ApproveSteps):
     user's actions and the scheduling pass."""
 
     # ------------------------------------------------------------------ lifecycle
-    def cancel(self, key: str) -> Task:
+    def cancel(self, key: str, *, reason: str = "cancelled by the user") -> Task:
         task = self.get(key)
         check_task(task, TaskAction.CANCEL)
         if task.instance_id and task.status in (*rules.ACTIVE, T.REVIEW):
@@ -47,9 +47,7 @@ class TaskService(TaskEditing, TaskFollowing, ApproveSteps):
         with self.store.write() as tx:
             current = tx.task(task.id)
             assert current is not None
-            task = self._move(
-                tx, current, T.CANCELLED, "cancelled by the user", finished_at=datetime.now(UTC)
-            )
+            task = self._move(tx, current, T.CANCELLED, reason, finished_at=datetime.now(UTC))
             settle_instance(tx, task.instance_id, "task cancelled")
         self.refresh_waiting()
         return task
@@ -81,7 +79,8 @@ class TaskService(TaskEditing, TaskFollowing, ApproveSteps):
             )
         return self._start(task)
 
-    def reject(self, key: str, feedback: str) -> Task:
+    def reject(self, key: str, feedback: str, *, reason: str | None = None) -> Task:
+        """Back to the agent with feedback (the user's, or a pull request's CI and reviews)."""
         task = self.get(key)
         feedback = self.instances.check_prompt(check_multiline(feedback, "the feedback"))
         check_task(task, TaskAction.REJECT)
@@ -97,7 +96,7 @@ class TaskService(TaskEditing, TaskFollowing, ApproveSteps):
                 tx,
                 current,
                 T.RUNNING,
-                "rejected: working on the feedback",
+                reason or "rejected: working on the feedback",
                 feedback=feedback,
                 turns_at_start=inst.turns,
                 finished_at=None,

@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from cc_orchestrator.web.auth import COOKIE
+from cc_orchestrator.web.security import WEBHOOK_PATHS
 
-OPEN_OPERATIONS = frozenset({("post", "/api/login")})
+# the login takes the token; a webhook is proven by its signature
+OPEN_OPERATIONS = frozenset({("post", "/api/login"), *(("post", p) for p in WEBHOOK_PATHS)})
 
 
 def security_responses(model: type) -> dict[int | str, dict[str, Any]]:

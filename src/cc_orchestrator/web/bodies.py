@@ -83,3 +83,12 @@ class WorktreeCreate(_Body):
     name: str | None = Field(default=None, max_length=64)
     base: str | None = Field(default=None, max_length=200)
     branch: str | None = Field(default=None, max_length=200)
+
+
+class GithubSyncBody(_Body):
+    repo: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="The repository's path (absolute; one cco knows: it has tasks or worktrees).",
+    )
+    dry_run: bool = Field(default=False, description="Say what would change; change nothing.")

@@ -32,6 +32,8 @@ from cc_orchestrator.domain.models import (
 )
 from cc_orchestrator.domain.questions import Question
 from cc_orchestrator.services.overview import Owner
+from cc_orchestrator.services.task_links import TaskLinks
+from cc_orchestrator.web.schemas_links import IssueOut, PullRequestOut
 
 
 class TaskOut(BaseModel):
@@ -69,10 +71,13 @@ class TaskOut(BaseModel):
     finished_at: datetime | None
     created_at: datetime | None
     updated_at: datetime | None
+    issue: IssueOut | None  # the tracker issue it was made from
+    pull_request: PullRequestOut | None  # the pull request its work became
     actions: list[TaskAction]
 
     @classmethod
-    def from_domain(cls, t: Task) -> TaskOut:
+    def from_domain(cls, t: Task, *, links: TaskLinks) -> TaskOut:
+        """links: from TaskLinkService.of, one batch for every task of an answer."""
         return cls(
             id=t.id,
             title=t.title,
@@ -108,6 +113,10 @@ class TaskOut(BaseModel):
             finished_at=t.finished_at,
             created_at=t.created_at,
             updated_at=t.updated_at,
+            issue=IssueOut.from_domain(links.issue) if links.issue else None,
+            pull_request=(
+                PullRequestOut.from_domain(links.pull_request) if links.pull_request else None
+            ),
             actions=task_actions(t),
         )
 

@@ -11,6 +11,11 @@
 4. State-changing requests (POST/PUT/PATCH/DELETE) must be JSON or carry `X-CCO-Request` or
    `Authorization`, none of which a form or a no-cors fetch can send (`require_json`, a
    dependency of every route, so an unknown method is still a 405 with Allow).
+
+A webhook (POST to one of WEBHOOK_PATHS) brings its own proof, the signature its route checks
+(services/webhooks.py): it passes 2-4 without a token, since its sender is neither a browser
+nor a holder of the token. The Host check (1) and the body limit (web.max_body_bytes, 413) apply
+to it as to every request.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from cc_orchestrator.web.auth import COOKIE, LoginCodes, Throttle, same_secret
 
 PROTECTED_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json")
 OPEN_PATHS = frozenset({"/api/login"})
+#: exactly these paths (POST only) are proven by their signature instead of the token
+WEBHOOK_PATHS = frozenset({"/api/webhooks/github"})
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARDS = frozenset({"", "0.0.0.0", "::"})
@@ -51,6 +58,8 @@ def require_json(conn: HTTPConnection) -> None:
     can be sent cross-origin without a CORS preflight, which this server never answers)."""
     if conn.scope["type"] != "http" or conn.scope.get("method") not in UNSAFE:
         return
+    if is_webhook(conn.scope):
+        return  # its route reads the raw body, signed; 415 there if it is not JSON
     media = conn.headers.get("content-type", "").split(";")[0].strip().lower()
     # Authorization is no less a custom header: a form or a no-cors fetch cannot send it
     if media == "application/json" or conn.headers.get(CUSTOM_HEADER):
@@ -60,6 +69,15 @@ def require_json(conn: HTTPConnection) -> None:
     raise UnsupportedMediaType(
         "a state-changing request must be JSON",
         hint="send Content-Type: application/json (or X-CCO-Request: 1 without a body)",
+    )
+
+
+def is_webhook(scope: Scope) -> bool:
+    """A webhook delivery: a POST to exactly one of WEBHOOK_PATHS."""
+    return (
+        scope["type"] == "http"
+        and scope.get("method") == "POST"
+        and scope.get("path", "") in WEBHOOK_PATHS
     )
 
 
@@ -210,6 +228,8 @@ class Guard:
                 "open it by the address cco printed (or set web.public_url)",
                 {},
             )
+        if is_webhook(scope):
+            return None  # proven by its signature, not the token (see the module's docstring)
         raw_scheme = str(scope.get("scheme") or "http")
         scheme = {"ws": "http", "wss": "https"}.get(raw_scheme, raw_scheme)
         origin = headers.get("origin")

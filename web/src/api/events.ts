@@ -13,6 +13,7 @@ export interface EventOf<K extends string, E extends string, D> {
 
 export type TaskStatus = 'pending' | 'ready' | 'running' | 'needs_input' | 'review' | 'done' | 'failed' | 'cancelled' | 'blocked';
 export type InstanceStatus = 'starting' | 'idle' | 'working' | 'waiting_input' | 'exited' | 'failed' | 'stopped';
+export type InboxStatus = 'pending' | 'done' | 'ignored' | 'failed';
 
 /** repo.added: A repository was first used (by a worktree, an instance or a task). */
 export interface RepoAdded {
@@ -116,6 +117,72 @@ export interface TaskOverBudget {
   max_cost_usd: number;
 }
 export type TaskOverBudgetEvent = EventOf<'task.over_budget', 'task', TaskOverBudget>;
+
+/** task.linked: A task was made from a tracker's issue (or linked to one). */
+export interface TaskLinked {
+  task_id: string;
+  tracker: string;
+  project: string;
+  key: string;
+  url: string;
+}
+export type TaskLinkedEvent = EventOf<'task.linked', 'task', TaskLinked>;
+
+/** task.pr_requested: The task's work is to land as a pull request: its branch is pushed and a PR opened (through the outbox, so this survives GitHub being down and cco being killed). */
+export interface TaskPrRequested {
+  task_id: string;
+  repo: string;
+  head: string;
+  base: string;
+}
+export type TaskPrRequestedEvent = EventOf<'task.pr_requested', 'task', TaskPrRequested>;
+
+/** task.pr_opened: The task's pull request is open (or was found open already). */
+export interface TaskPrOpened {
+  task_id: string;
+  repo: string;
+  number: number;
+  url: string;
+  head: string;
+  base: string;
+}
+export type TaskPrOpenedEvent = EventOf<'task.pr_opened', 'task', TaskPrOpened>;
+
+/** task.pr_pushed: New commits of the task's branch were pushed to its pull request. */
+export interface TaskPrPushed {
+  task_id: string;
+  number: number;
+  sha: string;
+}
+export type TaskPrPushedEvent = EventOf<'task.pr_pushed', 'task', TaskPrPushed>;
+
+/** task.pr_checks: The checks of the pull request's head commit changed state. */
+export interface TaskPrChecks {
+  task_id: string;
+  number: number;
+  checks: 'pending' | 'success' | 'failure';
+  failing: string[];
+}
+export type TaskPrChecksEvent = EventOf<'task.pr_checks', 'task', TaskPrChecks>;
+
+/** task.pr_feedback: Failing CI or a review asking for changes was sent back to the task's agent. */
+export interface TaskPrFeedback {
+  task_id: string;
+  number: number;
+  source: 'ci' | 'review';
+  round: number;
+  rounds: number;
+  detail?: string;
+}
+export type TaskPrFeedbackEvent = EventOf<'task.pr_feedback', 'task', TaskPrFeedback>;
+
+/** task.pr_closed: The pull request was merged (the task is done) or closed unmerged (cancelled). */
+export interface TaskPrClosed {
+  task_id: string;
+  number: number;
+  merged: boolean;
+}
+export type TaskPrClosedEvent = EventOf<'task.pr_closed', 'task', TaskPrClosed>;
 
 /** instance.created: An instance was recorded, before its worktree and session exist. */
 export interface InstanceCreated {
@@ -227,6 +294,15 @@ export interface DeliveryFailed {
 }
 export type DeliveryFailedEvent = EventOf<'delivery.failed', 'delivery', DeliveryFailed>;
 
+/** webhook.received: A webhook delivery was stored in the inbox (entity_id: its delivery id, as the sender gave it): pending, for the daemon to apply, or ignored (an event cco does not apply, such as ping). A redelivery of the same id stores nothing and records no event. */
+export interface WebhookReceived {
+  source: string;
+  event: string;
+  action: string | null;
+  status: InboxStatus;
+}
+export type WebhookReceivedEvent = EventOf<'webhook.received', 'webhook', WebhookReceived>;
+
 /** Every event cco records, discriminated on `kind`. */
 export type CcoEvent =
   | RepoAddedEvent
@@ -241,6 +317,13 @@ export type CcoEvent =
   | TaskApprovedEvent
   | TaskApproveFailedEvent
   | TaskOverBudgetEvent
+  | TaskLinkedEvent
+  | TaskPrRequestedEvent
+  | TaskPrOpenedEvent
+  | TaskPrPushedEvent
+  | TaskPrChecksEvent
+  | TaskPrFeedbackEvent
+  | TaskPrClosedEvent
   | InstanceCreatedEvent
   | InstanceStartedEvent
   | InstanceStatusChangedEvent
@@ -250,7 +333,8 @@ export type CcoEvent =
   | InstanceRestartFailedEvent
   | InstanceAnsweredEvent
   | DaemonUnhealthyEvent
-  | DeliveryFailedEvent;
+  | DeliveryFailedEvent
+  | WebhookReceivedEvent;
 export type EventKind = CcoEvent['kind'];
 export type EntityType = CcoEvent['entity_type'];
 export type EventOfKind<K extends EventKind> = Extract<CcoEvent, { kind: K }>;
@@ -269,6 +353,13 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'task.approved',
   'task.approve_failed',
   'task.over_budget',
+  'task.linked',
+  'task.pr_requested',
+  'task.pr_opened',
+  'task.pr_pushed',
+  'task.pr_checks',
+  'task.pr_feedback',
+  'task.pr_closed',
   'instance.created',
   'instance.started',
   'instance.status',
@@ -279,6 +370,7 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'instance.answered',
   'daemon.unhealthy',
   'delivery.failed',
+  'webhook.received',
 ];
 
 /** An event as the API or the WebSocket sends it: its kind is any string there. */

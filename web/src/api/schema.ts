@@ -60,6 +60,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/github/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Github
+         * @description The repository's issues matching its filter (github.label, assignee, milestone) become
+         *     tasks, once each; edits update tasks not yet started; closed issues cancel theirs.
+         *     404: a repository cco does not know; 422: not a GitHub repository cco can tell;
+         *     502: GitHub's refusal, with its message.
+         */
+        post: operations["sync_github_api_github_sync_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -493,6 +516,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Inbox
+         * @description The webhook inbox, newest first (never the payloads).
+         */
+        get: operations["list_inbox_api_webhooks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Github
+         * @description A GitHub webhook delivery, signed with github.webhook_secret: stored in the inbox and
+         *     answered at once (the daemon applies it). 400: not a delivery (headers, JSON object).
+         */
+        post: operations["github_api_webhooks_github_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/worktrees": {
         parameters: {
             query?: never;
@@ -746,6 +810,20 @@ export interface components {
              */
             unavailable: boolean;
         };
+        /** GithubSyncBody */
+        GithubSyncBody: {
+            /**
+             * Dry Run
+             * @description Say what would change; change nothing.
+             * @default false
+             */
+            dry_run: boolean;
+            /**
+             * Repo
+             * @description The repository's path (absolute; one cco knows: it has tasks or worktrees).
+             */
+            repo: string;
+        };
         /** Health */
         Health: {
             /** Daemon */
@@ -755,6 +833,37 @@ export interface components {
             /** Version */
             version: string;
         };
+        /**
+         * InboxItemOut
+         * @description A webhook delivery in the inbox, and how applying it went.
+         */
+        InboxItemOut: {
+            /** Action */
+            action: string | null;
+            /** Delivery Id */
+            delivery_id: string;
+            /** Error */
+            error: string | null;
+            /** Event */
+            event: string;
+            /** Id */
+            id: number;
+            /** Processed At */
+            processed_at: string | null;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Source */
+            source: string;
+            status: components["schemas"]["InboxStatus"];
+        };
+        /**
+         * InboxStatus
+         * @enum {string}
+         */
+        InboxStatus: "pending" | "done" | "ignored" | "failed";
         /**
          * InstanceAction
          * @enum {string}
@@ -833,6 +942,37 @@ export interface components {
          * @enum {string}
          */
         InstanceStatus: "starting" | "idle" | "working" | "waiting_input" | "exited" | "failed" | "stopped";
+        /**
+         * IssueOut
+         * @description The tracker issue a task was made from.
+         */
+        IssueOut: {
+            /**
+             * Key
+             * @description the issue's number on GitHub ("12")
+             */
+            key: string;
+            /**
+             * Project
+             * @description owner/name on GitHub
+             */
+            project: string;
+            /**
+             * State
+             * @description open | closed, as last seen
+             */
+            state: string;
+            /**
+             * Tracker
+             * @description github (jira later)
+             */
+            tracker: string;
+            /**
+             * Url
+             * @description as the tracker gave it (a client links only http(s) ones)
+             */
+            url: string;
+        };
         /** LogLines */
         LogLines: {
             /** Lines */
@@ -880,6 +1020,54 @@ export interface components {
             task_title: string | null;
         };
         /**
+         * PullRequestOut
+         * @description The pull request a task's work became; number and url are null while it opens.
+         */
+        PullRequestOut: {
+            /**
+             * Base
+             * @description "" until it opens (the repository's default branch)
+             */
+            base: string;
+            /**
+             * Checks
+             * @description of its head commit; null: none reported yet
+             */
+            checks: ("pending" | "success" | "failure") | null;
+            /**
+             * Ci Rounds
+             * @description failing CI sent back to the agent
+             */
+            ci_rounds: number;
+            /**
+             * Ci Rounds Max
+             * @description its repository's github.ci_rounds
+             */
+            ci_rounds_max: number | null;
+            /** Head */
+            head: string;
+            /** Number */
+            number: number | null;
+            /**
+             * Review Rounds
+             * @description changes requested sent back to the agent
+             */
+            review_rounds: number;
+            /**
+             * Review Rounds Max
+             * @description its repository's github.review_rounds
+             */
+            review_rounds_max: number | null;
+            state: components["schemas"]["PullState"];
+            /** Url */
+            url: string | null;
+        };
+        /**
+         * PullState
+         * @enum {string}
+         */
+        PullState: "opening" | "open" | "merged" | "closed";
+        /**
          * QuestionOut
          * @description What a waiting agent asks; channel: how cco can answer it (hook, keys, or none).
          */
@@ -913,6 +1101,20 @@ export interface components {
             remaining: number;
             /** Reset At */
             reset_at: string | null;
+        };
+        /**
+         * ReceiptOut
+         * @description queued: stored for the daemon to apply; ignored: stored, an event cco does not apply
+         *     (ping...); duplicate: this delivery id was received before, nothing was stored again.
+         */
+        ReceiptOut: {
+            /** Delivery */
+            delivery: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "ignored" | "duplicate";
         };
         /** Removed */
         Removed: {
@@ -995,6 +1197,54 @@ export interface components {
              * @default false
              */
             remove_worktree: boolean;
+        };
+        /** SyncIssueTask */
+        SyncIssueTask: {
+            /** Issue */
+            issue: number;
+            /**
+             * Task
+             * @description the task's id ("(new)" in a dry run)
+             */
+            task: string;
+        };
+        /**
+         * SyncOut
+         * @description What a sync did (or, dry_run, would do) to the repository's issues' tasks.
+         */
+        SyncOut: {
+            /**
+             * Cancelled
+             * @description their issue was closed
+             */
+            cancelled: components["schemas"]["SyncIssueTask"][];
+            /** Created */
+            created: components["schemas"]["SyncIssueTask"][];
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Not Modified
+             * @description GitHub said nothing changed since the last sync
+             */
+            not_modified: boolean;
+            /**
+             * Repo
+             * @description owner/name
+             */
+            repo: string;
+            /** Skipped */
+            skipped: components["schemas"]["SyncSkipped"][];
+            /** Unchanged */
+            unchanged: number;
+            /** Updated */
+            updated: components["schemas"]["SyncIssueTask"][];
+        };
+        /** SyncSkipped */
+        SyncSkipped: {
+            /** Issue */
+            issue: number;
+            /** Why */
+            why: string;
         };
         /**
          * TaskAction
@@ -1098,6 +1348,7 @@ export interface components {
             insertions: number | null;
             /** Instance Id */
             instance_id: string | null;
+            issue: components["schemas"]["IssueOut"] | null;
             /** Labels */
             labels: string[];
             /** Max Cost Usd */
@@ -1112,6 +1363,7 @@ export interface components {
             priority: number;
             /** Prompt */
             prompt: string;
+            pull_request: components["schemas"]["PullRequestOut"] | null;
             /** Repo Id */
             repo_id: number | null;
             /** Repo Path */
@@ -1521,6 +1773,122 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    sync_github_api_github_sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GithubSyncBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A browser request from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A state-changing request that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A Host this server does not answer for */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description GitHub refused or cannot be reached */
+            502: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4351,6 +4719,245 @@ export interface operations {
                 };
             };
             /** @description A state-changing request that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A Host this server does not answer for */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_inbox_api_webhooks_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["InboxStatus"] | null;
+                source?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxItemOut"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A browser request from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A state-changing request that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A Host this server does not answer for */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    github_api_webhooks_github_post: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description sha256=<HMAC-SHA256 of the raw body, hex> */
+                "X-Hub-Signature-256": string;
+                /** @description The event: issues, pull_request, check_run, ping... */
+                "X-GitHub-Event": string;
+                /** @description The delivery's id (a redelivery has the same) */
+                "X-GitHub-Delivery": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description A redelivery: nothing stored again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptOut"];
+                };
+            };
+            /** @description Stored: queued for the daemon, or ignored */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No github.webhook_secret, or a missing, malformed or wrong signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A browser request from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A body over web.max_body_bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not JSON (the webhook's content type) */
             415: {
                 headers: {
                     [name: string]: unknown;

@@ -1,8 +1,9 @@
-"""Tasks: list, add, show, edit, their dependencies, and the actions that move them."""
+"""Tasks: list, add, show, edit, their dependencies, and the actions that move them. Every
+answer carries each task's issue and pull request, read in one batch (task_outs)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,16 @@ from cc_orchestrator.web.deps import MAX_OFFSET, Services
 from cc_orchestrator.web.schemas import DepsOut, TaskOut
 
 router = APIRouter(prefix="/api/tasks")
+
+
+def task_outs(services: App, tasks: Sequence[Task]) -> list[TaskOut]:
+    """The answers for these tasks: their links in two queries, whatever their number."""
+    links = services.task_links.of(tasks)
+    return [TaskOut.from_domain(t, links=links[t.id]) for t in tasks]
+
+
+def task_out(services: App, task: Task) -> TaskOut:
+    return task_outs(services, [task])[0]
 
 
 @router.get("", response_model=list[TaskOut])
@@ -35,7 +46,7 @@ def list_tasks(
     """Oldest first, a page at a time (limit, and after= the previous page's last id, or
     offset)."""
     found = services.tasks.all(statuses=status, limit=limit, offset=offset, after=after)
-    return [TaskOut.from_domain(t) for t in found]
+    return task_outs(services, found)
 
 
 @router.post("", response_model=TaskOut, status_code=201)
@@ -54,12 +65,12 @@ def add_task(body: TaskCreate, services: Services) -> TaskOut:
         max_turns=body.max_turns,
         max_cost_usd=body.max_cost_usd,
     )
-    return TaskOut.from_domain(task)
+    return task_out(services, task)
 
 
 @router.get("/{task_id}", response_model=TaskOut)
 def get_task(task_id: str, services: Services) -> TaskOut:
-    return TaskOut.from_domain(services.tasks.get(task_id))
+    return task_out(services, services.tasks.get(task_id))
 
 
 @router.patch("/{task_id}", response_model=TaskOut)
@@ -75,22 +86,20 @@ def edit_task(task_id: str, body: TaskEdit, services: Services) -> TaskOut:
         add_deps=body.add_deps,
         remove_deps=body.remove_deps,
     )
-    return TaskOut.from_domain(task)
+    return task_out(services, task)
 
 
 @router.get("/{task_id}/deps", response_model=DepsOut)
 def task_deps(task_id: str, services: Services) -> DepsOut:
     view = services.tasks.deps(task_id)
-    return DepsOut(
-        task=TaskOut.from_domain(view.task),
-        depends_on=[TaskOut.from_domain(t) for t in view.dependencies],
-        dependents=[TaskOut.from_domain(t) for t in view.dependents],
-    )
+    every = task_outs(services, [view.task, *view.dependencies, *view.dependents])
+    n = len(view.dependencies)
+    return DepsOut(task=every[0], depends_on=every[1 : 1 + n], dependents=every[1 + n :])
 
 
 def _add_action(name: str, run: Callable[[App, str], Task]) -> None:
     def action(task_id: str, services: Services) -> TaskOut:
-        return TaskOut.from_domain(run(services, task_id))
+        return task_out(services, run(services, task_id))
 
     router.add_api_route(
         f"/{{task_id}}/{name}",
@@ -110,4 +119,4 @@ _add_action("approve", lambda app, task_id: app.tasks.approve(task_id))
 
 @router.post("/{task_id}/reject", response_model=TaskOut)
 def reject_task(task_id: str, body: Feedback, services: Services) -> TaskOut:
-    return TaskOut.from_domain(services.tasks.reject(task_id, body.feedback))
+    return task_out(services, services.tasks.reject(task_id, body.feedback))

@@ -1,0 +1,41 @@
+"""GitHub's issues to tasks now (`POST /api/github/sync`), as `cco sync github` does; the
+daemon does it every github.poll_s for the repositories with github.sync."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+
+from cc_orchestrator.domain.errors import InvalidInput, NotFound
+from cc_orchestrator.web.bodies import GithubSyncBody
+from cc_orchestrator.web.deps import Services
+from cc_orchestrator.web.schemas import ErrorOut
+from cc_orchestrator.web.schemas_links import SyncOut
+
+router = APIRouter(prefix="/api/github")
+
+
+@router.post(
+    "/sync",
+    response_model=SyncOut,
+    responses={502: {"model": ErrorOut, "description": "GitHub refused or cannot be reached"}},
+)
+def sync_github(body: GithubSyncBody, services: Services) -> SyncOut:
+    """The repository's issues matching its filter (github.label, assignee, milestone) become
+    tasks, once each; edits update tasks not yet started; closed issues cancel theirs.
+    404: a repository cco does not know; 422: not a GitHub repository cco can tell;
+    502: GitHub's refusal, with its message."""
+    path = Path(body.repo)
+    if not path.is_absolute():
+        raise InvalidInput(f"{body.repo!r} is not an absolute path", hint="name the repository's")
+    root = services.worktrees.check(repo=path)
+    with services.store.read() as tx:
+        known = tx.repo_by_path(root)
+    if known is None:
+        raise NotFound(
+            f"cco knows no repository at {root}",
+            hint=f"add a task there first, or run `cco sync github --repo {root}`",
+        )
+    report = services.github_sync.sync(root, dry_run=body.dry_run, force=True)
+    return SyncOut.model_validate(report.as_json())
