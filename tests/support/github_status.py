@@ -17,6 +17,7 @@ from cc_orchestrator.domain.models import Task, TaskStatus
 from tests.conftest import git, make_repo
 from tests.support.fake_github import FakeGitHub
 
+
 @dataclass(frozen=True)
 class Seeded:
     named: Path  # github.repository: acme/widgets in its project file, sync on
