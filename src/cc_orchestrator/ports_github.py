@@ -98,6 +98,10 @@ class GitRemote(Protocol):
     """git's side of a pull request: which GitHub repository a remote is, and pushing to it."""
 
     def remote_url(self, repo: Path, remote: str) -> str | None: ...
+    def fetch(self, repo: Path, remote: str, branch: str) -> str:
+        """The remote's branch into refs/remotes/<remote>/<branch>; its commit."""
+        ...
+
     def push(self, repo: Path, remote: str, branch: str, *, force: bool = False) -> str:
         """Push refs/heads/branch to the remote's branch of the same name; the pushed commit.
         The credentials are git's own (a credential helper, SSH): none on a command line."""

@@ -17,7 +17,7 @@ from cc_orchestrator.bootstrap import App
 from cc_orchestrator.domain.errors import Conflict
 from cc_orchestrator.domain.links import PullState
 from cc_orchestrator.domain.models import TaskStatus
-from tests.conftest import git, wait_for
+from tests.conftest import Cco, git, wait_for
 from tests.support.fake_github import FakeGitHub
 from tests.support.github_flow import drain, make_app, pull_of, until
 
@@ -191,3 +191,47 @@ def test_the_comment_is_found_again_and_approve_says_where_it_lands(
     with pytest.raises(Conflict, match=f"#{number} is open"):
         app.tasks.approve(task_id)
     assert app.tasks.get(task_id).status == T.REVIEW
+
+
+def push_to_main(github: FakeGitHub, tmp_path: Path, name: str, content: str) -> str:
+    """Someone else's commit on the remote's main (the base moved)."""
+    clone = tmp_path / f"other-{name}"
+    git(tmp_path, "clone", "-q", str(github.bare), str(clone))
+    (clone / name).write_text(content)
+    git(clone, "add", name)
+    git(clone, "commit", "-q", "-m", f"someone's {name}")
+    git(clone, "push", "-q", "origin", "main")
+    return git(clone, "rev-parse", "HEAD")
+
+
+def test_update_branch_merges_the_moved_base_and_pushes_it(
+    apps: list[App], github: FakeGitHub, repo: Path, tmp_path: Path, cco: Cco
+) -> None:
+    app = make_app(apps, github, repo, pull_requests=True, open_pr_at="review")
+    task_id, number = in_review_with_pr(app, github, repo, "write a.txt one")
+    with pytest.raises(Conflict, match="already"):
+        app.github_pulls.update_branch(task_id)  # nothing moved yet
+    theirs = push_to_main(github, tmp_path, "base.txt", "moved\n")
+    said = cco("github", "update-branch", task_id)
+    assert "main merged in, pushing" in said.output
+    drain(app)
+    pr = pull_of(app, task_id)
+    assert pr is not None and pr.head_sha
+    assert git(github.bare, "merge-base", "--is-ancestor", theirs, pr.head_sha) == ""
+    assert git(github.bare, "show", f"{pr.head_sha}:a.txt") == "one"
+    assert github.pr(number).pull.head_sha == pr.head_sha  # type: ignore[union-attr]
+
+
+def test_update_branch_with_a_conflict_changes_nothing(
+    apps: list[App], github: FakeGitHub, repo: Path, tmp_path: Path
+) -> None:
+    app = make_app(apps, github, repo, pull_requests=True, open_pr_at="review")
+    task_id, _ = in_review_with_pr(app, github, repo, "write a.txt one")
+    before = pull_of(app, task_id)
+    push_to_main(github, tmp_path, "a.txt", "theirs\n")
+    with pytest.raises(Conflict, match=r"a\.txt"):
+        app.github_pulls.update_branch(task_id)
+    task = app.tasks.get(task_id)
+    wt = app.worktrees.get(task.worktree_id or "")
+    assert git(wt.path, "status", "--porcelain") == ""  # the merge was undone
+    assert drain(app) == 0 and pull_of(app, task_id) == before

@@ -93,6 +93,9 @@ def test_the_task_and_its_card_show_the_issue_and_the_pr_live(
         "data-status", "review", timeout=60_000
     )
     shots("pending")
+    # an open pull request lands by merging on GitHub: no Approve, but its branch can catch up
+    expect(page.get_by_test_id("action-update-branch")).to_be_visible()
+    expect(page.get_by_test_id("action-approve")).to_have_count(0)
 
     set_checks(app, task, "failure", failing=["tests"])  # as the PR watch records it
     expect(pr).to_have_text("PR #3 · open · checks ✗ failure · CI round 1/3", timeout=LIVE_MS)

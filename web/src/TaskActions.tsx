@@ -8,6 +8,8 @@ import { act, ActionButton } from './ui';
 export function TaskActions({ task, compact = false }: { task: Task; compact?: boolean }) {
   const [dialog, setDialog] = useState<'edit' | 'reject' | null>(null);
   const allows = (action: TaskAction) => task.actions.includes(action);
+  // an open pull request lands by merging on GitHub; its branch can catch up with its base
+  const prOpen = task.pull_request?.state === 'open' && task.status === 'review';
   return (
     <div className="actions" data-testid="task-actions">
       {allows('start') && (
@@ -15,7 +17,16 @@ export function TaskActions({ task, compact = false }: { task: Task; compact?: b
           Start
         </ActionButton>
       )}
-      {allows('approve') && (
+      {prOpen && (
+        <ActionButton
+          testid="action-update-branch"
+          title="Merge the pull request's moved base into the branch and push it"
+          run={() => act('Update branch', () => api.updateBranch(task.id))}
+        >
+          Update branch
+        </ActionButton>
+      )}
+      {allows('approve') && !prOpen && (
         <ActionButton
           testid="action-approve"
           kind="primary"

@@ -185,6 +185,29 @@ class GitCli:
             )
         return sha
 
+    def fetch(self, repo: Path, remote: str, branch: str) -> str:
+        """The remote's branch into refs/remotes/<remote>/<branch>; the commit it holds."""
+        if remote.startswith("-"):
+            raise InvalidInput(f"{remote!r} is not a git remote")
+        self.check_branch_name(repo, branch)
+        ref = f"refs/remotes/{remote}/{branch}"
+        res = self._git(
+            repo,
+            "fetch",
+            "--no-tags",
+            remote,
+            f"+refs/heads/{branch}:{ref}",
+            check=False,
+            timeout=120,
+        )
+        sha = self.resolve_commit(repo, ref) if res.returncode == 0 else None
+        if sha is None:
+            raise ExternalError(
+                f"git fetch of {branch} from {remote} failed: "
+                f"{first_line(res.stderr or res.stdout) or 'no such branch'}"
+            )
+        return sha
+
     @staticmethod
     def _push_failure(res: Completed, ref: str) -> str:
         """git's own reason: the porcelain line of the refused ref, else the first error."""

@@ -97,3 +97,16 @@ def status(state: CliState, as_json: bool) -> None:
         echo(render(found))
     if not found["connected"]:
         click.get_current_context().exit(1)
+
+
+@github.command("update-branch")
+@click.argument("task_id")
+@pass_state
+def update_branch(state: CliState, task_id: str) -> None:
+    """Merge the moved base into a task's PR branch and push it.
+
+    For a task in review whose pull request is open: its base is fetched from the remote and
+    merged into the task's branch in its worktree; the outbox pushes it to the pull request.
+    A conflict changes nothing and names the files."""
+    task = state.app().github_pulls.update_branch(task_id)
+    echo(f"task {task.id}: {task.status_reason}")

@@ -44,6 +44,7 @@ from cc_orchestrator.domain.event_payloads_links import (
     TaskPrOpened,
     TaskPrPushed,
     TaskPrRequested,
+    TaskPrUpdated,
 )
 
 
@@ -93,6 +94,7 @@ TASK_LINKED = Kind("task.linked", "task", TaskLinked)
 TASK_PR_REQUESTED = Kind("task.pr_requested", "task", TaskPrRequested)
 TASK_PR_OPENED = Kind("task.pr_opened", "task", TaskPrOpened)
 TASK_PR_PUSHED = Kind("task.pr_pushed", "task", TaskPrPushed)
+TASK_PR_UPDATED = Kind("task.pr_updated", "task", TaskPrUpdated)
 TASK_PR_CHECKS = Kind("task.pr_checks", "task", TaskPrChecks)
 TASK_PR_FEEDBACK = Kind("task.pr_feedback", "task", TaskPrFeedback)
 TASK_PR_CLOSED = Kind("task.pr_closed", "task", TaskPrClosed)
@@ -128,6 +130,7 @@ KINDS: Mapping[str, Kind] = types.MappingProxyType(
             TASK_PR_REQUESTED,
             TASK_PR_OPENED,
             TASK_PR_PUSHED,
+            TASK_PR_UPDATED,
             TASK_PR_CHECKS,
             TASK_PR_FEEDBACK,
             TASK_PR_CLOSED,

@@ -41,6 +41,14 @@ class TaskPrPushed(TaskData):
     sha: str
 
 
+class TaskPrUpdated(TaskData):
+    """The pull request's base was merged into the task's branch (on request): to be pushed."""
+
+    number: int
+    base: str
+    sha: str
+
+
 class TaskPrChecks(TaskData):
     """The checks of the pull request's head commit changed state."""
 

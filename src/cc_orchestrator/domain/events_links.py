@@ -13,6 +13,7 @@ from cc_orchestrator.domain.event_kinds import (
     TASK_PR_OPENED,
     TASK_PR_PUSHED,
     TASK_PR_REQUESTED,
+    TASK_PR_UPDATED,
 )
 from cc_orchestrator.domain.event_payloads_links import (
     TaskLinked,
@@ -22,6 +23,7 @@ from cc_orchestrator.domain.event_payloads_links import (
     TaskPrOpened,
     TaskPrPushed,
     TaskPrRequested,
+    TaskPrUpdated,
 )
 from cc_orchestrator.domain.links import IssueLink, PullRequest
 from cc_orchestrator.domain.models import NewEvent
@@ -50,6 +52,11 @@ def pr_opened(pr: PullRequest) -> NewEvent:
 def pr_pushed(pr: PullRequest, sha: str) -> NewEvent:
     data = TaskPrPushed(task_id=pr.task_id, number=pr.number or 0, sha=sha)
     return NewEvent(TASK_PR_PUSHED.name, "task", pr.task_id, dict(data))
+
+
+def pr_updated(pr: PullRequest, base: str, sha: str) -> NewEvent:
+    data = TaskPrUpdated(task_id=pr.task_id, number=pr.number or 0, base=base, sha=sha)
+    return NewEvent(TASK_PR_UPDATED.name, "task", pr.task_id, dict(data))
 
 
 def pr_checks(pr: PullRequest, checks: str, failing: Sequence[str]) -> NewEvent:

@@ -88,6 +88,8 @@ class GitHubSubscriber:
                 pr = self._at_review(tx, task)
             elif pr is not None and pr.state is PullState.OPEN:
                 out.append((pr.repo, "push", {}))
+        if event.kind == "task.pr_updated" and pr is not None and pr.state is PullState.OPEN:
+            out.append((pr.repo, "push", {}))
         if event.kind == "task.pr_requested" and pr is not None:
             out.append((pr.repo, "open_pr", {}))
         if event.kind == "task.pr_closed" and event.data.get("merged") and pr is not None:

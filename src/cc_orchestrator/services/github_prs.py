@@ -19,7 +19,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cc_orchestrator.domain.errors import CcoError, Conflict
-from cc_orchestrator.domain.events_links import pr_checks, pr_closed, pr_feedback, pr_requested
+from cc_orchestrator.domain.events_links import (
+    pr_checks,
+    pr_closed,
+    pr_feedback,
+    pr_requested,
+    pr_updated,
+)
 from cc_orchestrator.domain.github import GhCheck, GitHubError, NotModified, RepoRef
 from cc_orchestrator.domain.links import PullRequest, PullState
 from cc_orchestrator.domain.models import Task, TaskStatus
@@ -94,6 +100,38 @@ class GitHubPulls:
             record_intent(tx, current, repo)
             updated = tx.task(task.id)
         assert updated is not None
+        return updated
+
+    def update_branch(self, key: str) -> Task:
+        """The base moved: merge it into the task's branch (in its worktree) and push that to
+        the pull request (through the outbox). A conflict changes nothing and says where."""
+        task = self.tasks.get(key)
+        with self.store.read() as tx:
+            pr = tx.pull_request(task.id)
+        if pr is None or pr.state is not PullState.OPEN or pr.number is None:
+            raise Conflict(
+                f"task {task.id} has no open pull request",
+                hint="this updates the branch of an open pull request",
+            )
+        if task.status is not T.REVIEW or task.repo_path is None or not task.worktree_id:
+            raise Conflict(
+                f"task {task.id} is {task.status.value}: its branch is its agent's now",
+                hint="update it once the task is back in review",
+            )
+        cfg = self.repos.settings(task.repo_path)
+        base = pr.base or self.repos.api().default_branch(RepoRef.parse(pr.repo))
+        sha = self.repos.remote.fetch(task.repo_path, cfg.remote, base)
+        if self.tasks.vcs.is_ancestor(task.repo_path, sha, f"refs/heads/{pr.head}"):
+            raise Conflict(f"{pr.head} holds {base} already ({sha[:12]})", hint="nothing to update")
+        wt = self.tasks.worktrees.get(task.worktree_id)
+        self.tasks.vcs.merge(
+            wt.path, f"refs/remotes/{cfg.remote}/{base}", message=f"Merge {base} into {pr.head}"
+        )
+        with self.store.write() as tx:
+            updated = tx.update_task(
+                task.id, status_reason=f"pull request #{pr.number}: {base} merged in, pushing"
+            )
+            tx.append_event(pr_updated(pr, base, sha))
         return updated
 
     # ------------------------------------------------------------------ the watch

@@ -159,6 +159,7 @@ export const api = {
   cancelTask: (taskId: string) => call('post', '/api/tasks/{task_id}/cancel', id(taskId)),
   retryTask: (taskId: string) => call('post', '/api/tasks/{task_id}/retry', id(taskId)),
   approveTask: (taskId: string) => call('post', '/api/tasks/{task_id}/approve', id(taskId)),
+  updateBranch: (taskId: string) => call('post', '/api/tasks/{task_id}/update-branch', id(taskId)),
   rejectTask: (taskId: string, feedback: string) =>
     call('post', '/api/tasks/{task_id}/reject', { ...id(taskId), body: { feedback } }),
   instances: (query: InstanceQuery = {}) => call('get', '/api/instances', { query }),

@@ -156,6 +156,15 @@ export interface TaskPrPushed {
 }
 export type TaskPrPushedEvent = EventOf<'task.pr_pushed', 'task', TaskPrPushed>;
 
+/** task.pr_updated: The pull request's base was merged into the task's branch (on request): to be pushed. */
+export interface TaskPrUpdated {
+  task_id: string;
+  number: number;
+  base: string;
+  sha: string;
+}
+export type TaskPrUpdatedEvent = EventOf<'task.pr_updated', 'task', TaskPrUpdated>;
+
 /** task.pr_checks: The checks of the pull request's head commit changed state. */
 export interface TaskPrChecks {
   task_id: string;
@@ -321,6 +330,7 @@ export type CcoEvent =
   | TaskPrRequestedEvent
   | TaskPrOpenedEvent
   | TaskPrPushedEvent
+  | TaskPrUpdatedEvent
   | TaskPrChecksEvent
   | TaskPrFeedbackEvent
   | TaskPrClosedEvent
@@ -357,6 +367,7 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'task.pr_requested',
   'task.pr_opened',
   'task.pr_pushed',
+  'task.pr_updated',
   'task.pr_checks',
   'task.pr_feedback',
   'task.pr_closed',

@@ -117,6 +117,14 @@ _add_action("retry", lambda app, task_id: app.tasks.retry(task_id))
 _add_action("approve", lambda app, task_id: app.tasks.approve(task_id))
 
 
+@router.post("/{task_id}/update-branch", response_model=TaskOut)
+def update_branch(task_id: str, services: Services) -> TaskOut:
+    """The pull request's base moved: merge it into the task's branch and push that to the
+    pull request (`cco github update-branch`). 409: no open PR, the agent at work, nothing to
+    update, or a conflict (nothing changed; it names the files)."""
+    return task_out(services, services.github_pulls.update_branch(task_id))
+
+
 @router.post("/{task_id}/reject", response_model=TaskOut)
 def reject_task(task_id: str, body: Feedback, services: Services) -> TaskOut:
     return task_out(services, services.tasks.reject(task_id, body.feedback))
