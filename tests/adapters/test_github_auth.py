@@ -94,6 +94,25 @@ def test_no_gh_and_nothing_else() -> None:
     )
 
 
+def test_a_gh_token_refused_is_asked_for_again(
+    gh: Path, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gh's token was revoked: after the 401, the next request asks gh again (the user ran
+    `gh auth login` meanwhile), without a restart."""
+    script = gh / "bin" / "gh"
+    script.write_text(f'#!/bin/sh\necho "$@" >> "{gh}/gh-args"\ncat "{gh}/gh-token"\n')
+    (gh / "gh-token").write_text("gho_revokedrevokedrevoked\n")
+    api = GitHubClient(settings(api_url=fake_github.url))
+    with pytest.raises(GitHubError) as refused:
+        api.whoami()
+    assert refused.value.status == 401 and "they came from gh" in (refused.value.hint or "")
+    (gh / "gh-token").write_text(f"{fake_github.token}\n")
+    assert api.whoami() == "cco-bot"
+    assert api.whoami() == "cco-bot"
+    assert len(gh_args(gh)) == 2  # asked once per token, not once per request
+    api.close()
+
+
 def test_tokens_are_only_named_and_always_masked(gh: Path) -> None:
     found = find_credentials(settings(), environ={"GITHUB_TOKEN": "plain-token-value-123"})
     assert "plain-token-value-123" not in repr(found)

@@ -17,8 +17,6 @@ from cc_orchestrator.domain.models import Task, TaskStatus
 from tests.conftest import git, make_repo
 from tests.support.fake_github import FakeGitHub
 
-SYNCED_AGO = timedelta(minutes=3)  # from when the fixture seeds it, not from the import
-
 
 @dataclass(frozen=True)
 class Seeded:
@@ -72,7 +70,7 @@ def seed(app: App, tmp_path: Path, fake: FakeGitHub) -> Seeded:
         tx.put_sync_state(
             "github",
             "acme/widgets",
-            last_sync_at=datetime.now(UTC) - SYNCED_AGO,
+            last_sync_at=datetime.now(UTC) - timedelta(minutes=3),
             last_error=None,
             rate_limit=5000,
             rate_remaining=4990,

@@ -180,6 +180,8 @@ class GitHubClient:
         except _FAILURES as exc:
             error = self._fail(exc, what)
             log.debug("github.request", request=what, status=error.status, error=str(error))
+            if error.status == 401 and self._source() == "gh":
+                self._forget(kit)  # `gh auth login` again gives a new token: ask gh next time
             raise error from None
         log.debug(
             "github.request",
@@ -448,6 +450,15 @@ class GitHubClient:
             self._read(f"GET {base}/reviews", lambda r: mapping.review(r, by_review), raw)
             for raw in self._pages(f"{base}/reviews")
         ]
+
+    def _forget(self, kit: _Kit) -> None:
+        """Drop the credentials and their client (if still those of kit): found again on the
+        next request."""
+        with self._lock:
+            if self._kit is not kit:
+                return
+            self._kit, self._credentials = None, None
+        kit.close()
 
     def close(self) -> None:
         with self._lock:
