@@ -233,7 +233,7 @@ class GitHubSync:
     def _follow(self, ref: RepoRef, issue: GhIssue, link: IssueLink, report: SyncReport) -> None:
         task = self.tasks.get(link.task_id)
         changed = issue.updated_at is not None and (
-            link.updated_at is None or issue.updated_at > link.updated_at
+            link.updated_at is None or issue.updated_at >= link.updated_at  # GitHub: whole seconds
         )
         if issue.state == "closed" and link.state != "closed":
             with self.store.read() as tx:
