@@ -158,7 +158,8 @@ def run_daemon(
             for loop in background:
                 loop.wake.set()
             for thread in threads:
-                thread.join(timeout=30)
+                if thread.ident is not None:  # a Ctrl-C may come before every one started
+                    thread.join(timeout=30)
             pid_file.unlink(missing_ok=True)
 
 
