@@ -21,7 +21,7 @@ from cc_orchestrator.domain.errors import CcoError, ExternalError
 from cc_orchestrator.domain.github import GitHubError, GitHubUnavailable
 from cc_orchestrator.domain.links import PullRequest, PullState
 from cc_orchestrator.domain.models import Event, Task, TaskStatus
-from cc_orchestrator.domain.outbox import Delivery, Refused, RetryLater, SendResult, Sent
+from cc_orchestrator.domain.outbox import Delivery, Refused, RetryLater, SendResult
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Tx
 from cc_orchestrator.services.github_prs import record_intent
@@ -157,4 +157,4 @@ class GitHubSubscriber:
         return None
 
 
-__all__ = ["SUBSCRIBER", "GitHubSubscriber", "Sent"]
+__all__ = ["SUBSCRIBER", "GitHubSubscriber"]

@@ -17,7 +17,6 @@ from typing import Any
 
 from cc_orchestrator import faults
 from cc_orchestrator.domain import events
-from cc_orchestrator.domain.errors import CcoError, ExternalError
 from cc_orchestrator.domain.github import GitHubError, RepoRef
 from cc_orchestrator.domain.links import IssueLink, PullRequest, PullState
 from cc_orchestrator.domain.models import Task, TaskStatus
@@ -180,9 +179,6 @@ class GitHubWork:
 
     def _push(self, task: Task, remote: str, branch: str) -> str:
         assert task.repo_path is not None
-        try:
-            return self.repos.remote.push(task.repo_path, remote, branch)
-        except ExternalError:
-            raise
-        except CcoError as exc:
-            raise ExternalError(str(exc)) from exc
+        # git's failure is an ExternalError (retried, or refused when the remote said no);
+        # anything else (no such branch) is refused at once by the subscriber's deliver
+        return self.repos.remote.push(task.repo_path, remote, branch)
