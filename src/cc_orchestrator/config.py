@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from cc_orchestrator.config_github import GithubConfig
+from cc_orchestrator.config_jira import JiraConfig
 from cc_orchestrator.config_models import (
     ENV_PREFIX,
     AgentConfig,
@@ -64,6 +65,7 @@ __all__ = [
     "ConfigModel",
     "DatabaseConfig",
     "GithubConfig",
+    "JiraConfig",
     "InstancesConfig",
     "LoadedConfig",
     "LoggingConfig",

@@ -35,6 +35,12 @@ USER_ONLY: dict[str, str] = {
     "github.app_private_key_file": "which key file cco reads and signs with",
     "github.app_installation_id": "which GitHub App installation cco acts as",
     "github.webhook_secret": "who may tell cco that GitHub changed",
+    "jira.site_url": "which Jira site cco talks to",
+    "jira.api_url": "where cco sends your Jira token",
+    "jira.email": "which Atlassian account cco acts as",
+    "jira.api_token": "which Atlassian account cco acts as",
+    "jira.oauth_token": "which Atlassian account cco acts as",
+    "jira.webhook_secret": "who may tell cco that Jira changed",
 }
 
 

@@ -54,6 +54,7 @@ def secret_values(settings: ConfigModel, environ: Mapping[str, str]) -> list[str
     for channel in settings.notifications.channels:
         found += channel.secrets()
     found += settings.github.secrets()
+    found += settings.jira.secrets()
     found += _env_secrets(environ)
     return [v for v in found if v]
 

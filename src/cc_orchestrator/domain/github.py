@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cc_orchestrator.domain.errors import ExternalError
+from cc_orchestrator.domain.trackers import NotModified, TrackerError, TrackerUnavailable
+
+__all__ = ["NotModified"]  # re-exported: the GitHub adapter's callers name it here
 
 
 @dataclass(frozen=True)
@@ -96,26 +98,9 @@ class RateLimit:
     reset_at: datetime | None
 
 
-@dataclass(frozen=True)
-class NotModified:
-    """A conditional request's 304: nothing changed since that ETag (costs no rate limit)."""
-
-    etag: str
-
-
-class GitHubError(ExternalError):
+class GitHubError(TrackerError):
     """GitHub refused a request for good (a 4xx other than rate limits): its own message."""
 
-    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None):
-        super().__init__(message, hint=hint)
-        self.status = status
 
-
-class GitHubUnavailable(GitHubError):
+class GitHubUnavailable(TrackerUnavailable, GitHubError):
     """Not now: unreachable, a 5xx, a timeout, or rate limited (retry_after_s when known)."""
-
-    def __init__(
-        self, message: str, *, status: int | None = None, retry_after_s: float | None = None
-    ):
-        super().__init__(message, status=status, hint="it is retried later")
-        self.retry_after_s = retry_after_s
