@@ -4,6 +4,7 @@ and comment bodies stay Atlassian Document Format (ADF) here: adapters/jira/adf.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,3 +61,9 @@ class JiraError(TrackerError):
 
 class JiraUnavailable(TrackerUnavailable, JiraError):
     """Not now: unreachable, a 5xx, a timeout, or a 429 (retry_after_s from Retry-After)."""
+
+
+def sync_project(jql: str) -> str:
+    """The sync state's project of a repository's JQL (one per distinct query)."""
+    digest = hashlib.sha256(" ".join(jql.split()).encode()).hexdigest()[:12]
+    return f"jql:{digest}"
