@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 from cc_orchestrator.adapters.agents import make_agent
 from cc_orchestrator.adapters.git import GitCli
 from cc_orchestrator.adapters.github import make_github
+from cc_orchestrator.adapters.jira import make_jira
 from cc_orchestrator.adapters.locks import FileLocks
 from cc_orchestrator.adapters.notify import make_sender
 from cc_orchestrator.adapters.process import ShellRunner, replace_process
@@ -18,6 +19,7 @@ from cc_orchestrator.adapters.watch import make_file_watch
 from cc_orchestrator.config import (
     ChannelConfig,
     GithubConfig,
+    JiraConfig,
     LoadedConfig,
     WorktreesConfig,
     load_config,
@@ -28,6 +30,7 @@ from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.logs import get_logger, setup_logging
 from cc_orchestrator.ports import Agent, Sender
 from cc_orchestrator.ports_github import GitHubApi
+from cc_orchestrator.ports_jira import JiraApi
 from cc_orchestrator.private import private_dir, private_file
 from cc_orchestrator.services.github_connection import GitHubConnection
 from cc_orchestrator.services.github_loop import GitHubLoop
@@ -38,6 +41,7 @@ from cc_orchestrator.services.github_sync import GitHubSync
 from cc_orchestrator.services.github_work import GitHubWork
 from cc_orchestrator.services.instance_monitor import InstanceMonitor
 from cc_orchestrator.services.instances import InstanceService
+from cc_orchestrator.services.jira_connection import JiraConnection
 from cc_orchestrator.services.notifications import Notifications, NotificationService
 from cc_orchestrator.services.outbox import Outbox, OutboxWorker, Retries
 from cc_orchestrator.services.overview import OverviewService
@@ -111,6 +115,26 @@ class App:
             self.config.settings.github,
             self.git,
             repo_settings=self.repo_github,
+        )
+
+    def repo_jira(self, root: Path) -> JiraConfig:
+        """Jira settings as seen from a repository (its project file applies; the connection
+        keys are the user's own: config_trust)."""
+        return load_config(project_root=root, overrides=self.overrides).settings.jira
+
+    @cached_property
+    def jira_api(self) -> JiraApi:
+        """The one Jira connection (lazy: nothing is read or sent until it is used);
+        InvalidInput, not cached, while jira.site_url is not set."""
+        return make_jira(self.config.settings.jira)
+
+    @cached_property
+    def jira_connection(self) -> JiraConnection:
+        return JiraConnection(
+            self.store,
+            lambda: self.jira_api,
+            self.config.settings.jira,
+            repo_settings=self.repo_jira,
         )
 
     @cached_property
@@ -238,7 +262,7 @@ class App:
 
     @cached_property
     def webhooks(self) -> WebhookService:
-        """Webhook deliveries in (POST /api/webhooks/github), stored for the daemon."""
+        """Webhook deliveries in (POST /api/webhooks/github and /jira), stored for the daemon."""
         return WebhookService(self.store)
 
     def outbox_worker(self) -> OutboxWorker:
@@ -265,6 +289,8 @@ class App:
             self.outbox.close()
         if "github_api" in self.__dict__:
             self.github_api.close()
+        if "jira_api" in self.__dict__:
+            self.jira_api.close()
         if "store" in self.__dict__:
             self.store.close()
 

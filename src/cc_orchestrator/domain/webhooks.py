@@ -38,6 +38,21 @@ GITHUB_APPLIED = frozenset(
         "sub_issues",
     }
 )
+JIRA = "jira"
+#: the Jira events (webhookEvent) the daemon applies; the others are stored as ignored
+JIRA_APPLIED = frozenset(
+    {
+        "jira:issue_created",
+        "jira:issue_updated",
+        "jira:issue_deleted",
+        "comment_created",
+        "comment_updated",
+        "comment_deleted",
+        "issuelink_created",
+        "issuelink_deleted",
+    }
+)
+APPLIED = {GITHUB: GITHUB_APPLIED, JIRA: JIRA_APPLIED}
 MAX_NAME = 64  # an event's name, a delivery id, an action (the columns' and event ids' size)
 _NAME = re.compile(rf"[\x21-\x7e]{{1,{MAX_NAME}}}")  # printable ASCII, no space
 _SIGNED = re.compile(r"sha256=([0-9a-fA-F]{64})")
@@ -79,7 +94,7 @@ class Delivery:
 
     @property
     def status(self) -> InboxStatus:
-        applied = self.event in GITHUB_APPLIED
+        applied = self.event in APPLIED.get(self.source, frozenset())
         return InboxStatus.PENDING if applied else InboxStatus.IGNORED
 
 

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from cc_orchestrator.domain import events as ev
 from cc_orchestrator.domain.errors import CcoError, InvalidInput, NotFound
 from cc_orchestrator.domain.links import InboxItem, InboxStatus
-from cc_orchestrator.domain.webhooks import GITHUB, Delivery, Receipt, read_github
+from cc_orchestrator.domain.webhooks import GITHUB, JIRA, Delivery, Receipt, read_github
+from cc_orchestrator.domain.webhooks_jira import read_jira
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store
 
@@ -24,6 +25,7 @@ log = get_logger("cco.webhooks")
 #: each source's reading of a request: (lower-case headers, raw body, secret) -> Delivery
 READERS: dict[str, Callable[[Mapping[str, str], bytes, str | None], Delivery]] = {
     GITHUB: read_github,
+    JIRA: read_jira,
 }
 
 

@@ -39,7 +39,7 @@ from cc_orchestrator.web.auth import COOKIE, LoginCodes, Throttle, same_secret
 PROTECTED_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json")
 OPEN_PATHS = frozenset({"/api/login"})
 #: exactly these paths (POST only) are proven by their signature instead of the token
-WEBHOOK_PATHS = frozenset({"/api/webhooks/github"})
+WEBHOOK_PATHS = frozenset({"/api/webhooks/github", "/api/webhooks/jira"})
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARDS = frozenset({"", "0.0.0.0", "::"})

@@ -1,4 +1,4 @@
-"""Webhooks: GitHub's deliveries in (proven by their signature, not the token: see
+"""Webhooks: GitHub's and Jira's deliveries in (proven by their signature, not the token: see
 web/security.py), and the inbox they are stored in."""
 
 from __future__ import annotations
@@ -66,6 +66,52 @@ async def github(request: Request, services: Services) -> JSONResponse:
     secret = configured.get_secret_value() if configured is not None else None
     receipt = await run_in_threadpool(
         services.webhooks.receive, "github", request.headers, body, secret
+    )
+    return JSONResponse(
+        ReceiptOut.from_domain(receipt).model_dump(),
+        status_code=200 if receipt.status == "duplicate" else 202,
+    )
+
+
+# what Jira sends; documented only, like GitHub's
+JIRA_REQUEST: dict[str, Any] = {
+    "parameters": [
+        _header("X-Hub-Signature", "sha256=<HMAC-SHA256 of the raw body, hex>"),
+        _header(
+            "X-Atlassian-Webhook-Identifier",
+            "The delivery's id (a retry has the same; without it the body's digest is)",
+            required=False,
+        ),
+    ],
+    "requestBody": GITHUB_REQUEST["requestBody"],
+}
+
+
+@router.post(
+    "/jira",
+    status_code=202,
+    response_model=ReceiptOut,
+    responses={
+        200: {"model": ReceiptOut, "description": "A redelivery: nothing stored again"},
+        202: {"model": ReceiptOut, "description": "Stored: queued for the daemon, or ignored"},
+        401: {
+            "model": ErrorOut,
+            "description": "No jira.webhook_secret, or a missing, malformed or wrong signature",
+        },
+        413: {"model": ErrorOut, "description": "A body over web.max_body_bytes"},
+        415: {"model": ErrorOut, "description": "Not JSON"},
+    },
+    openapi_extra=JIRA_REQUEST,
+)
+async def jira(request: Request, services: Services) -> JSONResponse:
+    """A Jira Cloud admin webhook's delivery, signed with jira.webhook_secret: stored in the
+    inbox and answered at once (the daemon applies it). 400: not a delivery (a JSON object
+    with a webhookEvent)."""
+    body = await request.body()
+    configured = services.config.settings.jira.webhook_secret
+    secret = configured.get_secret_value() if configured is not None else None
+    receipt = await run_in_threadpool(
+        services.webhooks.receive, "jira", request.headers, body, secret
     )
     return JSONResponse(
         ReceiptOut.from_domain(receipt).model_dump(),
