@@ -23,6 +23,7 @@ from tests.support.webhook_examples import MissingExamples, webhook_examples
 from tests.support.webhook_rig import MAX_BODY, SECRET, URL, Hooks, headers, hooks, sign
 
 __all__ = ["hooks"]  # the module's server (a fixture)
+JIRA_URL = "/api/webhooks/jira"  # signed too: tests/web/test_webhooks_jira.py
 
 EVENTS = (
     "issues",
@@ -169,7 +170,7 @@ def test_every_other_api_path_still_needs_the_token(hooks: Hooks) -> None:
     tried = 0
     for path, item in schema["paths"].items():
         for method in item:
-            if (method, path) in (("post", URL), ("post", "/api/login")):
+            if (method, path) in (("post", URL), ("post", JIRA_URL), ("post", "/api/login")):
                 continue
             concrete = path.replace("{", "").replace("}", "")  # t_id stands in for any id
             r = hooks.http.request(method, concrete, content=body, headers=signed)
@@ -181,7 +182,6 @@ def test_every_other_api_path_still_needs_the_token(hooks: Hooks) -> None:
         ("GET", URL),
         ("PUT", URL),
         ("POST", URL + "/"),
-        ("POST", "/api/webhooks/jira"),
         ("POST", "/api/webhooks/github/x"),
         ("GET", "/api/webhooks"),
     ]:
