@@ -23,6 +23,7 @@ from cc_orchestrator.db.tables import InboxRow
 from cc_orchestrator.db.tx_links import to_item
 from cc_orchestrator.domain.links import InboxItem, InboxStatus
 from tests.conftest import Cco
+from tests.support.fake_jira import FakeJira
 from tests.web.conftest import LiveServer
 
 SECRET = "jira-whsec-4Fq9Lm2Tz7Rb"
@@ -294,3 +295,29 @@ def test_cco_webhooks_list_shows_it_with_source_jira(hooks: Hooks, cco: Cco) -> 
     data = json.loads(cco("webhooks", "list", "--source", "jira", "--json").output)
     assert [(d["source"], d["delivery_id"]) for d in data] == [("jira", "list-1")]
     assert SECRET not in json.dumps(data) and "Checkout button" not in json.dumps(data)
+
+
+def test_the_fake_jiras_own_webhooks_are_taken(hooks: Hooks, jira: FakeJira) -> None:
+    """What the fake Jira sends as Jira's admin webhooks do: stored, its retry known, and
+    refused unsigned or signed with another secret."""
+    key = jira.add_issue("WEB", "From the fake")
+    jira.edit_issue(key, summary="Edited in Jira")
+    url = hooks.live.url + URL
+    assert jira.send_webhook(url, "jira:issue_updated", key, secret=SECRET) == 202
+    (sent_to, sent, _raw) = jira.webhooks_sent[-1]
+    identifier = sent["X-Atlassian-Webhook-Identifier"]
+    assert sent_to == url
+    assert (
+        jira.send_webhook(url, "jira:issue_updated", key, secret=SECRET, identifier=identifier)
+        == 200
+    )
+    assert jira.send_webhook(url, "jira:issue_created", key) == 401
+    assert jira.send_webhook(url, "jira:issue_created", key, secret="not-it") == 401
+    (item,) = hooks.stored()
+    assert (item.delivery_id, item.event, item.action) == (
+        identifier,
+        "jira:issue_updated",
+        "issue_generic",
+    )
+    assert item.payload["issue"]["key"] == key
+    assert item.payload["changelog"]["items"][0]["toString"] == "Edited in Jira"

@@ -223,6 +223,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jira/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Jira Status
+         * @description The site and API root, where the credentials come from (never them), the account they
+         *     act as, and each repository's JQL and last sync. Answered 200 when Jira is unreachable,
+         *     no site is set or the credentials are refused too: `connected` is false and `error` says
+         *     why.
+         */
+        get: operations["jira_status_api_jira_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/login": {
         parameters: {
             query?: never;
@@ -573,6 +596,28 @@ export interface paths {
          *     answered at once (the daemon applies it). 400: not a delivery (headers, JSON object).
          */
         post: operations["github_api_webhooks_github_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/jira": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Jira
+         * @description A Jira Cloud admin webhook's delivery, signed with jira.webhook_secret: stored in the
+         *     inbox and answered at once (the daemon applies it). 400: not a delivery (a JSON object
+         *     with a webhookEvent).
+         */
+        post: operations["jira_api_webhooks_jira_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -994,6 +1039,74 @@ export interface components {
              * @description as the tracker gave it (a client links only http(s) ones)
              */
             url: string;
+        };
+        /**
+         * JiraRepoOut
+         * @description A registered repository whose settings have a jira.jql.
+         */
+        JiraRepoOut: {
+            /**
+             * Error
+             * @description why its Jira settings cannot be read
+             */
+            error: string | null;
+            /**
+             * Jql
+             * @description which issues become its tasks; null: see `error`
+             */
+            jql: string | null;
+            /** Last Sync At */
+            last_sync_at: string | null;
+            /** Last Sync Error */
+            last_sync_error: string | null;
+            /** Name */
+            name: string;
+            /** Path */
+            path: string;
+            /** Sync */
+            sync: boolean;
+        };
+        /**
+         * JiraStatusOut
+         * @description How cco is connected to Jira Cloud. connected false: `error` says why (and `hint` how
+         *     to fix it); the repositories are listed all the same.
+         */
+        JiraStatusOut: {
+            /**
+             * Account
+             * @description the display name the credentials act as
+             */
+            account: string | null;
+            /**
+             * Api Url
+             * @description the REST API's root: jira.api_url, else the site
+             */
+            api_url: string | null;
+            /** Connected */
+            connected: boolean;
+            /**
+             * Credentials
+             * @description where the credentials come from, never them
+             */
+            credentials: string | null;
+            /** Error */
+            error: string | null;
+            /** Hint */
+            hint: string | null;
+            /** Repositories */
+            repositories: components["schemas"]["JiraRepoOut"][];
+            /** Retry After S */
+            retry_after_s: number | null;
+            /**
+             * Site Url
+             * @description jira.site_url; null: not set
+             */
+            site_url: string | null;
+            /**
+             * Unavailable
+             * @description true: Jira is not reachable now (retried later)
+             */
+            unavailable: boolean;
         };
         /** LogLines */
         LogLines: {
@@ -2793,6 +2906,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InstanceOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A browser request from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A state-changing request that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A Host this server does not answer for */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    jira_status_api_jira_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JiraStatusOut"];
                 };
             };
             /** @description Bad Request */
@@ -5085,6 +5301,136 @@ export interface operations {
                 };
             };
             /** @description Not JSON (the webhook's content type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A Host this server does not answer for */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    jira_api_webhooks_jira_post: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description sha256=<HMAC-SHA256 of the raw body, hex> */
+                "X-Hub-Signature": string;
+                /** @description The delivery's id (a retry has the same; without it the body's digest is) */
+                "X-Atlassian-Webhook-Identifier"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description A redelivery: nothing stored again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptOut"];
+                };
+            };
+            /** @description Stored: queued for the daemon, or ignored */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No jira.webhook_secret, or a missing, malformed or wrong signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A browser request from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A body over web.max_body_bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not JSON */
             415: {
                 headers: {
                     [name: string]: unknown;
