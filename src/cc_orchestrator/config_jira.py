@@ -59,9 +59,7 @@ class JiraConfig(BaseModel):
         "'project = WEB AND labels = cco'.",
         max_length=2000,
     )
-    sync: bool = Field(
-        default=False, description="The daemon turns the JQL's issues into tasks."
-    )
+    sync: bool = Field(default=False, description="The daemon turns the JQL's issues into tasks.")
     include_comments: bool = Field(
         default=False, description="The issue's comments are added to the task's prompt."
     )
