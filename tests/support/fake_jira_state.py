@@ -89,10 +89,10 @@ def adf(text: str) -> JSON:
             )
             i += 1
         elif re.match(r"[-*] ", line):
-            items = []
+            items: list[JSON] = []
             while i < len(lines) and re.match(r"[-*] ", lines[i]):
-                para = {"type": "paragraph", "content": _text_nodes(lines[i][2:])}
-                items.append({"type": "listItem", "content": [para]})
+                item = {"type": "paragraph", "content": _text_nodes(lines[i][2:])}
+                items.append({"type": "listItem", "content": [item]})
                 i += 1
             content.append({"type": "bulletList", "content": items})
         elif not line.strip():
