@@ -197,6 +197,7 @@ class Issue:
     updated: datetime = field(default_factory=now)
     resolution: str | None = None
     comments: list[Comment] = field(default_factory=list)
+    removed_comments: list[Comment] = field(default_factory=list)  # for comment_deleted
     remote_links: list[RemoteLink] = field(default_factory=list)
     deleted: bool = False
     #: the last change's items, as a changelog has them (the webhook's ``changelog``)
