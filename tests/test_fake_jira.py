@@ -400,3 +400,11 @@ def test_text_becomes_a_minimal_adf_document() -> None:
     assert made["content"][1]["content"][3]["marks"] == [{"type": "code"}]
     assert adf_text(made) == "Title\nline one\nline two\nx = 1\na\n"
     assert adf("")["content"] == []
+
+
+def test_the_fixture_fails_a_test_that_leaves_a_violation() -> None:
+    left = pytest.raises(pytest.fail.Exception, match="no such operation in Jira's API")
+    with left, make_fake_jira() as fake:
+        httpx.get(f"{fake.url}{API}/nope", auth=(fake.email, fake.token))
+    with make_fake_jira() as clean:
+        assert httpx.get(f"{clean.url}{API}/myself", auth=(clean.email, clean.token)).is_success
