@@ -17,6 +17,7 @@ from tests.support.fake_github_fixture import (  # noqa: F401 (a fake GitHub, it
     fake_github,
     hook_catcher,
 )
+from tests.support.fake_jira_fixture import jira  # noqa: F401 (a fake Jira Cloud site)
 from tests.support.receivers import (  # noqa: F401 (fixtures: a fake service per channel type)
     discord_receiver,
     ntfy_receiver,
