@@ -23,7 +23,6 @@ from tests.support.fake_jira_fixture import make_fake_jira
 from tests.support.fake_jira_state import adf, adf_text
 
 API = "/rest/api/3"
-DOC = {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": []}]}
 
 
 def doc(text: str) -> dict[str, Any]:
@@ -171,6 +170,7 @@ def test_issue_fields_links_times_and_404(jira: FakeJira, api: httpx.Client) -> 
             "Issue does not exist or you do not have permission to see it."
         ]
     assert api.get(f"{API}/issue/{blocked}").json()["fields"]["issuelinks"] == []
+    assert search(api, "project = WEB") == [blocked]  # a deleted issue is found no more
     assert api.get(f"{API}/issue/{jira.issue(blocked).id}").json()["key"] == blocked
 
 
@@ -280,6 +280,13 @@ def test_bearer_auth_at_the_cloud_id_base() -> None:
         assert got["self"] == f"{fake.api_url}{API}/issue/{got['id']}"
         basic = httpx.get(f"{fake.api_url}{API}/myself", auth=(fake.email, fake.token))
         assert basic.status_code == 401
+        at_the_site = httpx.get(f"{fake.url}{API}/myself", headers=bearer)
+        assert at_the_site.status_code == 401  # an OAuth token works at api.atlassian.com only
+        other_cloud = fake.api_url.replace(fake.cloud_id, "0" * 8)
+        assert httpx.get(f"{other_cloud}{API}/myself", headers=bearer).status_code == 401
+        assert fake.take_violations() == [
+            f"request GET /ex/jira/00000000{API}/myself: no such operation in Jira's API"
+        ]
 
 
 def test_rate_limit_then_back(jira: FakeJira, api: httpx.Client) -> None:
@@ -335,7 +342,8 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve = self.server.serve_forever
+        threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/jira"
 
 
@@ -373,6 +381,9 @@ def test_webhooks_signed_and_shaped_like_jiras(jira: FakeJira, receiver: Receive
     ids = {h["x-atlassian-webhook-identifier"] for h, _ in receiver.got}
     assert len(ids) == 3  # unique per delivery, unless one is replayed
     assert json.loads(raw1)["comment"]["body"] == adf("a *comment*")
+    jira.delete_comment(key, jira.comments(key)[0].id)
+    jira.send_webhook(receiver.url, "comment_deleted", key)
+    assert json.loads(receiver.got[-1][1])["comment"]["body"] == adf("a *comment*")
     with pytest.raises(ValueError, match="webhook event"):
         jira.send_webhook(receiver.url, "issue_changed", key)
 
@@ -388,4 +399,12 @@ def test_text_becomes_a_minimal_adf_document() -> None:
     assert made["content"][1]["content"][1] == {"type": "hardBreak"}
     assert made["content"][1]["content"][3]["marks"] == [{"type": "code"}]
     assert adf_text(made) == "Title\nline one\nline two\nx = 1\na\n"
-    assert adf("")["content"] == [] and DOC["version"] == 1
+    assert adf("")["content"] == []
+
+
+def test_the_fixture_fails_a_test_that_leaves_a_violation() -> None:
+    left = pytest.raises(pytest.fail.Exception, match="no such operation in Jira's API")
+    with left, make_fake_jira() as fake:
+        httpx.get(f"{fake.url}{API}/nope", auth=(fake.email, fake.token))
+    with make_fake_jira() as clean:
+        assert httpx.get(f"{clean.url}{API}/myself", auth=(clean.email, clean.token)).is_success

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 from cc_orchestrator.adapters.agents import make_agent
 from cc_orchestrator.adapters.git import GitCli
 from cc_orchestrator.adapters.github import make_github
+from cc_orchestrator.adapters.github.tracker import GitHubTracker
 from cc_orchestrator.adapters.jira import make_jira
 from cc_orchestrator.adapters.locks import FileLocks
 from cc_orchestrator.adapters.notify import make_sender
@@ -31,13 +32,13 @@ from cc_orchestrator.logs import get_logger, setup_logging
 from cc_orchestrator.ports import Agent, Sender
 from cc_orchestrator.ports_github import GitHubApi
 from cc_orchestrator.ports_jira import JiraApi
+from cc_orchestrator.ports_trackers import IssueTracker
 from cc_orchestrator.private import private_dir, private_file
 from cc_orchestrator.services.github_connection import GitHubConnection
 from cc_orchestrator.services.github_loop import GitHubLoop
 from cc_orchestrator.services.github_outbox import GitHubSubscriber
 from cc_orchestrator.services.github_prs import GitHubPulls
 from cc_orchestrator.services.github_repos import GitHubRepos
-from cc_orchestrator.services.github_sync import GitHubSync
 from cc_orchestrator.services.github_work import GitHubWork
 from cc_orchestrator.services.instance_monitor import InstanceMonitor
 from cc_orchestrator.services.instances import InstanceService
@@ -47,6 +48,8 @@ from cc_orchestrator.services.outbox import Outbox, OutboxWorker, Retries
 from cc_orchestrator.services.overview import OverviewService
 from cc_orchestrator.services.task_links import TaskLinkService
 from cc_orchestrator.services.tasks import TaskService
+from cc_orchestrator.services.tracker_status import TrackerStatus
+from cc_orchestrator.services.tracker_sync import TrackerSync
 from cc_orchestrator.services.webhooks import WebhookService
 from cc_orchestrator.services.worktrees import WorktreeService
 
@@ -209,8 +212,19 @@ class App:
         return landing
 
     @cached_property
-    def github_sync(self) -> GitHubSync:
-        return GitHubSync(self.store, self.tasks, self.github_repos)
+    def trackers(self) -> dict[str, IssueTracker]:
+        """The issue trackers tasks come from, by name (the issue links' tracker)."""
+        repos = self.github_repos
+        github = GitHubTracker(settings=repos.settings, ref=repos.ref, api=repos.api)
+        return {github.name: github}
+
+    @cached_property
+    def tracker_sync(self) -> TrackerSync:
+        return TrackerSync(self.store, self.tasks, self.trackers)
+
+    @cached_property
+    def tracker_status(self) -> TrackerStatus:
+        return TrackerStatus(self.store, self.trackers, self.config.settings.web.public_url)
 
     @cached_property
     def task_links(self) -> TaskLinkService:
@@ -224,7 +238,7 @@ class App:
         another process is seen within 5 s: the loop looks at the inbox that often)."""
         loop = GitHubLoop(
             self.store,
-            self.github_sync,
+            self.tracker_sync,
             self.github_pulls,
             poll_s=lambda: self.config.settings.github.poll_s,
         )
@@ -250,7 +264,9 @@ class App:
         )
         subscriber = Notifications(n, public_url=settings.web.public_url, make_sender=self.sender)
         github = GitHubSubscriber(
-            GitHubWork(self.store, self.github_repos, settings.web.public_url), self.github_repos
+            GitHubWork(self.store, self.github_repos, settings.web.public_url),
+            self.github_repos,
+            self.tracker_status,
         )
         return Outbox(self.store, [subscriber, github], retries)
 

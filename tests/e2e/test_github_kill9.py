@@ -33,7 +33,7 @@ def test_killed_mid_github_nothing_twice(
     app = build_app(log_to_file=False)
     try:
         number = github.add_issue("Work", "write a.txt one", labels=["cco"])
-        [(_, task_id)] = app.github_sync.sync(repo).created
+        [(_, task_id)] = app.tracker_sync.sync(repo).created
         daemon = Daemon(tmp_path, env={"CCO_FAULT": point})
         try:
             daemon.start()

@@ -39,7 +39,7 @@ def test_issue_to_merged_pr_with_the_real_agent(
     real_claude.script_write_file("fix.txt", "v2\n")
     app = build_app(log_to_file=False)
     try:
-        assert app.github_sync.sync(repo).created == []  # the daemon's from now on
+        assert app.tracker_sync.sync(repo).created == []  # the daemon's from now on
         number = github.add_issue("Add fix.txt", "Create fix.txt for the test.", labels=["cco"])
         with Daemon(tmp_path) as daemon:
             daemon.start()

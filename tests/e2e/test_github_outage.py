@@ -38,7 +38,7 @@ def test_github_down_for_a_minute_delays_but_loses_and_repeats_nothing(
             github.add_issue(f"Task {i}", f"sleep 2\nwrite out{i}.txt {i}", labels=["cco"])
             for i in range(TASKS)
         ]
-        made = dict(app.github_sync.sync(repo).created)
+        made = dict(app.tracker_sync.sync(repo).created)
         assert sorted(made) == numbers
         with Daemon(tmp_path) as daemon:
             daemon.start()

@@ -29,10 +29,10 @@ def test_issue_to_merged_pull_request(apps: list[App], github: FakeGitHub, repo:
     number = github.add_issue("Add the fix", "write fix.txt v1", labels=["cco"])
     github.add_issue("Not for cco", "write other.txt x")  # no label: not a task
 
-    report = app.github_sync.sync(repo)
+    report = app.tracker_sync.sync(repo)
     [(issue, task_id)] = report.created
     assert issue == number
-    assert app.github_sync.sync(repo).created == []  # once each
+    assert app.tracker_sync.sync(repo).created == []  # once each
 
     until(app, task_id, T.REVIEW)
     pr = wait_for(
@@ -75,7 +75,7 @@ def test_issue_to_merged_pull_request(apps: list[App], github: FakeGitHub, repo:
 
 def in_review_with_pr(app: App, github: FakeGitHub, repo: Path, prompt: str) -> tuple[str, int]:
     github.add_issue("Work", prompt, labels=["cco"])
-    [(_, task_id)] = app.github_sync.sync(repo).created
+    [(_, task_id)] = app.tracker_sync.sync(repo).created
     until(app, task_id, T.REVIEW)
     pr = pull_of(app, task_id)
     assert pr is not None and pr.state is PullState.OPEN and pr.number is not None
@@ -122,7 +122,7 @@ def test_approve_opens_the_pull_request_once_and_merging_finishes(
 ) -> None:
     app = make_app(apps, github, repo, pull_requests=True)  # open_pr_at: approve
     github.add_issue("Work", "write a.txt one", labels=["cco"])
-    [(_, task_id)] = app.github_sync.sync(repo).created
+    [(_, task_id)] = app.tracker_sync.sync(repo).created
     until(app, task_id, T.REVIEW)
     assert pull_of(app, task_id) is None  # not before the approve
     approved = app.tasks.approve(task_id)
@@ -151,7 +151,7 @@ def test_a_dependent_task_gets_a_stacked_pull_request_retargeted_on_merge(
     app = make_app(apps, github, repo, pull_requests=True, open_pr_at="review")
     first = github.add_issue("Base", "write a.txt one", labels=["cco"])
     second = github.add_issue("On top", f"write b.txt two\ndepends on #{first}", labels=["cco"])
-    created = dict(app.github_sync.sync(repo).created)
+    created = dict(app.tracker_sync.sync(repo).created)
     base_task, top_task = created[first], created[second]
     assert app.tasks.get(top_task).depends_on == (base_task,)
     until(app, base_task, T.REVIEW)
@@ -183,8 +183,7 @@ def test_the_comment_is_found_again_and_approve_says_where_it_lands(
     # a status delivery killed after posting, before recording: its comment is found again
     with app.store.write() as tx:
         tx.update_issue_link(task_id, data={})
-    work = app.outbox.subscribers["github"].work  # type: ignore[attr-defined]
-    work.status(task_id)
+    app.tracker_status.status(task_id)
     said = [c for c in github.state.comments.values() if c.issue == int(link.key)]
     assert len(said) == 1
     with pytest.raises(Conflict, match=f"#{number} is open"):

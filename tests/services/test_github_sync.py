@@ -30,11 +30,11 @@ def test_labelled_issues_become_tasks_once_with_dependencies_and_priority(
     closed = github.add_issue("Done already", "x", labels=["cco"])
     github.close_issue(closed)
 
-    dry = app.github_sync.sync(repo, dry_run=True)
+    dry = app.tracker_sync.sync(repo, dry_run=True)
     assert sorted(n for n, _ in dry.created) == [base, top, parent, child]
     assert app.tasks.all() == []  # a dry run changes nothing
 
-    report = app.github_sync.sync(repo)
+    report = app.tracker_sync.sync(repo)
     made = dict(report.created)
     assert sorted(made) == [base, top, parent, child] and report.skipped == []
     assert app.tasks.get(made[top]).depends_on == (made[base],)
@@ -44,7 +44,7 @@ def test_labelled_issues_become_tasks_once_with_dependencies_and_priority(
     assert task.title == "Base" and task.prompt.startswith("write a.txt 1")
     assert f"acme/widgets#{base}" in task.prompt and "cco" in task.labels
 
-    again = app.github_sync.sync(repo)  # conditional: the ETag of the last answer
+    again = app.tracker_sync.sync(repo)  # conditional: the ETag of the last answer
     assert again.created == [] and again.not_modified
     etagged = [r for r in github.requests if r.path.endswith("/issues") and r.method == "GET"]
     assert "if-none-match" in etagged[-1].headers
@@ -57,16 +57,16 @@ def test_edits_update_tasks_not_started_and_closing_cancels(
     app = make_app(apps, github, repo)
     number = github.add_issue("First title", "write a.txt 1", labels=["cco"])
     other = github.add_issue("Other", "write b.txt 1", labels=["cco"])
-    made = dict(app.github_sync.sync(repo).created)
+    made = dict(app.tracker_sync.sync(repo).created)
     with app.store.write() as tx:  # not started: keep the scheduler out of it
         tx.set_dependencies(made[number], set())
     github.edit_issue(number, title="Better title", body="write a.txt 2")
-    report = app.github_sync.sync(repo)
+    report = app.tracker_sync.sync(repo)
     assert report.updated == [(number, made[number])]
     task = app.tasks.get(made[number])
     assert task.title == "Better title" and task.prompt.startswith("write a.txt 2")
     github.close_issue(other)
-    report = app.github_sync.sync(repo)
+    report = app.tracker_sync.sync(repo)
     assert report.cancelled == [(other, made[other])]
     cancelled = app.tasks.get(made[other])
     assert cancelled.status == T.CANCELLED
@@ -79,7 +79,7 @@ def test_odd_issue_text_is_made_safe_and_the_rest_goes_on(
     app = make_app(apps, github, repo)
     odd = github.add_issue("\x1b[31mred\x07 title", "body\x00with NUL\r\nand CR", labels=["cco"])
     huge = github.add_issue("Huge", "y" * 70_000, labels=["cco"])
-    made = dict(app.github_sync.sync(repo).created)
+    made = dict(app.tracker_sync.sync(repo).created)
     task = app.tasks.get(made[odd])
     assert task.title == "[31mred title" and "\x00" not in task.prompt and "\r" not in task.prompt
     assert len(app.tasks.get(made[huge]).prompt) < 61_000
@@ -90,10 +90,10 @@ def test_status_labels_and_one_comment_survive_github_being_down(
 ) -> None:
     app = make_app(apps, github, repo)
     number = github.add_issue("Work", "write a.txt 1", labels=["cco"])
-    [(_, task_id)] = app.github_sync.sync(repo).created
+    [(_, task_id)] = app.tracker_sync.sync(repo).created
     github.down()
     with pytest.raises(CcoError, match="connection refused"):
-        app.github_sync.sync(repo)
+        app.tracker_sync.sync(repo)
     # the scheduler goes on without GitHub: the task runs to review
     until(app, task_id, T.REVIEW)
     waiting = [d for d in app.notifications.deliveries() if d.subscriber == "github"]
@@ -118,7 +118,7 @@ def test_status_labels_and_one_comment_survive_github_being_down(
 def test_a_rate_limit_waits_for_its_reset(apps: list[App], github: FakeGitHub, repo: Path) -> None:
     app = make_app(apps, github, repo)
     github.add_issue("Work", "write a.txt 1", labels=["cco"])
-    assert len(app.github_sync.sync(repo).created) == 1
+    assert len(app.tracker_sync.sync(repo).created) == 1
     github.rate_limited(30, status=403)
     app.tasks.tick()  # the task starts: a status delivery for GitHub
     drain(app)

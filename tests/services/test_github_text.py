@@ -3,10 +3,10 @@ comment, a PR's body, and what an agent is told of CI and reviews."""
 
 from __future__ import annotations
 
+from cc_orchestrator.adapters.github.tracker import dependencies_in
 from cc_orchestrator.domain.github import GhCheck, GhReview, GhReviewComment
 from cc_orchestrator.domain.links import IssueLink, PullRequest, PullState
 from cc_orchestrator.domain.models import Task, TaskStatus
-from cc_orchestrator.services.github_sync import dependencies_in
 from cc_orchestrator.services.github_text import (
     FEEDBACK_MAX,
     ci_feedback,

@@ -12,8 +12,9 @@ Atlassian's own description.
   documented operation or parameter the fake does not implement.
 * Auth as configured: ``auth="basic"`` (the email and API token, as a site's REST API takes
   them) or ``auth="bearer"`` (an OAuth 2.0 access token; then :attr:`api_url` is the
-  ``/ex/jira/<cloud id>`` base of api.atlassian.com's shape). Anything else: 401 with Jira's
-  text. Every request is kept in :attr:`requests` (method, path, query, json, status).
+  ``/ex/jira/<cloud id>`` base of api.atlassian.com's shape, the only one it works at).
+  Anything else: 401 with Jira's text. Every request is kept in :attr:`requests` (method,
+  path, query, json, status).
 * Faults: :meth:`expire_token`, :meth:`rate_limit`, :meth:`down` / :meth:`up`.
 * Test-side control (issues, workflows, links, webhooks out): fake_jira_control.py; the
   endpoints: fake_jira_api.py; JQL: fake_jira_jql.py.
@@ -272,7 +273,7 @@ class FakeJira(Control):
                 request.method, path, request.query, request.headers, request.raw
             ):
                 self.violations.append(f"request {problem}")
-            answer = self._answer(request, op, self.site(api), body)
+            answer = self._answer(request, op, self.site(api), body, api != self.url)
             recorded.status = answer.status
             if op is not None:
                 for problem in jira_spec.check_response(
@@ -282,7 +283,12 @@ class FakeJira(Control):
             return answer
 
     def _answer(
-        self, request: Request, op: jira_spec.Operation | None, site: Site, body: Any
+        self,
+        request: Request,
+        op: jira_spec.Operation | None,
+        site: Site,
+        body: Any,
+        via_cloud: bool,
     ) -> Answer:
         if self.unavailable:
             return Answer(503, b"Service Unavailable", headers=(("Retry-After", "1"),))
@@ -297,7 +303,7 @@ class FakeJira(Control):
                 ("RateLimit-Reason", "jira-burst-based"),
             )
             return answer_json(429, errors("Rate limit exceeded."), headers)
-        if not self._authorized(request):
+        if not self._authorized(request, via_cloud):
             realm = ("WWW-Authenticate", f'OAuth realm="{self.url}"')
             return Answer(401, UNAUTHORIZED.encode(), headers=(realm,))
         if op is None:
@@ -311,13 +317,16 @@ class FakeJira(Control):
             self.violations.append(f"{op.method} {op.template}: the fake ignores ?{name}=")
         return handler(Call(self, request, op, site, body))
 
-    def _authorized(self, request: Request) -> bool:
+    def _authorized(self, request: Request, via_cloud: bool) -> bool:
+        """An API token with the email (at the site or the cloud id's base); an OAuth token
+        only at the cloud id's base, as api.atlassian.com takes it."""
         if self.expired:
             return False
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")
         credential = credential.strip()
         if self.auth == "bearer":
-            return scheme.lower() == "bearer" and hmac.compare_digest(credential, self.token)
+            bearer = scheme.lower() == "bearer" and via_cloud
+            return bearer and hmac.compare_digest(credential, self.token)
         if scheme.lower() != "basic":
             return False
         try:

@@ -104,6 +104,8 @@ def _page_offset(call: Call, jql: str, token: str | None) -> int:
 
 
 def _search(call: Call, jql: str, token: str | None, size: int | None, fields: list[str]) -> Answer:
+    if size is not None and not isinstance(size, int):
+        raise Refused(400, "The value of 'maxResults' must be a number.")
     offset = _page_offset(call, jql, token)
     chosen = wanted_fields(fields, "id")
     cap = 5000 if set(chosen) <= {"id", "key"} else 100
@@ -223,6 +225,7 @@ def delete_comment(call: Call) -> Answer:
     issue = call.issue()
     made = _comment_of(call, issue)
     issue.comments.remove(made)
+    issue.removed_comments.append(made)
     call.fake.on_comment("comment_deleted", issue, made)
     return Answer(204)
 
@@ -262,8 +265,9 @@ def do_transition(call: Call) -> Answer:
     chosen = next((t for t in flow.transitions if t.id == wanted), None)
     if chosen is None or not chosen.available_from(issue.status):
         raise Refused(400, f"Transition id '{wanted}' is not valid for this issue.")
-    fields = call.field("fields") or {}
-    update = call.field("update") or {}
+    fields, update = call.field("fields") or {}, call.field("update") or {}
+    if not isinstance(fields, dict) or not isinstance(update, dict):
+        raise Refused(400, "'fields' and 'update' must be objects.")
     for name in sorted(set(fields) - {"resolution"}) + sorted(set(update) - {"comment"}):
         call.fake.violations.append(f"POST transitions: the fake ignores the field {name!r}")
     for item in update.get("comment") or ():

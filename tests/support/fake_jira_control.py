@@ -224,6 +224,21 @@ class Control:
             issue.updated = made.created
             return made.id
 
+    def edit_comment(self, key: str, comment_id: str, body: JSON | str) -> None:
+        with self.lock:
+            issue = self._live(key)
+            made = next(c for c in issue.comments if c.id == comment_id)
+            made.body = adf(body) if isinstance(body, str) else body
+            made.updated = issue.updated = now()
+
+    def delete_comment(self, key: str, comment_id: str) -> None:
+        with self.lock:
+            issue = self._live(key)
+            made = next(c for c in issue.comments if c.id == comment_id)
+            issue.comments.remove(made)
+            issue.removed_comments.append(made)
+            issue.updated = now()
+
     def remote_links(self, key: str) -> list[RemoteLink]:
         with self.lock:
             return list(self.issue(key).remote_links)
@@ -260,7 +275,8 @@ class Control:
                     "items": issue.last_change,
                 }
             if event.startswith("comment_"):
-                chosen = [c for c in issue.comments if comment_id in (None, c.id)]
+                pool = issue.removed_comments if event == "comment_deleted" else issue.comments
+                chosen = [c for c in pool if comment_id in (None, c.id)]
                 if not chosen:
                     raise ValueError(f"{key} has no comment {comment_id or ''}".strip())
                 payload["comment"] = comment(site, issue, chosen[-1])

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # imported when used: every test session may load this module
     from tests.support.fake_jira import FakeJira
 
 
-def skip_without_spec() -> None:
+def require_spec() -> None:
     from tests.support import jira_spec
 
     reason = jira_spec.missing()
@@ -28,7 +28,7 @@ def skip_without_spec() -> None:
 @contextmanager
 def make_fake_jira(auth: Literal["basic", "bearer"] = "basic") -> Iterator[FakeJira]:
     """A started FakeJira; at the end, a failure listing any violation left."""
-    skip_without_spec()
+    require_spec()
     from tests.support.fake_jira import FakeJira
 
     with FakeJira(auth=auth) as fake:

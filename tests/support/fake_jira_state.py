@@ -89,10 +89,10 @@ def adf(text: str) -> JSON:
             )
             i += 1
         elif re.match(r"[-*] ", line):
-            items = []
+            items: list[JSON] = []
             while i < len(lines) and re.match(r"[-*] ", lines[i]):
-                para = {"type": "paragraph", "content": _text_nodes(lines[i][2:])}
-                items.append({"type": "listItem", "content": [para]})
+                item = {"type": "paragraph", "content": _text_nodes(lines[i][2:])}
+                items.append({"type": "listItem", "content": [item]})
                 i += 1
             content.append({"type": "bulletList", "content": items})
         elif not line.strip():
@@ -197,6 +197,7 @@ class Issue:
     updated: datetime = field(default_factory=now)
     resolution: str | None = None
     comments: list[Comment] = field(default_factory=list)
+    removed_comments: list[Comment] = field(default_factory=list)  # for comment_deleted
     remote_links: list[RemoteLink] = field(default_factory=list)
     deleted: bool = False
     #: the last change's items, as a changelog has them (the webhook's ``changelog``)

@@ -129,9 +129,9 @@ def _put(document: dict[str, Any], pointer: str, value: Any) -> None:
 def spec() -> dict[str, Any]:
     """The description, its schemas in JSON Schema 2020-12 and ERRATA applied (loaded once a
     process)."""
-    path = spec_path()
-    if path is None:
-        raise FileNotFoundError(str(missing()))
+    path, reason = spec_path(), missing()
+    if path is None or reason is not None:
+        raise FileNotFoundError(reason)
     loaded: dict[str, Any] = json.loads(read_bytes(path))
     _convert(loaded["paths"])
     _convert(loaded["components"])

@@ -29,7 +29,7 @@ def test_a_signed_check_run_webhook_sends_ci_back_without_a_poll(
     app = build_app(log_to_file=False)
     try:
         github.add_issue("Work", "write a.txt one", labels=["cco"])
-        [(_, task_id)] = app.github_sync.sync(repo).created
+        [(_, task_id)] = app.tracker_sync.sync(repo).created
         until(app, task_id, TaskStatus.REVIEW)
         pr = pull_of(app, task_id)
         assert pr is not None and pr.state is PullState.OPEN and pr.head_sha

@@ -177,6 +177,7 @@ def test_sync_answers_its_report(synced: App, repo: Path) -> None:
     dry = client.post("/api/github/sync", json={"repo": str(repo), "dry_run": True})
     assert dry.status_code == 200, dry.text
     assert dry.json() == {
+        "tracker": "github",
         "repo": "acme/widgets",
         "dry_run": True,
         "not_modified": False,

@@ -68,3 +68,17 @@ class TrackerUnavailable(TrackerError):
     ):
         super().__init__(message, status=status, hint=hint)
         self.retry_after_s = retry_after_s
+
+
+def task_marker(task_id: str) -> str:
+    """What cco's one comment per task carries, so it is found again (never posted twice)."""
+    return f"cco:task:{task_id}"
+
+
+class PartlyReported(TrackerError):
+    """A report said part of the task (its comment) and was refused the rest (a workflow
+    without the mapped transition): `data` is the link's data to keep all the same."""
+
+    def __init__(self, message: str, *, data: dict[str, Any], hint: str | None = None):
+        super().__init__(message, status=409, hint=hint)
+        self.data = data

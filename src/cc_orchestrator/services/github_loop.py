@@ -1,5 +1,6 @@
-"""The daemon's GitHub thread: issues synced and pull requests watched every github.poll_s,
-and at once when a webhook says something changed.
+"""The daemon's tracker thread: GitHub issues synced and pull requests watched every
+github.poll_s, and at once when a webhook says something changed; the other trackers' syncs
+(Jira: services/tracker_loop.py) on the same thread.
 
 A webhook is a hint, never the truth: a delivery in the inbox (stored by POST
 /api/webhooks/github, answered at once) names a repository, and maybe a pull request; the
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ from cc_orchestrator.domain.links import InboxItem, InboxStatus, PullState
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store
 from cc_orchestrator.services.github_prs import GitHubPulls
-from cc_orchestrator.services.github_sync import GitHubSync
+from cc_orchestrator.services.tracker_loop import TrackerPoll
+from cc_orchestrator.services.tracker_sync import TrackerSync
 
 log = get_logger("cco.github")
 ISSUE_EVENTS = frozenset({"issues", "issue_comment", "sub_issues", "label"})
@@ -68,12 +70,14 @@ class GitHubLoop:
     def __init__(
         self,
         store: Store,
-        sync: GitHubSync,
+        sync: TrackerSync,
         pulls: GitHubPulls,
         *,
         poll_s: Callable[[], float],
+        polls: Sequence[TrackerPoll] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.polls = list(polls)  # the other trackers' syncs (Jira), on this same thread
         self.store = store
         self.sync = sync
         self.pulls = pulls
@@ -88,7 +92,13 @@ class GitHubLoop:
                 self.pass_once()
             except Exception:  # the loop outlives any one pass
                 log.exception("github.pass_crashed")
-            left = max(0.2, self._next_full - self.clock())
+            for poll in self.polls:
+                try:
+                    poll.pass_once()
+                except Exception:
+                    log.exception("tracker.pass_crashed", tracker=poll.tracker)
+            soonest = min([self._next_full, *(p.next_at for p in self.polls)])
+            left = max(0.2, soonest - self.clock())
             self.wake.wait(timeout=min(left, 5.0))
             self.wake.clear()
 
@@ -100,21 +110,21 @@ class GitHubLoop:
             self.full_pass()
             return
         if repos:
-            for root in self.sync.synced_repos():
-                ref = self.sync.repos.ref(root)
-                if ref is not None and ref.full_name in repos:
+            github = self.sync.tracker("github")
+            for root in self.sync.synced_repos("github"):
+                if github.scope(root) in repos:
                     self._sync(root)
         if prs:
             self.pulls.watch(sorted(prs))
 
     def full_pass(self) -> None:
-        for root in self.sync.synced_repos():
+        for root in self.sync.synced_repos("github"):
             self._sync(root)
         self.pulls.watch()
 
     def _sync(self, root: Path) -> None:
         try:
-            self.sync.sync(root)
+            self.sync.sync(root, "github")
         except CcoError as exc:
             log.warning("github.sync_failed", repo=str(root), error=str(exc))
 

@@ -18,16 +18,17 @@ from datetime import datetime
 from typing import Any
 
 from cc_orchestrator.domain.errors import CcoError, ExternalError
-from cc_orchestrator.domain.github import GitHubError, GitHubUnavailable
 from cc_orchestrator.domain.links import PullRequest, PullState
 from cc_orchestrator.domain.models import Event, Task, TaskStatus
 from cc_orchestrator.domain.outbox import Delivery, Refused, RetryLater, SendResult
+from cc_orchestrator.domain.trackers import TrackerError, TrackerUnavailable
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Tx
 from cc_orchestrator.services.github_prs import record_intent
 from cc_orchestrator.services.github_repos import GitHubRepos, channel_of
 from cc_orchestrator.services.github_work import GitHubWork
 from cc_orchestrator.services.outbox import Planned
+from cc_orchestrator.services.tracker_status import TrackerStatus
 
 log = get_logger("cco.github")
 ACTIVE_S = 5.0
@@ -57,9 +58,15 @@ class GitHubSubscriber:
     name = SUBSCRIBER
 
     def __init__(
-        self, work: GitHubWork, repos: GitHubRepos, *, clock: Callable[[], float] = time.monotonic
+        self,
+        work: GitHubWork,
+        repos: GitHubRepos,
+        status: TrackerStatus,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.work = work
+        self.status = status
         self.repos = repos
         self.clock = clock
         self._active: tuple[float, bool] | None = None
@@ -134,7 +141,7 @@ class GitHubSubscriber:
         op, task_id = payload.get("op"), str(payload.get("task", ""))
         try:
             if op == "status":
-                return self.work.status(task_id)
+                return self.status.status(task_id)
             if op == "open_pr":
                 return self.work.open_pr(task_id)
             if op == "push":
@@ -142,9 +149,9 @@ class GitHubSubscriber:
             if op == "retarget":
                 return self.work.retarget(str(payload.get("task")), str(payload.get("base")))
             return Refused(f"unknown GitHub update {op!r}")
-        except GitHubUnavailable as exc:
+        except TrackerUnavailable as exc:
             return RetryLater(exc.message, after_s=exc.retry_after_s)
-        except GitHubError as exc:
+        except TrackerError as exc:
             return Refused(str(exc))
         except ExternalError as exc:  # git push: the network, or the remote said no
             if "rejected" in exc.message or "non-fast-forward" in exc.message:

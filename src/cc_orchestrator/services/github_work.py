@@ -1,46 +1,28 @@
-"""What the GitHub subscriber's deliveries do, each safe to run again after a kill -9:
+"""What the GitHub subscriber's pull request deliveries do, each safe to run again after a
+kill -9 (its status deliveries are any tracker's: services/tracker_status.py):
 
-- status: the issue's state label (cco:running, cco:review ...) and the task's one comment,
-  found by its marker when its id was not recorded yet, so it is never posted twice;
 - open_pr: push the branch, then find the pull request for it or open one;
 - push: push the agent's new commits to the open pull request;
 - retarget: a stacked pull request's base becomes its dependency's base once that merged.
 
-Each reads the task as it is now: a status delivery says the latest state, whichever event
-asked for it.
+Each reads the task as it is now.
 """
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
-
 from cc_orchestrator import faults
 from cc_orchestrator.domain import events
-from cc_orchestrator.domain.github import GitHubError, RepoRef
+from cc_orchestrator.domain.github import RepoRef
 from cc_orchestrator.domain.links import IssueLink, PullRequest, PullState
 from cc_orchestrator.domain.models import Task, TaskStatus
 from cc_orchestrator.domain.outbox import Refused, SendResult, Sent
 from cc_orchestrator.logs import get_logger
 from cc_orchestrator.ports import Store
 from cc_orchestrator.services.github_repos import GitHubRepos
-from cc_orchestrator.services.github_text import marker, pr_body, pr_title, status_comment
+from cc_orchestrator.services.github_text import pr_body, pr_title
 
 log = get_logger("cco.github")
 T = TaskStatus
-
-#: the task states a label says (the others carry none of cco's labels)
-LABELLED = {
-    T.RUNNING: "running",
-    T.NEEDS_INPUT: "needs_input",
-    T.REVIEW: "review",
-    T.FAILED: "failed",
-    T.DONE: "done",
-}
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class GitHubWork:
@@ -52,56 +34,6 @@ class GitHubWork:
     def _read(self, task_id: str) -> tuple[Task | None, IssueLink | None, PullRequest | None]:
         with self.store.read() as tx:
             return tx.task(task_id), tx.issue_link(task_id), tx.pull_request(task_id)
-
-    # ------------------------------------------------------------------ status
-    def status(self, task_id: str) -> SendResult:
-        task, link, pr = self._read(task_id)
-        if task is None or link is None or link.tracker != "github":
-            return Sent("nothing to say: the task or its issue link is gone")
-        cfg = self.repos.settings(task.repo_path)
-        api = self.repos.api()
-        repo, number = RepoRef.parse(link.project), int(link.key)
-        issue = api.issue(repo, number)
-        if issue is None:
-            return Refused(f"issue {link.project}#{number} is gone (deleted or transferred)")
-        ours = {name for name in cfg.status_labels.values() if name}
-        state = LABELLED.get(task.status)
-        want = cfg.state_label(state) if state else None
-        for label in issue.labels:
-            if label in ours and label != want:
-                api.remove_label(repo, number, label)
-        if want and want not in issue.labels:
-            api.add_labels(repo, number, [want])
-        if cfg.comment:
-            self._comment(task, link, pr, repo, number)
-        return Sent(f"{link.project}#{number}: {state or 'no label'}")
-
-    def _comment(
-        self, task: Task, link: IssueLink, pr: PullRequest | None, repo: RepoRef, number: int
-    ) -> None:
-        api = self.repos.api()
-        body = status_comment(task, pr, self.public_url)
-        data: dict[str, Any] = dict(link.data)
-        if data.get("comment_sha") == _sha(body):
-            return
-        comment_id = data.get("comment_id")
-        if comment_id is None:  # recorded yet? a kill after posting it leaves it unrecorded
-            mark = marker(task.id)
-            found = [c.id for c in api.comments(repo, number) if mark in c.body]
-            comment_id = found[0] if found else None
-        if comment_id is not None:
-            try:
-                api.edit_comment(repo, int(comment_id), body)
-            except GitHubError as exc:
-                if exc.status != 404:
-                    raise
-                comment_id = None  # deleted by someone: say it again
-        if comment_id is None:
-            comment_id = api.add_comment(repo, number, body)
-            faults.point("github.after_comment")
-        data.update(comment_id=int(comment_id), comment_sha=_sha(body))
-        with self.store.write() as tx:
-            tx.update_issue_link(task.id, data=data)
 
     # ------------------------------------------------------------------ pull requests
     def open_pr(self, task_id: str) -> SendResult:

@@ -20,13 +20,13 @@ from cc_orchestrator.web.events import EventHub
 from cc_orchestrator.web.login import add_login_route
 from cc_orchestrator.web.routes import (
     github,
-    github_sync,
     instances,
     jira,
     live,
     notifications,
     overview,
     tasks,
+    tracker_sync,
     webhooks,
     worktrees,
 )
@@ -100,7 +100,7 @@ def create_app(
     app.add_middleware(Guard, policy=policy)  # the outermost: before any body is read
     add_security_schemes(app)
     add_error_handlers(app, add_login_route(app, policy))
-    routers = (overview, tasks, instances, worktrees, notifications, github, github_sync, jira)
+    routers = (overview, tasks, instances, worktrees, notifications, github, tracker_sync, jira)
     for module in (*routers, webhooks, live):
         app.include_router(module.router)
     if (STATIC / "index.html").exists():

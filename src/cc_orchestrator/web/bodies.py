@@ -85,7 +85,7 @@ class WorktreeCreate(_Body):
     branch: str | None = Field(default=None, max_length=200)
 
 
-class GithubSyncBody(_Body):
+class SyncBody(_Body):
     repo: str = Field(
         min_length=1,
         max_length=4096,

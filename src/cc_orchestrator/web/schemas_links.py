@@ -60,21 +60,22 @@ class PullRequestOut(BaseModel):
 
 
 class SyncIssueTask(BaseModel):
-    issue: int
+    issue: int | str = Field(description="12 (a GitHub issue's number) or WEB-3 (a Jira key)")
     task: str = Field(description='the task\'s id ("(new)" in a dry run)')
 
 
 class SyncSkipped(BaseModel):
-    issue: int
+    issue: int | str
     why: str
 
 
 class SyncOut(BaseModel):
     """What a sync did (or, dry_run, would do) to the repository's issues' tasks."""
 
-    repo: str = Field(description="owner/name")
+    tracker: str = Field(description="github | jira")
+    repo: str = Field(description="owner/name on GitHub; on Jira, its JQL's sync key")
     dry_run: bool
-    not_modified: bool = Field(description="GitHub said nothing changed since the last sync")
+    not_modified: bool = Field(description="the tracker said nothing changed since the last sync")
     created: list[SyncIssueTask]
     updated: list[SyncIssueTask]
     cancelled: list[SyncIssueTask] = Field(description="their issue was closed")

@@ -246,6 +246,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jira/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Jira
+         * @description The issues the repository's jira.jql finds become tasks, once each; edits update tasks
+         *     not yet started; issues done cancel theirs. 404: a repository cco does not know; 422: a
+         *     repository without jira.jql; 502: Jira's refusal (a JQL syntax error, an expired token),
+         *     with its message.
+         */
+        post: operations["sync_jira_api_jira_sync_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/login": {
         parameters: {
             query?: never;
@@ -877,20 +900,6 @@ export interface components {
              */
             unavailable: boolean;
         };
-        /** GithubSyncBody */
-        GithubSyncBody: {
-            /**
-             * Dry Run
-             * @description Say what would change; change nothing.
-             * @default false
-             */
-            dry_run: boolean;
-            /**
-             * Repo
-             * @description The repository's path (absolute; one cco knows: it has tasks or worktrees).
-             */
-            repo: string;
-        };
         /** Health */
         Health: {
             /** Daemon */
@@ -1333,10 +1342,27 @@ export interface components {
              */
             remove_worktree: boolean;
         };
+        /** SyncBody */
+        SyncBody: {
+            /**
+             * Dry Run
+             * @description Say what would change; change nothing.
+             * @default false
+             */
+            dry_run: boolean;
+            /**
+             * Repo
+             * @description The repository's path (absolute; one cco knows: it has tasks or worktrees).
+             */
+            repo: string;
+        };
         /** SyncIssueTask */
         SyncIssueTask: {
-            /** Issue */
-            issue: number;
+            /**
+             * Issue
+             * @description 12 (a GitHub issue's number) or WEB-3 (a Jira key)
+             */
+            issue: number | string;
             /**
              * Task
              * @description the task's id ("(new)" in a dry run)
@@ -1359,16 +1385,21 @@ export interface components {
             dry_run: boolean;
             /**
              * Not Modified
-             * @description GitHub said nothing changed since the last sync
+             * @description the tracker said nothing changed since the last sync
              */
             not_modified: boolean;
             /**
              * Repo
-             * @description owner/name
+             * @description owner/name on GitHub; on Jira, its JQL's sync key
              */
             repo: string;
             /** Skipped */
             skipped: components["schemas"]["SyncSkipped"][];
+            /**
+             * Tracker
+             * @description github | jira
+             */
+            tracker: string;
             /** Unchanged */
             unchanged: number;
             /** Updated */
@@ -1377,7 +1408,7 @@ export interface components {
         /** SyncSkipped */
         SyncSkipped: {
             /** Issue */
-            issue: number;
+            issue: number | string;
             /** Why */
             why: string;
         };
@@ -1925,7 +1956,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["GithubSyncBody"];
+                "application/json": components["schemas"]["SyncBody"];
             };
         };
         responses: {
@@ -3088,6 +3119,122 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    sync_jira_api_jira_sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SyncBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A browser request from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A state-changing request that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A Host this server does not answer for */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Jira refused or cannot be reached */
+            502: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
