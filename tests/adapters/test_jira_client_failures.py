@@ -27,7 +27,7 @@ from cc_orchestrator.config_jira import JiraConfig
 from cc_orchestrator.domain.jira import JiraError, JiraUnavailable
 from cc_orchestrator.logs import redact_text, setup_logging
 from tests.support.fake_jira import FakeJira
-from tests.support.fake_jira_fixture import skip_without_spec
+from tests.support.fake_jira_fixture import require_spec
 
 TOKEN_HINT = "https://id.atlassian.com/manage-profile/security/api-tokens"
 
@@ -260,7 +260,7 @@ def test_a_page_token_that_comes_back_is_refused(scripted: tuple[Scripted, JiraC
 # ------------------------------------------------------------------------- the token
 def test_tokens_from_the_environment_never_show(monkeypatch: pytest.MonkeyPatch) -> None:
     """In no error, hint, repr or log line (debug included), whatever happens."""
-    skip_without_spec()
+    require_spec()
     token = "atl-" + "Q7w" * 12  # no known shape, so only its registration can mask it
     stream = io.StringIO()
     setup_logging(verbosity=3, stream=stream)
