@@ -15,7 +15,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from cc_orchestrator.adapters.jira import make_jira
+from cc_orchestrator.adapters.jira import make_jira, mapping
 from cc_orchestrator.adapters.jira.client import JiraClient
 from cc_orchestrator.config_jira import JiraConfig
 from cc_orchestrator.domain.errors import InvalidInput
@@ -283,3 +283,42 @@ def test_link_url_is_one_remote_link_per_global_id(api: JiraClient, jira: FakeJi
         ("cco:task:t-2", "Other"),
     ]
     assert links[0].object["url"] == pr
+
+
+# ------------------------------------------------------------------------- leniency
+def test_the_mapping_tolerates_nulls_and_reads_only_blocked_by_links() -> None:
+    """What the fake does not send: nulls, other link types, a casing of Jira's admin's."""
+    raw = {
+        "id": 10042,  # older answers: a number
+        "key": "OPS-7",
+        "fields": {
+            "summary": None,
+            "description": None,
+            "status": None,
+            "labels": None,
+            "priority": None,
+            "updated": "2026-12-01T10:00:00.000+0530",
+            "issuelinks": [
+                {"type": {"inward": "Is Blocked By"}, "inwardIssue": {"key": "OPS-1"}},
+                {"type": {"inward": "is blocked by"}, "outwardIssue": {"key": "OPS-2"}},
+                {"type": {"inward": "relates to"}, "inwardIssue": {"key": "OPS-3"}},
+                {"type": None, "inwardIssue": {"key": "OPS-4"}},
+                {"type": {"inward": "is blocked by "}, "inwardIssue": {"key": "OPS-5"}},
+                "not a link",
+            ],
+            "comment": {"comments": [{"id": "1", "author": None, "body": None}]},
+        },
+    }
+    found = mapping.issue(raw, site_url="https://acme.atlassian.net/")
+    assert (found.id, found.project, found.summary) == ("10042", "OPS", "")
+    assert found.url == "https://acme.atlassian.net/browse/OPS-7"
+    assert (found.status, found.status_category, found.priority) == ("", "", None)
+    assert found.labels == () and found.description is None
+    assert found.blocked_by == ("OPS-1", "OPS-5")
+    assert found.updated_at == datetime(2026, 12, 1, 4, 30, tzinfo=UTC)
+    assert [(c.id, c.author, c.body) for c in found.comments] == [("1", "unknown", None)]
+    assert mapping.issue({"id": "1", "key": "A-1"}, site_url="x").summary == ""
+    assert mapping.when("2026-12-01T10:00:00Z") == datetime(2026, 12, 1, 10, tzinfo=UTC)
+    assert mapping.when("yesterday") is None and mapping.when(None) is None
+    with pytest.raises(mapping.BadAnswer, match="an issue has no key"):
+        mapping.issue({"id": "1", "fields": {}}, site_url="x")
