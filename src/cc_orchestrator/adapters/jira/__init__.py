@@ -1,0 +1,1 @@
+"""Jira Cloud: Atlassian Document Format <-> Markdown (adf.py)."""
