@@ -29,7 +29,7 @@ DEFAULT_MAX_CHARS = 60_000
 #: nesting rendered as structure; a node deeper than this is its text alone
 MAX_DEPTH = 40
 #: nodes read at most (a description is a few hundred); the rest is cut
-MAX_NODES = 200_000
+MAX_NODES = 50_000
 TRUNCATED = "\n\n[… truncated]"
 
 _INLINE = frozenset(
@@ -37,7 +37,7 @@ _INLINE = frozenset(
     | {"placeholder", "inlineExtension"}
 )
 _LIST_KINDS = frozenset({"bulletList", "orderedList", "taskList", "decisionList"})
-_LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d{1,9}(?=[.)]))", re.MULTILINE)
+_LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d{1,9}(?=[.)]))", re.MULTILINE)  # 1. is 1\.
 _NAMES = ("alt", "__fileName", "name", "url")
 
 Node = dict[Any, Any]
@@ -118,7 +118,12 @@ def _marks(node: object) -> Marks:
 def _escape_lines(text: str) -> str:
     """What would start a block at a line's start (a heading, a quote, a list, a setext
     underline) escaped: a paragraph's lines after a hard break are line starts too."""
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _LINE_START.sub(_escaped_start, text)
+
+
+def _escaped_start(match: re.Match[str]) -> str:
+    indent, start = match.group(1), match.group(2)
+    return f"{indent}{start}\\" if start[0].isdigit() else f"{indent}\\{start}"
 
 
 def _indent(prefix: str, body: str, rest: str | None = None) -> str:
@@ -137,7 +142,7 @@ def _date(value: object) -> str:
     try:
         return datetime.fromtimestamp(millis / 1000, tz=UTC).strftime("%Y-%m-%d")
     except (ValueError, OverflowError, OSError):
-        return str(millis)
+        return _str(value) or str(millis)
 
 
 class _Render:
@@ -318,9 +323,10 @@ class _Render:
             return ""
         if not header:
             grid.insert(0, [""] * width)
-        lines = ["| " + " | ".join(row + [""] * (width - len(row))) + " |" for row in grid]
+        padded = [[text or " " for text in row + [""] * (width - len(row))] for row in grid]
+        lines = ["| " + " | ".join(row) + " |" for row in padded]
         lines.insert(1, "|" + " --- |" * width)
-        return "\n".join(line.replace("|  |", "|   |") for line in lines)
+        return "\n".join(lines)
 
     def cell(self, cell: object, depth: int) -> str:
         text = " ".join(self.blocks(_content(cell), depth + 1))
@@ -377,17 +383,23 @@ class _Render:
         return f"[attachment: {escape(name)}]" if name else "[attachment]"
 
     def text_of(self, node: object) -> str:
-        """All the text under ``node``, without recursion (for what is nested too deep)."""
+        """All the text under ``node``, without recursion (for what is nested too deep), each
+        node once (a Python object, unlike JSON, can contain itself)."""
         parts: list[str] = []
         stack: list[object] = [node]
+        seen: set[int] = set()
         while stack and not self.spent():
             current = stack.pop()
             self.nodes += 1
             if isinstance(current, str):
                 parts.append(current)
+            elif id(current) in seen:
+                continue
             elif isinstance(current, list):
+                seen.add(id(current))
                 stack.extend(reversed(current))
             elif isinstance(current, dict):
+                seen.add(id(current))
                 parts.append(_text(current) or _str(_attrs(current).get("text")))
                 children = current.get("content")
                 if isinstance(children, list):
