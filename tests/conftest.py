@@ -55,7 +55,15 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
             monkeypatch.delenv(key)
     # no GitHub credentials of the machine's: a test that wants one sets it (and an installed,
     # logged-in gh finds an empty config here)
-    for key in ("GITHUB_TOKEN", "GH_TOKEN", "GH_HOST", "GH_ENTERPRISE_TOKEN"):
+    for key in (
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GH_HOST",
+        "GH_ENTERPRISE_TOKEN",
+        "JIRA_EMAIL",
+        "JIRA_API_TOKEN",
+        "JIRA_OAUTH_TOKEN",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("GH_CONFIG_DIR", str(home / ".config" / "gh"))
     monkeypatch.setenv("HOME", str(home))

@@ -12,6 +12,7 @@ from cc_orchestrator.adapters.git import GitCli
 from cc_orchestrator.adapters.github import make_github
 from cc_orchestrator.adapters.github.tracker import GitHubTracker
 from cc_orchestrator.adapters.jira import make_jira
+from cc_orchestrator.adapters.jira.tracker import JiraTracker
 from cc_orchestrator.adapters.locks import FileLocks
 from cc_orchestrator.adapters.notify import make_sender
 from cc_orchestrator.adapters.process import ShellRunner, replace_process
@@ -28,6 +29,7 @@ from cc_orchestrator.config import (
 from cc_orchestrator.db.integrity import KNOWN_FILE, quick_check
 from cc_orchestrator.db.scheduler_lock import Holder, SchedulerLock
 from cc_orchestrator.db.store import SqlStore
+from cc_orchestrator.domain.errors import CcoError
 from cc_orchestrator.logs import get_logger, setup_logging
 from cc_orchestrator.ports import Agent, Sender
 from cc_orchestrator.ports_github import GitHubApi
@@ -48,6 +50,8 @@ from cc_orchestrator.services.outbox import Outbox, OutboxWorker, Retries
 from cc_orchestrator.services.overview import OverviewService
 from cc_orchestrator.services.task_links import TaskLinkService
 from cc_orchestrator.services.tasks import TaskService
+from cc_orchestrator.services.tracker_loop import TrackerPoll
+from cc_orchestrator.services.tracker_outbox import TrackerSubscriber
 from cc_orchestrator.services.tracker_status import TrackerStatus
 from cc_orchestrator.services.tracker_sync import TrackerSync
 from cc_orchestrator.services.webhooks import WebhookService
@@ -216,7 +220,16 @@ class App:
         """The issue trackers tasks come from, by name (the issue links' tracker)."""
         repos = self.github_repos
         github = GitHubTracker(settings=repos.settings, ref=repos.ref, api=repos.api)
-        return {github.name: github}
+        jira = JiraTracker(settings=self._jira_settings, api=lambda: self.jira_api)
+        return {github.name: github, jira.name: jira}
+
+    def _jira_settings(self, root: Path | None) -> JiraConfig:
+        if root is None:
+            return self.config.settings.jira
+        try:
+            return self.repo_jira(root)
+        except CcoError:
+            return self.config.settings.jira  # a project file gone bad: its own commands say why
 
     @cached_property
     def tracker_sync(self) -> TrackerSync:
@@ -234,13 +247,22 @@ class App:
         )
 
     def github_loop(self) -> GitHubLoop:
-        """The daemon's GitHub thread, woken by a webhook this process stores (one stored by
-        another process is seen within 5 s: the loop looks at the inbox that often)."""
+        """The daemon's tracker thread (GitHub's sync and PR watch, Jira's sync), woken by a
+        webhook this process stores (one stored by another process is seen within 5 s: the loop
+        looks at the inbox that often)."""
         loop = GitHubLoop(
             self.store,
             self.tracker_sync,
             self.github_pulls,
             poll_s=lambda: self.config.settings.github.poll_s,
+            polls=[
+                TrackerPoll(
+                    self.store,
+                    self.tracker_sync,
+                    "jira",
+                    poll_s=lambda: self.config.settings.jira.poll_s,
+                )
+            ],
         )
         self.webhooks.on_queued(loop.wake.set)
         return loop
@@ -268,7 +290,10 @@ class App:
             self.github_repos,
             self.tracker_status,
         )
-        return Outbox(self.store, [subscriber, github], retries)
+        trackers = TrackerSubscriber(
+            self.tracker_status, [name for name in self.trackers if name != "github"]
+        )
+        return Outbox(self.store, [subscriber, github, trackers], retries)
 
     @cached_property
     def notifications(self) -> NotificationService:

@@ -61,7 +61,10 @@ def status_comment(task: Task, pr: PullRequest | None, public_url: str | None) -
         facts.append(f"{task.commits_ahead} commits, {task.files_changed or 0} files")
     if pr is not None and pr.number is not None:
         ci = f", checks {pr.checks}" if pr.checks else ""
-        facts.append(f"pull request #{pr.number} ({pr.state.value}{ci})")
+        named = f"pull request #{pr.number}"
+        if pr.url and pr.url.startswith(("https://", "http://")):
+            named = f"[{named}]({pr.url})"  # a link on Jira, where #N means nothing
+        facts.append(f"{named} ({pr.state.value}{ci})")
     if facts:
         rows.append(" · ".join(facts))
     link = task_link(public_url, task.id)

@@ -1,6 +1,7 @@
 """Jira Cloud: the REST API v3 over httpx (client.py), where its credentials come from
 (auth.py), what a failure means (errors.py), Jira's JSON into cco's records (mapping.py), and
-Atlassian Document Format <-> Markdown (adf.py)."""
+Atlassian Document Format <-> Markdown (adf.py), and Jira behind the issue-tracker port
+(tracker.py)."""
 
 from __future__ import annotations
 
