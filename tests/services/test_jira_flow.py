@@ -18,9 +18,11 @@ from cc_orchestrator.domain.jira import JiraError
 from cc_orchestrator.domain.links import PullState
 from cc_orchestrator.domain.models import TaskStatus
 from cc_orchestrator.domain.outbox import DeliveryStatus
+from cc_orchestrator.services.tracker_loop import TrackerPoll
 from tests.conftest import wait_for
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_jira import FakeJira
+from tests.support.fake_jira_control import signature
 from tests.support.github_flow import drain, pull_of, until
 from tests.support.jira_flow import configure_jira, jira_app
 
@@ -163,3 +165,60 @@ def test_a_jql_syntax_error_and_an_expired_token_say_what_to_do(
     assert expired.value.status == 401
     assert "expired" in str(expired.value) + (expired.value.hint or "")
     assert jira.token not in str(expired.value) + (expired.value.hint or "")
+
+
+def test_a_signed_webhook_wakes_the_poll_long_before_it_is_due(
+    apps: list[App], jira: FakeJira, repo: Path
+) -> None:
+    app = jira_app(apps, jira, repo, user={"webhook_secret": "hook-secret"})
+    first = jira.add_issue("WEB", "First", "write a.txt one", labels=["cco"])
+    app.tracker_sync.sync(repo, "jira", force=False)  # registered, watermark kept
+    poll = TrackerPoll(app.store, app.tracker_sync, "jira", poll_s=lambda: 3600.0)
+    poll.pass_once()  # the first pass; the next is an hour away
+    key = jira.add_issue("WEB", "Second", "write b.txt two", labels=["cco"])
+
+    def deliver(event: str) -> None:
+        if event.startswith("jira:issue_"):
+            payload = jira.webhook_payload(event, key)
+        else:  # an event about something else than issues
+            payload = {"webhookEvent": event, "timestamp": 1, "version": {"id": "1"}}
+        raw = json.dumps(payload).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Atlassian-Webhook-Identifier": f"{event}-1",
+            "X-Hub-Signature": signature("hook-secret", raw),
+        }
+        app.webhooks.receive("jira", headers, raw, "hook-secret")
+
+    deliver("jira:version_created")  # nothing cco follows: settled, no search
+    searches = len([r for r in jira.requests if r.path.endswith("/search/jql")])
+    poll.pass_once()
+    assert len([r for r in jira.requests if r.path.endswith("/search/jql")]) == searches
+    deliver("jira:issue_created")
+    poll.pass_once()
+    with app.store.read() as tx:
+        keys = sorted(link.key for link in tx.issue_links(tracker="jira"))
+        statuses = sorted(i.status.value for i in tx.inbox_items(source="jira"))
+    assert keys == [first, key]
+    assert statuses == ["done", "ignored"]
+
+
+def test_the_comment_is_found_again_after_a_kill_before_its_id_was_kept(
+    apps: list[App], jira: FakeJira, repo: Path
+) -> None:
+    app = jira_app(apps, jira, repo)
+    key = jira.add_issue("WEB", "Work", "write a.txt one", labels=["cco"])
+    [(_, task_id)] = app.tracker_sync.sync(repo, "jira").created
+    until(app, task_id, T.REVIEW)
+    drain(app)
+    assert len(jira.comments(key)) == 1
+    with app.store.write() as tx:  # as if killed between posting and recording
+        tx.update_issue_link(task_id, data={})
+    app.tracker_status.status(task_id)
+    assert len(jira.comments(key)) == 1
+    jira.delete_comment(key, jira.comments(key)[0].id)  # someone deleted it: said again
+    with app.store.write() as tx:
+        tx.update_issue_link(task_id, data={"comment_id": "999999"})
+    app.tracker_status.status(task_id)
+    [again] = jira.comments(key)
+    assert f"cco:task:{task_id}" in text_of(again.body)
