@@ -1,6 +1,7 @@
-"""ADF <-> Markdown (adapters/jira/adf.py): each kind of node both ways, marks, nested lists,
-round trips, a description as Jira's editor writes it, and input that is not ADF at all.
-Every document markdown_to_adf makes is checked against Atlassian's published ADF schema."""
+"""ADF -> Markdown (adapters/jira/adf.py): each kind of node, marks, nested lists, escaping
+that reads back as the same text, a description as Jira's editor writes it, and input that is
+not ADF at all. Markdown -> ADF and round trips: test_jira_adf_markdown.py; properties for any
+input: test_jira_adf_props.py."""
 
 from __future__ import annotations
 

@@ -38,6 +38,7 @@ _INLINE = frozenset(
 )
 _LIST_KINDS = frozenset({"bulletList", "orderedList", "taskList", "decisionList"})
 _LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d{1,9}(?=[.)]))", re.MULTILINE)  # 1. is 1\.
+_THEMATIC = re.compile(r"^ *([-*_])( *\1){2,} *$")
 _NAMES = ("alt", "__fileName", "name", "url")
 
 Node = dict[Any, Any]
@@ -235,16 +236,19 @@ class _Render:
         items = _content(node)
         number = _int(_attrs(node).get("order")) if ordered else None
         number = min(max(number if number is not None else 1, 0), 999_999_999 - len(items))
-        lines: list[str] = []
+        bodies: list[str] = []
         for item in items:
-            if ordered:
-                marker = f"{number}{')' if alt else '.'} "
-                number += 1
-            else:
-                marker = "* " if alt else "- "
-            lines.append(_indent(marker, self.item(item, depth + 1)))
+            bodies.append(self.item(item, depth + 1))
             if self.spent():
                 break
+        if ordered:
+            start = number
+            return "\n".join(
+                _indent(f"{start + i}{')' if alt else '.'} ", body) for i, body in enumerate(bodies)
+            )
+        lines = [_indent("* " if alt else "- ", body) for body in bodies]
+        if any(_THEMATIC.match(line) for line in lines):  # "- - -" would be a rule
+            lines = [_indent("- " if alt else "* ", body) for body in bodies]
         return "\n".join(lines)
 
     def item(self, item: object, depth: int) -> str:
@@ -252,14 +256,20 @@ class _Render:
         self.nodes += 1
         children = _content(item) if _kind(item) == "listItem" else [item]
         parts: list[str] = []
+        last = ("", False)  # as in blocks: a list right after one of its kind is told apart
         for child in children:
-            text = self.block(child, depth + 1) if not _is_inline(child) else None
+            kind = _kind(child)
+            alt = kind in _LIST_KINDS and last == (kind, False)
+            text = self.block(child, depth + 1, alt) if not _is_inline(child) else None
             if text is None:
                 text = _escape_lines(self.inline([child], depth + 1))
             if not text.strip():
                 continue
-            tight = parts and _kind(child) in _LIST_KINDS
+            # CommonMark lets only a bullet list or one from 1 interrupt a paragraph
+            starts = not text[:1].isdigit() or text.startswith(("1. ", "1) "))
+            tight = bool(parts) and _kind(child) in _LIST_KINDS and starts
             parts.append(("\n" if tight else "\n\n") + text if parts else text)
+            last = (kind, alt) if kind in _LIST_KINDS else ("", False)
         return "".join(parts)
 
     def tasks(self, items: list[object], depth: int, bullet: str) -> str:

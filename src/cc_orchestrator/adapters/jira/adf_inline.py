@@ -53,7 +53,10 @@ def autolink(url: str) -> str | None:
 
 
 def _href(href: str) -> str:
-    return re.sub(r"[\s()<>\\]", lambda m: f"%{ord(m.group()):02X}", href)
+    """A link's destination: in ``<>`` when it has parentheses or backslashes (kept as they
+    are), spaces and angle brackets percent-encoded."""
+    href = re.sub(r"[\s<>]", lambda m: f"%{ord(m.group()):02X}", href)
+    return f"<{href}>" if re.search(r"[()\\]", href) else href
 
 
 def _outer(marks: Marks) -> Marks:

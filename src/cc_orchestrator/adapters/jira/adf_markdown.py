@@ -292,7 +292,8 @@ def _add_text(out: list[Node], text: str, marks: tuple[Node, ...], linkify: bool
         if len(url) <= len(url.split("//", 1)[0]) + 2:
             continue
         _append(out, _text(text[at : match.start()], marks))
-        _append(out, _text(url, _marked(marks, {"type": "link", "attrs": {"href": url}})))
+        href = _parser().normalizeLink(url)  # as markdown-it writes an autolink's
+        _append(out, _text(url, _marked(marks, {"type": "link", "attrs": {"href": href}})))
         at = match.start() + len(url)
     _append(out, _text(text[at:], marks))
 
