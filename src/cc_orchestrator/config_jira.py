@@ -52,6 +52,11 @@ class JiraConfig(BaseModel):
         description="The secret of the Jira admin webhook (X-Hub-Signature); without it "
         "POST /api/webhooks/jira refuses every delivery.",
     )
+    projects: list[str] | None = Field(
+        default=None,
+        description="The Jira project keys whose issues may become tasks (default: any the "
+        "account can see). A repository's jira.jql cannot reach past them.",
+    )
     # ---- per repository (a project file may set these)
     jql: str | None = Field(
         default=None,

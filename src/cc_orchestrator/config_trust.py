@@ -41,6 +41,7 @@ USER_ONLY: dict[str, str] = {
     "jira.api_token": "which Atlassian account cco acts as",
     "jira.oauth_token": "which Atlassian account cco acts as",
     "jira.webhook_secret": "who may tell cco that Jira changed",
+    "jira.projects": "which Jira projects' issues your token may turn into tasks",
 }
 
 

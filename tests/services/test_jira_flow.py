@@ -222,3 +222,17 @@ def test_the_comment_is_found_again_after_a_kill_before_its_id_was_kept(
     app.tracker_status.status(task_id)
     [again] = jira.comments(key)
     assert f"cco:task:{task_id}" in text_of(again.body)
+
+
+def test_a_repository_s_jql_cannot_reach_past_the_user_s_projects(
+    apps: list[App], jira: FakeJira, repo: Path
+) -> None:
+    app = jira_app(apps, jira, repo, user={"projects": ["WEB"]}, jql="labels = cco ORDER BY key")
+    ours = jira.add_issue("WEB", "Ours", "write a.txt one", labels=["cco"])
+    secret = jira.add_issue("HR", "Salaries", "write b.txt two", labels=["cco"])
+    report = app.tracker_sync.sync(repo, "jira")
+    assert [ref for ref, _ in report.created] == [ours]
+    [(ref, why)] = report.skipped
+    assert ref == secret and "jira.projects" in why
+    with app.store.read() as tx:
+        assert len(tx.tasks()) == 1

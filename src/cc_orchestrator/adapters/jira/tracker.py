@@ -30,6 +30,7 @@ from cc_orchestrator.domain.trackers import (
     IssueTask,
     NotModified,
     PartlyReported,
+    TrackerError,
     TrackerIssue,
     task_marker,
 )
@@ -109,6 +110,14 @@ class JiraTracker:
     def to_task(self, root: Path, issue: TrackerIssue, *, dependencies: bool) -> IssueTask:
         cfg = self.settings(root)
         jira: JiraIssue = issue.data["issue"]
+        allowed = cfg.projects
+        if allowed is not None and jira.project.upper() not in {p.upper() for p in allowed}:
+            raise TrackerError(
+                f"{jira.key} is in the Jira project {jira.project}, which jira.projects in "
+                "your settings does not allow",
+                hint="add it to jira.projects in your user settings, or narrow the "
+                "repository's jira.jql",
+            )
         described = adf_to_markdown(jira.description).strip()
         parts = [described or printable(jira.summary)]
         if cfg.include_comments:
