@@ -13,24 +13,12 @@ from typing import Any
 import click
 
 from cc_orchestrator.cli.context import CliState, pass_state
-from cc_orchestrator.cli.output import echo, echo_json
+from cc_orchestrator.cli.output import ago, echo, echo_json
 
 
 @click.group()
 def jira() -> None:
     """Jira Cloud: the connection, its credentials, and each repository's JQL."""
-
-
-def _ago(text: str | None, *, now: datetime) -> str:
-    if not text:
-        return "never"
-    when = datetime.fromisoformat(text)
-    seconds = (now - when).total_seconds()
-    if seconds < 90:
-        return f"{max(0, round(seconds))} s ago"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} min ago"
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _repo_line(r: dict[str, Any], *, now: datetime) -> str:
@@ -39,7 +27,7 @@ def _repo_line(r: dict[str, Any], *, now: datetime) -> str:
         return f"{head}: {r['error']}"
     parts = [f"jql {r['jql']!r}", f"sync {'on' if r['sync'] else 'off'}"]
     if r["sync"] or r["last_sync_at"]:
-        parts.append(f"last sync {_ago(r['last_sync_at'], now=now)}")
+        parts.append(f"last sync {ago(r['last_sync_at'], now=now)}")
     if r["last_sync_error"]:
         parts.append(f"last sync failed: {r['last_sync_error']}")
     return f"{head}: " + ", ".join(parts)

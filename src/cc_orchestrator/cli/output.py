@@ -35,6 +35,20 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def ago(text: str | None, *, now: datetime) -> str:
+    """An ISO time as a person reads it next to now: "12 s ago", "3 min ago", else the local
+    date and time; "never" for none."""
+    if not text:
+        return "never"
+    when = datetime.fromisoformat(text)
+    seconds = (now - when).total_seconds()
+    if seconds < 90:
+        return f"{max(0, round(seconds))} s ago"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min ago"
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(to_jsonable(value), indent=2, sort_keys=False))
 
