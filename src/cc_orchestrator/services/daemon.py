@@ -114,8 +114,12 @@ def run_daemon(
         )
     with locks.hold(DAEMON_LOCK):
         health = Health(store)
-        # a pid file left behind: the daemon before us did not get to remove it
+        # a pid file left behind: the daemon before us did not get to remove it. Said first,
+        # before this daemon's pid replaces it and its threads send anything: a kill -9 of
+        # this one right after would otherwise lose the news of the one before
         old_pid = pid_file.read_text().strip() if pid_file.exists() else None
+        if old_pid is not None:
+            health.crashed(old_pid)
         private_file(pid_file)  # 0600, as everything under the data directory
         pid_file.write_text(f"{os.getpid()}\n")
         worker_stop = threading.Event()
@@ -129,8 +133,6 @@ def run_daemon(
         try:
             for thread in threads:
                 thread.start()
-            if old_pid is not None:
-                health.crashed(old_pid)
             leftovers = monitor.reconcile()
             if on_start is not None:
                 on_start(leftovers)
