@@ -26,6 +26,7 @@ from pydantic_settings import (
 
 from cc_orchestrator.config_github import GithubConfig
 from cc_orchestrator.config_jira import JiraConfig
+from cc_orchestrator.config_mcp import McpConfig
 from cc_orchestrator.config_models import (
     ENV_PREFIX,
     AgentConfig,
@@ -69,6 +70,7 @@ __all__ = [
     "JiraConfig",
     "LoadedConfig",
     "LoggingConfig",
+    "McpConfig",
     "NotificationsConfig",
     "Settings",
     "TasksConfig",

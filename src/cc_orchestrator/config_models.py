@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cc_orchestrator.config_github import GithubConfig
 from cc_orchestrator.config_jira import JiraConfig
+from cc_orchestrator.config_mcp import McpConfig
 from cc_orchestrator.config_notify import NotificationsConfig
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.names import check_ref
@@ -325,6 +326,7 @@ class ConfigModel(BaseModel):
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     github: GithubConfig = Field(default_factory=GithubConfig)
     jira: JiraConfig = Field(default_factory=JiraConfig)
+    mcp: McpConfig = Field(default_factory=McpConfig)
 
 
 class Settings(ConfigModel, BaseSettings):

@@ -42,6 +42,7 @@ USER_ONLY: dict[str, str] = {
     "jira.oauth_token": "which Atlassian account cco acts as",
     "jira.webhook_secret": "who may tell cco that Jira changed",
     "jira.projects": "which Jira projects' issues your token may turn into tasks",
+    "mcp": "how many tasks agents may create, and where they reach the fleet's MCP server",
 }
 
 

@@ -15,6 +15,8 @@ from cc_orchestrator.domain.models import (
     Event,
     Instance,
     InstanceStatus,
+    Message,
+    MessageStatus,
     NewEvent,
     Repository,
     Task,
@@ -164,6 +166,20 @@ class LaunchSpec:
     model: str | None
     env: Mapping[str, str]
     max_turns: int | None = None
+    mcp: McpAccess | None = None  # the fleet's MCP server, for agents that take one
+
+
+@dataclass(frozen=True)
+class McpAccess:
+    """Where an agent reaches the fleet's MCP server and the credential that names it.
+
+    The token is a secret: an adapter passes it in a private file or in the environment
+    (which reaches the pane through a 0600 file), never on a command line."""
+
+    url: str
+    token: str
+    name: str = "cco"
+    token_env: str = "CCO_MCP_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -401,6 +417,26 @@ class TaskRows(Protocol):
     ) -> dict[str, tuple[TaskStatus, dict[str, TaskStatus]]]: ...
 
 
+class MessageRows(Protocol):
+    """Messages between tasks' agents, and the tree of tasks agents made."""
+
+    def add_message(
+        self,
+        *,
+        to_task_id: str,
+        sender: str,
+        text: str,
+        from_task_id: str | None = None,
+        kind: str = "message",
+    ) -> Message: ...
+    def messages(self, task_id: str, *, limit: int = 200) -> list[Message]: ...
+    def pending_messages(self, task_id: str) -> list[Message]: ...
+    def tasks_with_pending_messages(self, task_ids: Collection[str]) -> set[str]: ...
+    def settle_messages(self, ids: Collection[int], status: MessageStatus) -> int: ...
+    def count_children(self, parent_id: str) -> int: ...
+    def children(self, parent_id: str) -> list[str]: ...
+
+
 class EventAppend(Protocol):
     def append_event(self, event: NewEvent) -> Event: ...
 
@@ -431,6 +467,7 @@ class Tx(
     FleetCounts,
     OutboxRows,
     LinkRows,
+    MessageRows,
     Protocol,
 ):
     """One transaction on the state database."""

@@ -18,6 +18,7 @@ from cc_orchestrator.domain.links import InboxItem, InboxStatus, IssueLink, Pull
 from cc_orchestrator.domain.models import (
     Instance,
     InstanceStatus,
+    Message,
     NewEvent,
     Task,
     TaskStatus,
@@ -28,6 +29,7 @@ from cc_orchestrator.domain.questions import Answer, Choice, Question
 from tests.support.event_check import stored_problems
 
 TASK = Task(id="t1", title="Fix it", prompt="p", status=TaskStatus.READY, depends_on=("t0",))
+MESSAGE = Message(id=7, to_task_id="t2", sender="task:t1", text="hi", from_task_id="t1")
 WT = Worktree(
     id="w1",
     repo_id=1,
@@ -94,6 +96,13 @@ BUILT: dict[str, Callable[[], NewEvent]] = {
     "worktree.removed": lambda: ev.worktree_removed(WT, reason="removed", notes=["kept"]),
     "task.created": lambda: ev.task_created(TASK),
     "task.edited": lambda: ev.task_edited(TASK, ["title", "priority"]),
+    "task.subtask": lambda: ev.task_subtask(TASK, replace(TASK, id="sub1", depth=1), waits=True),
+    "task.message": lambda: ev.task_message(MESSAGE),
+    "task.message_sent": lambda: ev.task_message_sent(MESSAGE),
+    "task.messages_delivered": lambda: ev.task_messages_delivered("t1", [1, 2]),
+    "task.progress": lambda: ev.task_progress(TASK, "tests pass, docs next"),
+    "task.waiting": lambda: ev.task_waiting(TASK, ["sub1"], "waiting for sub1"),
+    "task.review_requested": lambda: ev.task_review_requested(TASK, "did it"),
     "task.status": lambda: ev.task_status(TASK, TaskStatus.PENDING),
     "task.result": lambda: ev.task_result(
         TASK,

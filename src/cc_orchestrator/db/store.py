@@ -22,6 +22,7 @@ from cc_orchestrator.db.tx_events import CountTx, EventTx
 from cc_orchestrator.db.tx_hook import CoreTx
 from cc_orchestrator.db.tx_instances import InstanceTx
 from cc_orchestrator.db.tx_links import LinkTx
+from cc_orchestrator.db.tx_messages import MessageTx
 from cc_orchestrator.db.tx_outbox import OutboxTx
 from cc_orchestrator.db.tx_repos import RepoTx, WorktreeTx
 from cc_orchestrator.db.tx_tasks import TaskTx
@@ -31,7 +32,7 @@ from cc_orchestrator.logs import get_logger
 log = get_logger("cco.db")
 
 
-class SqlTx(RepoTx, WorktreeTx, InstanceTx, TaskTx, CountTx, EventTx, OutboxTx, LinkTx):
+class SqlTx(RepoTx, WorktreeTx, InstanceTx, TaskTx, CountTx, EventTx, OutboxTx, LinkTx, MessageTx):
     """Implements ports.Tx on one SQLAlchemy session: the union of the per-entity parts."""
 
 

@@ -132,8 +132,42 @@ class TaskRow(Base):
     approve_plan: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The task whose agent created this one (through the fleet's MCP server), and how deep in
+    # that tree it is (0: made by a person or a tracker). No FK: a parent may be deleted.
+    parent_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    # the short status line its agent reports (report_progress), shown on the board
+    progress: Mapped[str | None] = mapped_column(Text, nullable=True)
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # what its agent said of its work when it asked for review (request_review)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # tasks this running task's agent waits for (wait_for_task, or subtasks it waits on at
+    # the end of its turn): while set, its instance does not count against max_running
+    waiting_for: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MessageRow(Base):
+    """A message to a task's agent (domain.models.Message): queued while that agent works,
+    typed in as a user turn when it is idle."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    to_task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    from_task_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    sender: Mapped[str] = mapped_column(String(64))  # "task:ID" or "user"
+    kind: Mapped[str] = mapped_column(String(16), default="message")  # message | wake
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|delivered|dropped
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_messages_to_status", "to_task_id", "status", "id"),
+        Index("ix_messages_from", "from_task_id", "id"),
+    )
 
 
 class TaskDependencyRow(Base):
@@ -352,6 +386,7 @@ __all__ = [
     "InboxRow",
     "InstanceRow",
     "IssueLinkRow",
+    "MessageRow",
     "OutboxIntakeRow",
     "PullRequestRow",
     "RepositoryRow",

@@ -29,6 +29,7 @@ class TaskTx(OnSession):
         values = {f.name: getattr(row, f.name) for f in fields(Task) if f.name not in _DERIVED}
         values["status"] = TaskStatus(row.status)
         values["labels"] = list(row.labels or [])
+        values["waiting_for"] = list(row.waiting_for or [])
         values["notify"] = list(row.notify or [])
         if repo_paths is None:
             repo = self.session.get(RepositoryRow, row.repo_id) if row.repo_id else None

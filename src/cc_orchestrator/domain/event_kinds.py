@@ -46,6 +46,15 @@ from cc_orchestrator.domain.event_payloads_links import (
     TaskPrRequested,
     TaskPrUpdated,
 )
+from cc_orchestrator.domain.event_payloads_mcp import (
+    TaskMessage,
+    TaskMessagesDelivered,
+    TaskMessageSent,
+    TaskProgress,
+    TaskReviewRequested,
+    TaskSubtask,
+    TaskWaiting,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +107,13 @@ TASK_PR_UPDATED = Kind("task.pr_updated", "task", TaskPrUpdated)
 TASK_PR_CHECKS = Kind("task.pr_checks", "task", TaskPrChecks)
 TASK_PR_FEEDBACK = Kind("task.pr_feedback", "task", TaskPrFeedback)
 TASK_PR_CLOSED = Kind("task.pr_closed", "task", TaskPrClosed)
+TASK_SUBTASK = Kind("task.subtask", "task", TaskSubtask)
+TASK_MESSAGE = Kind("task.message", "task", TaskMessage)
+TASK_MESSAGE_SENT = Kind("task.message_sent", "task", TaskMessageSent)
+TASK_MESSAGES_DELIVERED = Kind("task.messages_delivered", "task", TaskMessagesDelivered)
+TASK_PROGRESS = Kind("task.progress", "task", TaskProgress)
+TASK_WAITING = Kind("task.waiting", "task", TaskWaiting)
+TASK_REVIEW_REQUESTED = Kind("task.review_requested", "task", TaskReviewRequested)
 DAEMON_UNHEALTHY = Kind("daemon.unhealthy", "daemon", DaemonUnhealthy)
 DELIVERY_FAILED = Kind("delivery.failed", "delivery", DeliveryFailed)
 WEBHOOK_RECEIVED = Kind("webhook.received", "webhook", WebhookReceived)
@@ -134,6 +150,13 @@ KINDS: Mapping[str, Kind] = types.MappingProxyType(
             TASK_PR_CHECKS,
             TASK_PR_FEEDBACK,
             TASK_PR_CLOSED,
+            TASK_SUBTASK,
+            TASK_MESSAGE,
+            TASK_MESSAGE_SENT,
+            TASK_MESSAGES_DELIVERED,
+            TASK_PROGRESS,
+            TASK_WAITING,
+            TASK_REVIEW_REQUESTED,
             INSTANCE_CREATED,
             INSTANCE_STARTED,
             INSTANCE_STATUS,

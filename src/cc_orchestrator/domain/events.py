@@ -36,6 +36,9 @@ from cc_orchestrator.domain.event_kinds import (
     TASK_CREATED,
     TASK_EDITED,
     TASK_LINKED,
+    TASK_MESSAGE,
+    TASK_MESSAGE_SENT,
+    TASK_MESSAGES_DELIVERED,
     TASK_OVER_BUDGET,
     TASK_PR_CHECKS,
     TASK_PR_CLOSED,
@@ -44,9 +47,13 @@ from cc_orchestrator.domain.event_kinds import (
     TASK_PR_PUSHED,
     TASK_PR_REQUESTED,
     TASK_PR_UPDATED,
+    TASK_PROGRESS,
     TASK_RESTART_START,
     TASK_RESULT,
+    TASK_REVIEW_REQUESTED,
     TASK_STATUS,
+    TASK_SUBTASK,
+    TASK_WAITING,
     WEBHOOK_RECEIVED,
     WORKTREE_CREATED,
     WORKTREE_REMOVED,
@@ -94,10 +101,20 @@ from cc_orchestrator.domain.event_payloads_links import (
     TaskPrRequested,
     TaskPrUpdated,
 )
+from cc_orchestrator.domain.event_payloads_mcp import (
+    TaskMessage,
+    TaskMessagesDelivered,
+    TaskMessageSent,
+    TaskProgress,
+    TaskReviewRequested,
+    TaskSubtask,
+    TaskWaiting,
+)
 from cc_orchestrator.domain.links import InboxItem, IssueLink, PullRequest
 from cc_orchestrator.domain.models import (
     Instance,
     InstanceStatus,
+    Message,
     NewEvent,
     Task,
     TaskStatus,
@@ -230,6 +247,54 @@ def task_linked(link: IssueLink) -> NewEvent:
         task_id=link.task_id, tracker=link.tracker, project=link.project, key=link.key, url=link.url
     )
     return _new(TASK_LINKED, link.task_id, data)
+
+
+# ------------------------------------------------------------- coordination (MCP server)
+def task_subtask(parent: Task, sub: Task, *, waits: bool) -> NewEvent:
+    data = TaskSubtask(
+        task_id=parent.id, subtask_id=sub.id, title=sub.title, depth=sub.depth, waits=waits
+    )
+    return _new(TASK_SUBTASK, parent.id, data)
+
+
+def task_message(msg: Message) -> NewEvent:
+    data = TaskMessage(
+        task_id=msg.to_task_id,
+        message_id=msg.id,
+        sender=msg.sender,
+        kind=msg.kind,
+        chars=len(msg.text),
+    )
+    if msg.from_task_id:
+        data["from_task_id"] = msg.from_task_id
+    return _new(TASK_MESSAGE, msg.to_task_id, data)
+
+
+def task_message_sent(msg: Message) -> NewEvent:
+    sender = msg.from_task_id or ""
+    data = TaskMessageSent(
+        task_id=sender, to_task_id=msg.to_task_id, message_id=msg.id, chars=len(msg.text)
+    )
+    return _new(TASK_MESSAGE_SENT, sender, data)
+
+
+def task_messages_delivered(task_id: str, ids: Sequence[int]) -> NewEvent:
+    data = TaskMessagesDelivered(task_id=task_id, message_ids=list(ids))
+    return _new(TASK_MESSAGES_DELIVERED, task_id, data)
+
+
+def task_progress(task: Task, text: str) -> NewEvent:
+    return _new(TASK_PROGRESS, task.id, TaskProgress(task_id=task.id, text=text))
+
+
+def task_waiting(task: Task, waiting_for: Sequence[str], reason: str) -> NewEvent:
+    data = TaskWaiting(task_id=task.id, waiting_for=list(waiting_for), reason=reason)
+    return _new(TASK_WAITING, task.id, data)
+
+
+def task_review_requested(task: Task, summary: str) -> NewEvent:
+    data = TaskReviewRequested(task_id=task.id, summary=summary)
+    return _new(TASK_REVIEW_REQUESTED, task.id, data)
 
 
 def task_pr_requested(pr: PullRequest) -> NewEvent:

@@ -158,6 +158,34 @@ class Task:
     approve_plan: dict[str, Any] | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    parent_id: str | None = None  # the task whose agent made this one (MCP create_task)
+    depth: int = 0  # 0: made by a person or a tracker; parent's depth + 1 otherwise
+    progress: str | None = None  # the line its agent last reported (report_progress)
+    progress_at: datetime | None = None
+    summary: str | None = None  # its agent's summary of the work (request_review)
+    waiting_for: list[str] = field(default_factory=list)  # tasks its agent waits on
     created_at: datetime | None = None
     updated_at: datetime | None = None
     depends_on: tuple[str, ...] = ()
+
+
+class MessageStatus(enum.StrEnum):
+    PENDING = "pending"  # queued: its task's agent works, or has not started
+    DELIVERED = "delivered"  # typed into the agent's conversation as a user turn
+    DROPPED = "dropped"  # its task finished before the agent could take it
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message to a task's agent, from another task's agent or from a person; `wake` is
+    cco's own, telling a waiting agent that the tasks it waited for are finished."""
+
+    id: int
+    to_task_id: str
+    sender: str  # "task:ID" or "user"
+    text: str
+    status: MessageStatus = MessageStatus.PENDING
+    kind: str = "message"  # message | wake
+    from_task_id: str | None = None
+    created_at: datetime | None = None
+    delivered_at: datetime | None = None

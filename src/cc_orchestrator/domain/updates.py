@@ -80,6 +80,12 @@ class TaskUpdate(TypedDict, total=False):
     approve_plan: dict[str, Any] | None
     started_at: datetime | None
     finished_at: datetime | None
+    parent_id: str | None
+    depth: int
+    progress: str | None
+    progress_at: datetime | None
+    summary: str | None
+    waiting_for: list[str]
 
 
 # The field names, for the store's runtime check (callers typed as Any are not checked).

@@ -193,6 +193,65 @@ export interface TaskPrClosed {
 }
 export type TaskPrClosedEvent = EventOf<'task.pr_closed', 'task', TaskPrClosed>;
 
+/** task.subtask: This task's agent created a subtask (create_task). */
+export interface TaskSubtask {
+  task_id: string;
+  subtask_id: string;
+  title: string;
+  depth: number;
+  waits: boolean;
+}
+export type TaskSubtaskEvent = EventOf<'task.subtask', 'task', TaskSubtask>;
+
+/** task.message: A message for this task's agent was queued (send_message, a person, or cco's wake). */
+export interface TaskMessage {
+  task_id: string;
+  message_id: number;
+  sender: string;
+  kind: string;
+  chars: number;
+  from_task_id?: string;
+}
+export type TaskMessageEvent = EventOf<'task.message', 'task', TaskMessage>;
+
+/** task.message_sent: This task's agent sent a message to another task's agent. */
+export interface TaskMessageSent {
+  task_id: string;
+  to_task_id: string;
+  message_id: number;
+  chars: number;
+}
+export type TaskMessageSentEvent = EventOf<'task.message_sent', 'task', TaskMessageSent>;
+
+/** task.messages_delivered: Queued messages were typed into this task's agent as one user turn. */
+export interface TaskMessagesDelivered {
+  task_id: string;
+  message_ids: number[];
+}
+export type TaskMessagesDeliveredEvent = EventOf<'task.messages_delivered', 'task', TaskMessagesDelivered>;
+
+/** task.progress: This task's agent reported its progress (report_progress). */
+export interface TaskProgress {
+  task_id: string;
+  text: string;
+}
+export type TaskProgressEvent = EventOf<'task.progress', 'task', TaskProgress>;
+
+/** task.waiting: This task's agent waits for other tasks (empty: it stopped waiting). */
+export interface TaskWaiting {
+  task_id: string;
+  waiting_for: string[];
+  reason: string;
+}
+export type TaskWaitingEvent = EventOf<'task.waiting', 'task', TaskWaiting>;
+
+/** task.review_requested: This task's agent asked for review with a summary (its turn's end moves it there). */
+export interface TaskReviewRequested {
+  task_id: string;
+  summary: string;
+}
+export type TaskReviewRequestedEvent = EventOf<'task.review_requested', 'task', TaskReviewRequested>;
+
 /** instance.created: An instance was recorded, before its worktree and session exist. */
 export interface InstanceCreated {
   instance_id: string;
@@ -334,6 +393,13 @@ export type CcoEvent =
   | TaskPrChecksEvent
   | TaskPrFeedbackEvent
   | TaskPrClosedEvent
+  | TaskSubtaskEvent
+  | TaskMessageEvent
+  | TaskMessageSentEvent
+  | TaskMessagesDeliveredEvent
+  | TaskProgressEvent
+  | TaskWaitingEvent
+  | TaskReviewRequestedEvent
   | InstanceCreatedEvent
   | InstanceStartedEvent
   | InstanceStatusChangedEvent
@@ -371,6 +437,13 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'task.pr_checks',
   'task.pr_feedback',
   'task.pr_closed',
+  'task.subtask',
+  'task.message',
+  'task.message_sent',
+  'task.messages_delivered',
+  'task.progress',
+  'task.waiting',
+  'task.review_requested',
   'instance.created',
   'instance.started',
   'instance.status',
