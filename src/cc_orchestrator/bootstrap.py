@@ -36,6 +36,8 @@ from cc_orchestrator.ports_github import GitHubApi
 from cc_orchestrator.ports_jira import JiraApi
 from cc_orchestrator.ports_trackers import IssueTracker
 from cc_orchestrator.private import private_dir, private_file
+from cc_orchestrator.services.coordination import Coordination
+from cc_orchestrator.services.coordination_delivery import Holds
 from cc_orchestrator.services.github_connection import GitHubConnection
 from cc_orchestrator.services.github_loop import GitHubLoop
 from cc_orchestrator.services.github_outbox import GitHubSubscriber
@@ -197,7 +199,19 @@ class App:
             channels=[c.name for c in settings.notifications.channels],
         )
         tasks.landing = GitHubPulls(self.store, tasks, self.github_repos)
+        tasks.holds = Holds(store=self.store, instances=self.instances)
         return tasks
+
+    @cached_property
+    def coordination(self) -> Coordination:
+        """What the fleet's MCP server lets agents and the person do (services/coordination)."""
+        return Coordination(
+            store=self.store,
+            tasks=self.tasks,
+            instances=self.instances,
+            overview=self.overview,
+            config=lambda: self.config.settings.mcp,
+        )
 
     # ------------------------------------------------------------------ GitHub
     @cached_property

@@ -141,9 +141,11 @@ class TaskRow(Base):
     progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # what its agent said of its work when it asked for review (request_review)
     summary: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # tasks this running task's agent waits for (wait_for_task, or subtasks it waits on at
-    # the end of its turn): while set, its instance does not count against max_running
+    # the subtasks its agent waits for (create_task with wait): told when they are finished
     waiting_for: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # its agent is held (idle until its subtasks finish, or blocked in wait_for_task): its
+    # instance holds no slot of instances.max_running meanwhile
+    parked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

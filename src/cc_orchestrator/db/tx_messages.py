@@ -8,8 +8,12 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_, select, update
 
 from cc_orchestrator.db.rows import OnSession
-from cc_orchestrator.db.tables import MessageRow, TaskRow
-from cc_orchestrator.domain.models import Message, MessageStatus
+from cc_orchestrator.db.tables import InstanceRow, MessageRow, TaskRow
+from cc_orchestrator.domain.models import Message, MessageStatus, TaskStatus
+
+_ACTIVE = (TaskStatus.RUNNING.value, TaskStatus.NEEDS_INPUT.value)
+_LIVE = ("starting", "idle", "working", "waiting_input")
+_OVER = (TaskStatus.DONE.value, TaskStatus.CANCELLED.value, TaskStatus.FAILED.value)
 
 
 def _message(row: MessageRow) -> Message:
@@ -101,3 +105,43 @@ class MessageTx(OnSession):
     def children(self, parent_id: str) -> list[str]:
         query = select(TaskRow.id).where(TaskRow.parent_id == parent_id).order_by(TaskRow.id)
         return list(self.session.scalars(query))
+
+    def count_parked(self) -> int:
+        """Live instances of running tasks whose agent waits for other tasks: they hold no
+        slot of instances.max_running (else a coordinator would starve its own subtasks)."""
+        query = (
+            select(func.count())
+            .select_from(TaskRow)
+            .join(InstanceRow, InstanceRow.id == TaskRow.instance_id)
+            .where(
+                TaskRow.status.in_(_ACTIVE),
+                TaskRow.parked.is_(True),
+                InstanceRow.status.in_(_LIVE),
+            )
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def count_messages_of_finished(self) -> int:
+        over = select(TaskRow.id).where(TaskRow.status.in_(_OVER))
+        query = (
+            select(func.count())
+            .select_from(MessageRow)
+            .where(
+                MessageRow.status == MessageStatus.PENDING.value,
+                MessageRow.to_task_id.in_(over),
+            )
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def drop_messages_of_finished(self) -> int:
+        """Pending messages to tasks that are done, cancelled or failed: nobody will read them."""
+        over = select(TaskRow.id).where(TaskRow.status.in_(_OVER))
+        result = self.session.execute(
+            update(MessageRow)
+            .where(
+                MessageRow.status == MessageStatus.PENDING.value,
+                MessageRow.to_task_id.in_(over),
+            )
+            .values(status=MessageStatus.DROPPED.value, delivered_at=datetime.now(UTC))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

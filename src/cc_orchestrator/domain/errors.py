@@ -38,6 +38,12 @@ class Conflict(CcoError):
     http_status = 409
 
 
+class PermissionDenied(CcoError):
+    """The caller may not do this (an agent outside its task's scope, a stopped instance)."""
+
+    http_status = 403
+
+
 class LimitReached(CcoError):
     """A configured limit refuses the request."""
 

@@ -163,7 +163,8 @@ class Task:
     progress: str | None = None  # the line its agent last reported (report_progress)
     progress_at: datetime | None = None
     summary: str | None = None  # its agent's summary of the work (request_review)
-    waiting_for: list[str] = field(default_factory=list)  # tasks its agent waits on
+    waiting_for: list[str] = field(default_factory=list)  # subtasks its agent waits on
+    parked: bool = False  # its agent is held waiting (holds no slot of max_running)
     created_at: datetime | None = None
     updated_at: datetime | None = None
     depends_on: tuple[str, ...] = ()

@@ -86,6 +86,7 @@ class TaskUpdate(TypedDict, total=False):
     progress_at: datetime | None
     summary: str | None
     waiting_for: list[str]
+    parked: bool
 
 
 # The field names, for the store's runtime check (callers typed as Any are not checked).

@@ -71,7 +71,7 @@ def spawn(
                     hint="stop that instance first, or omit --worktree for a new one",
                 )
         limit = svc.config.max_running
-        if limit and tx.count_instances(machine.LIVE) >= limit:
+        if limit and tx.count_instances(machine.LIVE) - tx.count_parked() >= limit:
             raise LimitReached(
                 f"{count(limit, 'instance is', 'instances are')} running, the most "
                 "instances.max_running allows",

@@ -45,6 +45,11 @@ class DepsView:
     dependents: list[Task]
 
 
+class Holds(Protocol):
+    def hold(self, task: Task, inst: Instance) -> bool: ...
+    def tidy(self) -> None: ...
+
+
 class TaskCore:
     """Collaborators, reading and moves; the parts (editing, starting, following, approving)
     build on it."""
@@ -69,6 +74,8 @@ class TaskCore:
         self.channels = tuple(channels)  # the notification channels a task may name
         self.strikes = Strikes()
         self.landing: Landing | None = None  # set by bootstrap when GitHub is wired
+        # what may hold an agent at the end of its turn (coordination_delivery.Holds)
+        self.holds: Holds | None = None
 
     # ------------------------------------------------------------------ reading
     def get(self, key: str) -> Task:

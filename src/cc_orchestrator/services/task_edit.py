@@ -45,9 +45,15 @@ class TaskEditing(TaskCore):
         max_turns: int | None = None,
         max_cost_usd: float | None = None,
         link: IssueLink | None = None,
+        parent: Task | None = None,
+        parent_waits: bool = False,
     ) -> Task:
         """A new task; `link` (its task_id ignored) records the tracker issue it comes from in
-        the same transaction, so a sync killed at any point never makes it twice."""
+        the same transaction, so a sync killed at any point never makes it twice.
+
+        parent: the running task whose agent makes this one (services/coordination.py checks
+        the limits first); `parent_waits` makes the parent depend on it, in the same
+        transaction, so its agent is held at the end of its turn until this one finishes."""
         title = self._check_title(title)
         prompt = self.instances.check_prompt(check_multiline(prompt, "the prompt"))
         root = self.worktrees.check(repo=repo, base=base)
@@ -82,9 +88,18 @@ class TaskEditing(TaskCore):
                     max_turns=max_turns,
                     max_cost_usd=max_cost_usd,
                     depends_on=tuple(sorted(set(depends_on))),
+                    parent_id=parent.id if parent else None,
+                    depth=parent.depth + 1 if parent else 0,
                 )
             )
             tx.append_event(events.task_created(task))
+            if parent is not None:
+                if parent_waits:
+                    current = tx.task(parent.id)
+                    assert current is not None
+                    tx.set_dependencies(parent.id, {*current.depends_on, task.id})
+                    tx.update_task(parent.id, waiting_for=[*current.waiting_for, task.id])
+                tx.append_event(events.task_subtask(parent, task, waits=parent_waits))
             if link is not None:
                 made = tx.add_issue_link(replace(link, task_id=task.id))
                 tx.append_event(events.task_linked(made))

@@ -87,6 +87,8 @@ class TaskFollowing(TaskStarting):
             inst.status in (S.IDLE, S.EXITED)
             or (inst.status == S.STOPPED and inst.status_reason in COMPLETING)
         ):
+            if inst.status != S.STOPPED and self.holds and self.holds.hold(task, inst):
+                return  # messages typed in, or parked until its subtasks finish
             self._complete(task, inst)
         elif inst.status in imachine.TERMINAL and not inst.restart_after:
             why = inst.status_reason or inst.status.value

@@ -38,7 +38,7 @@ class TaskStarting(TaskCore):
         limit = self.instances_config.max_running
         with self.store.read() as tx:
             if live is None:
-                live = tx.count_instances(imachine.LIVE)
+                live = tx.count_instances(imachine.LIVE) - tx.count_parked()
             per_repo = self.config.max_running_per_repo
             if per_repo and running_by_repo is None:
                 running_by_repo = {}
@@ -62,7 +62,7 @@ class TaskStarting(TaskCore):
         limit = self.instances_config.max_running
         per_repo = self.config.max_running_per_repo
         with self.store.read() as tx:
-            live = tx.count_instances(imachine.LIVE)
+            live = tx.count_instances(imachine.LIVE) - tx.count_parked()
             if limit and live >= limit:
                 return []
             ready = tx.tasks(statuses=[T.READY])

@@ -63,7 +63,15 @@ class TaskService(TaskEditing, TaskFollowing, ApproveSteps):
                 )
             settle_instance(tx, task.instance_id, "task retried in a new instance")
             task = self._move(
-                tx, task, status, f"retried: {reason}", instance_id=None, finished_at=None
+                tx,
+                task,
+                status,
+                f"retried: {reason}",
+                instance_id=None,
+                finished_at=None,
+                summary=None,
+                waiting_for=[],
+                parked=False,
             )
         self.refresh_waiting()
         return task
@@ -100,6 +108,9 @@ class TaskService(TaskEditing, TaskFollowing, ApproveSteps):
                 feedback=feedback,
                 turns_at_start=inst.turns,
                 finished_at=None,
+                summary=None,  # a new request_review says when it is done again
+                waiting_for=[],
+                parked=False,
             )
 
     # ------------------------------------------------------------------ scheduling
@@ -113,4 +124,6 @@ class TaskService(TaskEditing, TaskFollowing, ApproveSteps):
         run_step("follow", self.follow_running)
         run_step("approve", self.resume_approvals)
         run_step("refresh", self.refresh_waiting)
+        if self.holds is not None:
+            run_step("messages", self.holds.tidy)
         run_step("start", self.start_ready)

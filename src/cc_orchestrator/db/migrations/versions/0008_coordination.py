@@ -38,6 +38,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("waiting_for", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
         )
+        batch_op.add_column(
+            sa.Column("parked", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch_op.create_index("ix_tasks_parent_id", ["parent_id"])
     op.create_table(
         "messages",
@@ -66,5 +69,13 @@ def downgrade() -> None:
     op.drop_table("messages")
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.drop_index("ix_tasks_parent_id")
-        for name in ("waiting_for", "summary", "progress_at", "progress", "depth", "parent_id"):
+        for name in (
+            "parked",
+            "waiting_for",
+            "summary",
+            "progress_at",
+            "progress",
+            "depth",
+            "parent_id",
+        ):
             batch_op.drop_column(name)
