@@ -18,6 +18,7 @@ from cc_orchestrator.cli.daemon_cmd import status, up, web
 from cc_orchestrator.cli.github_cmd import github
 from cc_orchestrator.cli.instances_cmd import instances
 from cc_orchestrator.cli.jira_cmd import jira
+from cc_orchestrator.cli.mcp_cmd import mcp
 from cc_orchestrator.cli.notifications_cmd import notifications
 from cc_orchestrator.cli.sync_cmd import sync
 from cc_orchestrator.cli.tasks_cmd import tasks
@@ -150,6 +151,7 @@ for command in (
     github,
     jira,
     webhooks,
+    mcp,
     config,
 ):
     cli.add_command(command)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from cc_orchestrator import __version__
 from cc_orchestrator.bootstrap import App
@@ -18,6 +19,7 @@ from cc_orchestrator.web.auth import effective_token
 from cc_orchestrator.web.errors import BodyLimit, add_error_handlers
 from cc_orchestrator.web.events import EventHub
 from cc_orchestrator.web.login import add_login_route
+from cc_orchestrator.web.mcp_server import McpEndpoint, build_mcp
 from cc_orchestrator.web.routes import (
     github,
     instances,
@@ -31,7 +33,7 @@ from cc_orchestrator.web.routes import (
     worktrees,
 )
 from cc_orchestrator.web.schemas import ErrorOut
-from cc_orchestrator.web.security import Guard, Policy, require_json
+from cc_orchestrator.web.security import MCP_PATH, Guard, Policy, require_json
 
 STATIC = Path(__file__).parent / "static"
 
@@ -70,12 +72,16 @@ def create_app(
         interval_s=poll_interval_s,
     )
 
+    mcp = build_mcp(services)
+    mcp.streamable_http_app()  # makes its session manager, run below for the app's life
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         # commits in this process (the daemon's, under `cco up`, and the API's) wake the hub
         unlisten = services.store.on_events(hub.wake)
-        yield
+        async with mcp.session_manager.run():
+            yield
         unlisten()
         await hub.stop()
 
@@ -103,6 +109,9 @@ def create_app(
     routers = (overview, tasks, instances, worktrees, notifications, github, tracker_sync, jira)
     for module in (*routers, webhooks, live):
         app.include_router(module.router)
+    # the fleet's MCP server (web/mcp_server.py): exactly /mcp, no redirect to /mcp/
+    endpoint = McpEndpoint(services, mcp.session_manager)
+    app.router.routes.append(Route(MCP_PATH, endpoint, methods=["GET", "POST", "DELETE"]))
     if (STATIC / "index.html").exists():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="dashboard")
     return app

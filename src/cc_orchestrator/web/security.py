@@ -12,6 +12,12 @@
    `Authorization`, none of which a form or a no-cors fetch can send (`require_json`, a
    dependency of every route, so an unknown method is still a 405 with Allow).
 
+The MCP endpoint (MCP_PATH) takes the token too, and an agent's own credential
+(agent_tokens.py) instead, which opens nothing else; only as `Authorization: Bearer` (no cookie,
+no query: a browser page must not drive agents). The Guard says who called in the scope
+(CALLER_KEY: the person; AGENT_KEY: the instance an agent token names, which web/mcp_server.py
+checks is still running).
+
 A webhook (POST to one of WEBHOOK_PATHS) brings its own proof, the signature its route checks
 (services/webhooks.py): it passes 2-4 without a token, since its sender is neither a browser
 nor a holder of the token. The Host check (1) and the body limit (web.max_body_bytes, 413) apply
@@ -33,13 +39,18 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from cc_orchestrator import agent_tokens
 from cc_orchestrator.domain.errors import CcoError
+from cc_orchestrator.services.coordination import Caller
 from cc_orchestrator.web.auth import COOKIE, LoginCodes, Throttle, same_secret
 
 PROTECTED_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json")
 OPEN_PATHS = frozenset({"/api/login"})
 #: exactly these paths (POST only) are proven by their signature instead of the token
 WEBHOOK_PATHS = frozenset({"/api/webhooks/github", "/api/webhooks/jira"})
+MCP_PATH = "/mcp"
+CALLER_KEY = "cco_caller"  # in the scope's state: the Caller (the person's, here)
+AGENT_KEY = "cco.mcp_agent"  # in the scope: the instance id an agent token names
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARDS = frozenset({"", "0.0.0.0", "::"})
@@ -242,7 +253,8 @@ class Guard:
                 {},
             )
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        api = path.startswith(PROTECTED_PREFIXES)
+        mcp = path == MCP_PATH
+        api = path.startswith(PROTECTED_PREFIXES) or mcp
         if scope["type"] == "http" and method == "GET" and "login" in query and not api:
             return self._login(scope, headers, query, scheme)
         if not (ws or api) or path in OPEN_PATHS:
@@ -250,8 +262,8 @@ class Guard:
         address = (scope.get("client") or ("?", 0))[0]
         header = headers.get("authorization", "")
         bearer = header[7:].strip() if header[:7].lower() == "bearer " else None
-        cookie = _cookie(headers.get("cookie", ""))
-        token_query = query.get("token") if ws else None
+        cookie = None if mcp else _cookie(headers.get("cookie", ""))
+        token_query = query.get("token") if ws and not mcp else None
         presented = bool(bearer or cookie or token_query)
         wait = policy.throttle.retry_after(address) if presented else None
         if wait is not None:
@@ -262,18 +274,25 @@ class Guard:
                 f"retry after {wait} s",
                 {"retry-after": str(wait)},
             )
-        if not policy.credential_ok(bearer, cookie, token_query):
-            if presented:
-                policy.throttle.failed(address)
-            return _json(
-                401,
-                "Unauthorized",
-                "a valid token is required",
-                "open the login link `cco up`/`cco web` printed (`cco web --link` makes a "
-                "new one), or send Authorization: Bearer <token>",
-                {},
-            )
-        return None
+        if mcp and bearer:
+            if same_secret(bearer, policy.token):
+                scope.setdefault("state", {})[CALLER_KEY] = Caller.user()
+                return None
+            instance_id = agent_tokens.verify(policy.token, bearer)
+            if instance_id is not None:
+                scope[AGENT_KEY] = instance_id
+                return None
+        elif not mcp and policy.credential_ok(bearer, cookie, token_query):
+            return None
+        if presented:
+            policy.throttle.failed(address)
+        hint = (
+            "send Authorization: Bearer <the web token, or the agent's own credential>"
+            if mcp
+            else "open the login link `cco up`/`cco web` printed (`cco web --link` makes a "
+            "new one), or send Authorization: Bearer <token>"
+        )
+        return _json(401, "Unauthorized", "a valid token is required", hint, {})
 
     def _login(
         self, scope: Scope, headers: dict[str, str], query: dict[str, str], scheme: str
