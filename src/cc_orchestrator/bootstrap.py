@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NoReturn
 
+from cc_orchestrator import agent_tokens
 from cc_orchestrator.adapters.agents import make_agent
 from cc_orchestrator.adapters.git import GitCli
 from cc_orchestrator.adapters.github import make_github
@@ -30,8 +31,8 @@ from cc_orchestrator.db.integrity import KNOWN_FILE, quick_check
 from cc_orchestrator.db.scheduler_lock import Holder, SchedulerLock
 from cc_orchestrator.db.store import SqlStore
 from cc_orchestrator.domain.errors import CcoError
-from cc_orchestrator.logs import get_logger, setup_logging
-from cc_orchestrator.ports import Agent, Sender
+from cc_orchestrator.logs import get_logger, register_secrets, setup_logging
+from cc_orchestrator.ports import Agent, McpAccess, Sender
 from cc_orchestrator.ports_github import GitHubApi
 from cc_orchestrator.ports_jira import JiraApi
 from cc_orchestrator.ports_trackers import IssueTracker
@@ -58,6 +59,7 @@ from cc_orchestrator.services.tracker_status import TrackerStatus
 from cc_orchestrator.services.tracker_sync import TrackerSync
 from cc_orchestrator.services.webhooks import WebhookService
 from cc_orchestrator.services.worktrees import WorktreeService
+from cc_orchestrator.web_token import effective_token
 
 
 class App:
@@ -184,7 +186,30 @@ class App:
             data_dir=self.data_dir,
             default_agent=self.repo_agent,
         )
+        lifecycle.mcp_access = self.mcp_access
         return InstanceMonitor(lifecycle, watch_factory=make_file_watch)
+
+    @cached_property
+    def web_token(self) -> str:
+        """web.token, or the data directory's generated one (web_token.py)."""
+        web = self.config.settings.web
+        return effective_token(web.token.get_secret_value() if web.token else None, self.data_dir)
+
+    def mcp_access(self, instance_id: str) -> McpAccess | None:
+        """Where the agent of this instance reaches the fleet's MCP server, with a credential
+        naming it (agent_tokens.py); None when mcp.enabled is off."""
+        settings = self.config.settings
+        if not settings.mcp.enabled:
+            return None
+        url = settings.mcp.url
+        if url is None:
+            host = settings.web.host.strip("[]")
+            host = "127.0.0.1" if host in ("", "0.0.0.0") else "::1" if host == "::" else host
+            host = f"[{host}]" if ":" in host else host
+            url = f"http://{host}:{settings.web.port}/mcp"
+        token = agent_tokens.mint(self.web_token, instance_id)
+        register_secrets([token])
+        return McpAccess(url=url, token=token)
 
     @cached_property
     def tasks(self) -> TaskService:

@@ -28,7 +28,15 @@ from cc_orchestrator.domain.observations import Denial, LogKind
 from cc_orchestrator.domain.questions import Answer
 from cc_orchestrator.domain.text import check_multiline, inert_text, is_plain_line
 from cc_orchestrator.logs import get_logger
-from cc_orchestrator.ports import Agent, InstanceFiles, LaunchSpec, Locks, Multiplexer, Store
+from cc_orchestrator.ports import (
+    Agent,
+    InstanceFiles,
+    LaunchSpec,
+    Locks,
+    McpAccess,
+    Multiplexer,
+    Store,
+)
 from cc_orchestrator.services import answers, instance_logs, instance_spawn
 from cc_orchestrator.services.instance_record import make_private, set_status
 from cc_orchestrator.services.worktrees import WorktreeService
@@ -83,6 +91,8 @@ class InstanceService:
         self.data_dir = data_dir
         self._files: dict[str, InstanceFiles] = {}
         self.follower: Follower | None = None
+        # where an agent reaches the fleet's MCP server, as itself (set by bootstrap)
+        self.mcp_access: Callable[[str], McpAccess | None] = lambda _id: None
 
     def known_agent(self, name: str) -> Agent | None:
         """The adapter of an existing record's agent, or None when the configuration no longer
@@ -262,6 +272,7 @@ class InstanceService:
             permission_mode=inst.permission_mode or self.config.permission_mode,
             model=self.config.model,
             env={},
+            mcp=self.mcp_access(inst.id),
         )
 
     # ------------------------------------------------------------------ steering

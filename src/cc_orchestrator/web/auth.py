@@ -6,20 +6,18 @@ which used to be a 500 whose traceback showed the token)."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import math
-import os
 import secrets
-import stat
 import threading
 import time
-from pathlib import Path
 
-from cc_orchestrator.domain.errors import ConfigError
+from cc_orchestrator.web_token import TOKEN_FILE as TOKEN_FILE
+from cc_orchestrator.web_token import effective_token as effective_token
+from cc_orchestrator.web_token import load_or_create_token as load_or_create_token
+from cc_orchestrator.web_token import token_file as token_file
 
-TOKEN_FILE = "web-token"
 COOKIE = "cco_token"
 LOGIN_TTL_S = 15 * 60
 
@@ -34,53 +32,6 @@ def same_secret(presented: str | None, expected: str) -> bool:
     if not presented:
         return False
     return hmac.compare_digest(_bytes(presented), _bytes(expected))
-
-
-def token_file(data_dir: Path) -> Path:
-    return data_dir / TOKEN_FILE
-
-
-def load_or_create_token(data_dir: Path) -> str:
-    """The data directory's generated token: read, or created once (0600, atomically: two
-    processes starting together end with the same token)."""
-    path = token_file(data_dir)
-    for _ in range(3):
-        with contextlib.suppress(FileNotFoundError):
-            return _read_token(path)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{TOKEN_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(secrets.token_urlsafe(32) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp, path)  # atomic, and never replaces a token another process made
-        finally:
-            tmp.unlink(missing_ok=True)
-    return _read_token(path)
-
-
-def _read_token(path: Path) -> str:
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError(
-            f"{path} (the web token) can be read by other users",
-            hint=f"delete it (a new one is made at the next start) or run: chmod 600 {path}",
-        )
-    token = path.read_text(encoding="ascii", errors="replace").strip()
-    if len(token) < 16:
-        raise ConfigError(
-            f"{path} does not hold a usable web token",
-            hint="delete it: a new one is made at the next start",
-        )
-    return token
-
-
-def effective_token(configured: str | None, data_dir: Path) -> str:
-    """web.token when set, else the data directory's generated one: there is always one."""
-    return configured if configured else load_or_create_token(data_dir)
 
 
 # ---------------------------------------------------------------------------- login codes

@@ -74,6 +74,13 @@ class TaskOut(BaseModel):
     issue: IssueOut | None  # the tracker issue it was made from
     pull_request: PullRequestOut | None  # the pull request its work became
     actions: list[TaskAction]
+    parent_id: str | None = None  # the task whose agent made it (the MCP server's create_task)
+    depth: int = 0
+    progress: str | None = None  # the line its agent last reported
+    progress_at: datetime | None = None
+    summary: str | None = None  # its agent's summary (request_review)
+    waiting_for: list[str] = []  # subtasks its agent waits for
+    parked: bool = False  # its agent is held waiting (holds no slot)
 
     @classmethod
     def from_domain(cls, t: Task, *, links: TaskLinks) -> TaskOut:
@@ -108,6 +115,13 @@ class TaskOut(BaseModel):
             feedback=t.feedback,
             cost_usd=t.cost_usd,
             approving=t.approve_plan is not None,
+            parent_id=t.parent_id,
+            depth=t.depth,
+            progress=t.progress,
+            progress_at=t.progress_at,
+            summary=t.summary,
+            waiting_for=list(t.waiting_for),
+            parked=t.parked,
             finished=is_finished(t),
             started_at=t.started_at,
             finished_at=t.finished_at,

@@ -1498,6 +1498,11 @@ export interface components {
             deletions: number | null;
             /** Depends On */
             depends_on: string[];
+            /**
+             * Depth
+             * @default 0
+             */
+            depth: number;
             /** Diff Stat */
             diff_stat: string | null;
             /** Feedback */
@@ -1525,8 +1530,19 @@ export interface components {
             mode: string | null;
             /** Notify */
             notify: string[];
+            /** Parent Id */
+            parent_id?: string | null;
+            /**
+             * Parked
+             * @default false
+             */
+            parked: boolean;
             /** Priority */
             priority: number;
+            /** Progress */
+            progress?: string | null;
+            /** Progress At */
+            progress_at?: string | null;
             /** Prompt */
             prompt: string;
             pull_request: components["schemas"]["PullRequestOut"] | null;
@@ -1539,10 +1555,17 @@ export interface components {
             status: components["schemas"]["TaskStatus"];
             /** Status Reason */
             status_reason: string | null;
+            /** Summary */
+            summary?: string | null;
             /** Title */
             title: string;
             /** Updated At */
             updated_at: string | null;
+            /**
+             * Waiting For
+             * @default []
+             */
+            waiting_for: string[];
             /** Worktree Id */
             worktree_id: string | null;
         };

@@ -13,6 +13,7 @@ from cc_orchestrator.adapters.agent_env import agent_env
 from cc_orchestrator.config import InstancesConfig
 from cc_orchestrator.domain.errors import ExternalError, InvalidInput
 from cc_orchestrator.ports import Launch, LaunchSpec
+from cc_orchestrator.private import private_dir
 
 # Appends the hook payload as one JSON line with a timestamp; runs a shell and `date` only,
 # never a Python interpreter (hooks block the agent's turn). JSON text holds no raw newline,
@@ -65,7 +66,7 @@ STATUS_LINE_COMMAND = (
 )
 
 
-def hook_settings(answer_wait_s: float = 0) -> dict[str, object]:
+def hook_settings(answer_wait_s: float = 0, mcp_server: str | None = None) -> dict[str, object]:
     entry = [{"hooks": [{"type": "command", "command": HOOK_COMMAND, "timeout": 10}]}]
     hooks: dict[str, object] = {event: entry for event in HOOK_EVENTS}
     if answer_wait_s >= 2:
@@ -75,10 +76,38 @@ def hook_settings(answer_wait_s: float = 0) -> dict[str, object]:
         hooks["PermissionRequest"] = [
             {"hooks": [{"type": "command", "command": command, "timeout": timeout}]}
         ]
-    return {
+    settings: dict[str, object] = {
         "hooks": hooks,
         "statusLine": {"type": "command", "command": STATUS_LINE_COMMAND, "padding": 0},
     }
+    if mcp_server:  # the fleet's own tools run without a dialog (cco's server, its scope)
+        settings["permissions"] = {"allow": [f"mcp__{mcp_server}"]}
+    return settings
+
+
+def write_mcp_config(spec: LaunchSpec) -> Path | None:
+    """The fleet's MCP server for `--mcp-config`: a 0600 file in the instance's folder (the
+    credential is never on a command line), rewritten at every launch."""
+    if spec.mcp is None:
+        return None
+    access = spec.mcp
+    config = {
+        "mcpServers": {
+            access.name: {
+                "type": "http",
+                "url": access.url,
+                "headers": {"Authorization": f"Bearer {access.token}"},
+            }
+        }
+    }
+    path = spec.files.folder / "mcp.json"
+    tmp = path.with_name(".mcp.json.tmp")
+    private_dir(spec.files.folder)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(config, fh)
+    os.replace(tmp, path)
+    return path
 
 
 def find_claude(configured: str | None) -> str:
@@ -108,12 +137,16 @@ def find_claude(configured: str | None) -> str:
 
 def launch(config: InstancesConfig, spec: LaunchSpec) -> Launch:
     binary = find_claude(config.claude_path)
+    mcp_config = write_mcp_config(spec)
+    mcp_server = spec.mcp.name if spec.mcp else None
     args = [
         "--permission-mode",
         spec.permission_mode,
         "--settings",
-        json.dumps(hook_settings(config.answer_wait_s), separators=(",", ":")),
+        json.dumps(hook_settings(config.answer_wait_s, mcp_server), separators=(",", ":")),
     ]
+    if mcp_config is not None:
+        args += ["--mcp-config", str(mcp_config)]
     if spec.model:
         args += ["--model", spec.model]
     args += ["--resume", spec.session_id] if spec.resume else ["--session-id", spec.session_id]
