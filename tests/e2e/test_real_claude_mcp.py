@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from cc_orchestrator.bootstrap import build_app
 from tests.conftest import wait_for
 from tests.support.fake_anthropic import FakeAnthropic, TextStep, ToolUseStep
 from tests.support.real_claude import needs_real_claude
@@ -153,3 +154,53 @@ def test_a_coordinator_fans_out_waits_and_finishes_after_its_subtasks(
     # gamma started only after alpha was in review
     alpha, gamma = running_spans(server, [ids["alpha"], ids["gamma"]])
     assert gamma[0] >= alpha[1]
+
+
+def test_send_message_reaches_the_other_agent_as_a_user_turn(
+    server: Server, real_claude: FakeAnthropic, repo: Path
+) -> None:
+    note = "Heads up from the sender: the API moved to v2."
+    real_claude.script(TextStep("working on it", delay_s=12))  # the receiver's long turn
+    receiver = server.api(
+        "POST", "/api/tasks", {"title": "Receiver", "prompt": "work", "repo": str(repo)}
+    )["id"]
+    wait_for(lambda: server.task(receiver)["status"] == "running", timeout=60, what="receiver")
+    wait_for(lambda: real_claude.pending_steps == 0, timeout=60, what="its turn to start")
+
+    def other(body: JSON, _cwd: str | None) -> JSON:
+        for error, text in tool_results(body):
+            if not error and '"tasks"' in text:
+                found = [t["id"] for t in json.loads(text)["tasks"] if t["title"] == "Receiver"]
+                return {"task_id": found[0], "text": note}
+        raise AssertionError("list_tasks was not answered")
+
+    real_claude.script(
+        chain(("mcp__cco__list_tasks", lambda b, c: {}), ("mcp__cco__send_message", other))
+    )
+    sender = server.api(
+        "POST", "/api/tasks", {"title": "Sender", "prompt": "tell them", "repo": str(repo)}
+    )["id"]
+    wait_for(lambda: server.task(sender)["status"] == "review", timeout=120, what="sender")
+    wait_for(lambda: server.task(receiver)["status"] == "review", timeout=120, what="receiver")
+    # the receiver's conversation got it as a user turn, saying who sent it
+    said = json.dumps(f"[cco] Message from the agent of task {sender}:\n{note}")[1:-1]
+    turns = [
+        m
+        for b in real_claude.main_requests()
+        for m in b.get("messages", [])
+        if m.get("role") == "user" and said in json.dumps(m)
+    ]
+    assert turns, "the message never reached the receiver's conversation"
+    app = build_app(log_to_file=False)
+    try:
+        inst = app.instances.get(server.task(receiver)["instance_id"])
+        transcript = [json.loads(line) for line in Path(inst.transcript or "").open()]
+    finally:
+        app.close()
+    users = [r for r in transcript if r.get("type") == "user" and note in json.dumps(r)]
+    assert users, "not in the receiver's transcript"
+    # shown on both tasks
+    kinds = [e["kind"] for e in server.api("GET", f"/api/events?entity_id={sender}&limit=500")]
+    assert "task.message_sent" in kinds
+    kinds = [e["kind"] for e in server.api("GET", f"/api/events?entity_id={receiver}&limit=500")]
+    assert "task.message" in kinds and "task.messages_delivered" in kinds
