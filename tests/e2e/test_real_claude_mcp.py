@@ -12,6 +12,9 @@ real daemon (`cco up`, its web port free): every agent cco starts has the server
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +25,7 @@ import pytest
 from cc_orchestrator.bootstrap import build_app
 from tests.conftest import wait_for
 from tests.support.fake_anthropic import FakeAnthropic, TextStep, ToolUseStep
-from tests.support.real_claude import needs_real_claude
+from tests.support.real_claude import CLAUDE, needs_real_claude
 from tests.web.browser import Server, _free_port, running_server
 
 pytestmark = needs_real_claude
@@ -194,7 +197,8 @@ def test_send_message_reaches_the_other_agent_as_a_user_turn(
     app = build_app(log_to_file=False)
     try:
         inst = app.instances.get(server.task(receiver)["instance_id"])
-        transcript = [json.loads(line) for line in Path(inst.transcript or "").open()]
+        lines = Path(inst.transcript or "").read_text().splitlines()
+        transcript = [json.loads(line) for line in lines if line.strip()]
     finally:
         app.close()
     users = [r for r in transcript if r.get("type") == "user" and note in json.dumps(r)]
@@ -204,3 +208,44 @@ def test_send_message_reaches_the_other_agent_as_a_user_turn(
     assert "task.message_sent" in kinds
     kinds = [e["kind"] for e in server.api("GET", f"/api/events?entity_id={receiver}&limit=500")]
     assert "task.message" in kinds and "task.messages_delivered" in kinds
+
+
+def person_claude(tmp_path: Path, prompt: str) -> JSON:
+    """The person's own Claude Code (the real CLI, headless) with `cco mcp` as its server, as
+    `claude mcp add cco -- cco mcp` configures it; its final result."""
+    config = tmp_path / "person-mcp.json"
+    server = {"command": sys.executable, "args": ["-m", "cc_orchestrator", "mcp"]}
+    config.write_text(json.dumps({"mcpServers": {"cco": server}}))
+    done = subprocess.run(
+        [CLAUDE or "claude", "-p", prompt, "--output-format", "json", "--mcp-config", str(config),
+         "--allowedTools", "mcp__cco"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=dict(os.environ),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout
+    result: JSON = json.loads(done.stdout)
+    return result
+
+
+def test_the_persons_claude_code_adds_and_approves_a_task(
+    server: Server, real_claude: FakeAnthropic, repo: Path, tmp_path: Path
+) -> None:
+    spec = {"title": "From my session", "prompt": "Write hello.txt", "repo": str(repo)}
+    real_claude.script(chain(("mcp__cco__create_task", lambda b, c: spec)))
+    real_claude.script_write_file("hello.txt", "hello\n")  # the agent cco starts for it
+    person_claude(tmp_path, "add a task for hello.txt")
+    made = [t for t in server.api("GET", "/api/tasks") if t["title"] == "From my session"]
+    assert len(made) == 1 and made[0]["parent_id"] is None
+    task_id = made[0]["id"]
+    wait_for(lambda: server.task(task_id)["status"] == "review", timeout=120, what="review")
+
+    real_claude.script(chain(("mcp__cco__approve", lambda b, c: {"task_id": task_id})))
+    person_claude(tmp_path, "approve it")
+    assert server.task(task_id)["status"] == "done"
+    assert (repo / "hello.txt").read_text() == "hello\n"  # merged into the checkout
+    told = [r for b in real_claude.main_requests() for r in tool_results(b)]
+    approved = [json.loads(t) for e, t in told if not e and '"done"' in t]
+    assert approved and approved[-1]["id"] == task_id
