@@ -19,7 +19,7 @@ from mcp.client.streamable_http import streamable_http_client
 from cc_orchestrator import agent_tokens
 from cc_orchestrator.bootstrap import App
 from cc_orchestrator.domain.models import TaskStatus
-from tests.conftest import wait_for
+from tests.conftest import make_repo, wait_for
 from tests.web.conftest import LiveServer
 
 AGENT_TOOLS = {
@@ -94,7 +94,7 @@ def test_tools_are_listed_and_the_person_creates_and_lists(live: LiveServer, rep
 
 
 def test_an_agent_credential_is_scoped_and_dies_with_its_instance(
-    live: LiveServer, services: App, repo: Path
+    live: LiveServer, services: App, repo: Path, tmp_path: Path
 ) -> None:
     task_id, instance_id = running_task(services, repo)
     token = agent_tokens.mint(live.token, instance_id)
@@ -102,6 +102,17 @@ def test_an_agent_credential_is_scoped_and_dies_with_its_instance(
     assert not error and sub["parent_id"] == task_id and sub["depth"] == 1
     error, _ = call(live.url, token, "report_progress", {"text": "split in one"})
     assert not error and services.tasks.get(task_id).progress == "split in one"
+    # another repository, a cycle: refused with the reason, nothing made
+    before = len(services.tasks.all())
+    other = make_repo(tmp_path / "other")
+    error, text = call(
+        live.url, token, "create_task", {"title": "X", "prompt": "x", "repo": str(other)}
+    )
+    assert error and "in its own repository" in text
+    loop = {"title": "Loop", "prompt": "x", "depends_on": [task_id], "wait": True}
+    error, text = call(live.url, token, "create_task", loop)
+    assert error and "cannot wait for a task that waits for it" in text
+    assert len(services.tasks.all()) == before
     # the person's decisions are refused as a tool error with the reason
     error, text = call(live.url, token, "approve", {"task_id": sub["id"]})
     assert error and "person's decision" in text
