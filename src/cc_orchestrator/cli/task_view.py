@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from cc_orchestrator.bootstrap import App
 from cc_orchestrator.cli.links_view import issue_text, pull_text
-from cc_orchestrator.cli.output import echo
+from cc_orchestrator.cli.output import ago, echo
 from cc_orchestrator.domain.errors import NotFound
-from cc_orchestrator.domain.models import Task
+from cc_orchestrator.domain.models import Message, Task
 from cc_orchestrator.domain.plural import count
+from cc_orchestrator.domain.text import printable
+from cc_orchestrator.services.coordination import Caller
 from cc_orchestrator.services.task_links import TaskLinks
 
 HISTORY = 15  # status changes shown, newest last
+MESSAGES = 5  # the last messages shown
 PROMPT_LINES = 20
 
 
 def _when(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def print_messages(messages: list[Message], task_id: str) -> None:
+    if not messages:
+        return
+    echo("messages:")
+    for m in messages:
+        way = f"to {m.to_task_id}" if m.to_task_id != task_id else f"from {m.sender}"
+        text = printable(" ".join(m.text.split()))
+        echo(f"  {_when(m.created_at)}  {way:16} {m.status.value:9} {text[:120]}")
 
 
 def print_task(app: App, task: Task, links: TaskLinks) -> None:
@@ -34,6 +47,17 @@ def print_task(app: App, task: Task, links: TaskLinks) -> None:
         rows.append(("notifies", ", ".join(task.notify)))
     if task.depends_on:
         rows.append(("depends on", ", ".join(task.depends_on)))
+    if task.parent_id:
+        rows.append(("made by", f"task {task.parent_id} (depth {task.depth})"))
+    children = app.coordination.get_task(Caller.user(), task.id).children
+    if children:
+        rows.append(("subtasks", ", ".join(children)))
+    if task.progress:
+        at = task.progress_at.isoformat() if task.progress_at else None
+        rows.append(("progress", f"{printable(task.progress)} ({ago(at, now=datetime.now(UTC))})"))
+    if task.waiting_for:
+        held = "parked, " if task.parked else ""
+        rows.append(("waits for", held + ", ".join(task.waiting_for)))
     if task.agent or task.mode:
         rows.append(("agent", ", ".join(x for x in (task.agent, task.mode) if x)))
     budget = [
@@ -77,6 +101,8 @@ def print_task(app: App, task: Task, links: TaskLinks) -> None:
         rows.append(("finished", _when(task.finished_at)))
     if task.feedback:
         rows.append(("feedback", " ".join(task.feedback.split())[:200]))
+    if task.summary:
+        rows.append(("summary", printable(" ".join(task.summary.split())[:300])))
     width = max(12, *(len(key) + 2 for key, _ in rows))  # "pull request: " is the longest
     for key, value in rows:
         echo(f"{key + ':':{width}}{value}")
@@ -90,6 +116,7 @@ def print_task(app: App, task: Task, links: TaskLinks) -> None:
         echo("diff:")
         for line in task.diff_stat.splitlines():
             echo(f"  {line}")
+    print_messages(app.coordination.messages(Caller.user(), task.id)[-MESSAGES:], task.id)
     events = app.overview.events(entity_id=task.id, limit=10_000)
     history = [e for e in events if e.kind in ("task.created", "task.status")][-HISTORY:]
     echo("history:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -278,6 +279,40 @@ def reject(state: CliState, task_id: str, feedback: str) -> None:
         raise InvalidInput("--feedback is empty")
     task = state.app().tasks.reject(task_id, text)
     echo(f"task {task.id} is running again with your feedback")
+
+
+@tasks.command("message")
+@click.argument("task_id")
+@click.argument("text")
+@pass_state
+def message(state: CliState, task_id: str, text: str) -> None:
+    """Send a message to a task's agent (TEXT, or - for stdin): queued, and typed into its
+    conversation as a user turn when its current turn ends (never into a working agent)."""
+    if text == "-":
+        text = sys.stdin.read()
+    from cc_orchestrator.services.coordination import Caller
+
+    msg = state.app().coordination.send_message(Caller.user(), task_id, text)
+    echo(f"message {msg.id} queued for task {msg.to_task_id}: its agent reads it when idle")
+
+
+@tasks.command("messages")
+@click.argument("task_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def messages(state: CliState, task_id: str, as_json: bool) -> None:
+    """The messages to and from a task's agent (other agents', yours, cco's), oldest first."""
+    from cc_orchestrator.cli.task_view import print_messages
+    from cc_orchestrator.services.coordination import Caller
+
+    found = state.app().coordination.messages(Caller.user(), task_id)
+    if as_json:
+        echo_json([to_jsonable(m) for m in found])
+        return
+    if not found:
+        echo(f"no messages to or from task {task_id}")
+        return
+    print_messages(found, task_id)
 
 
 @tasks.command("deps")

@@ -25,6 +25,7 @@ from cc_orchestrator.web.routes import (
     instances,
     jira,
     live,
+    messages,
     notifications,
     overview,
     tasks,
@@ -106,7 +107,17 @@ def create_app(
     app.add_middleware(Guard, policy=policy)  # the outermost: before any body is read
     add_security_schemes(app)
     add_error_handlers(app, add_login_route(app, policy))
-    routers = (overview, tasks, instances, worktrees, notifications, github, tracker_sync, jira)
+    routers = (
+        overview,
+        tasks,
+        messages,
+        instances,
+        worktrees,
+        notifications,
+        github,
+        tracker_sync,
+        jira,
+    )
     for module in (*routers, webhooks, live):
         app.include_router(module.router)
     # the fleet's MCP server (web/mcp_server.py): exactly /mcp, no redirect to /mcp/

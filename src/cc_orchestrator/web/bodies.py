@@ -64,6 +64,10 @@ class SendText(_Body):
     force: bool = False
 
 
+class MessageBody(_Body):
+    text: str = Field(min_length=1, max_length=100_000)
+
+
 class AnswerBody(_Body):
     """allow (once) / deny (message: what the agent is told) / choice (a key it offers)."""
 
