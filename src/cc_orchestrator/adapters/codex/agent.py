@@ -61,6 +61,7 @@ class CodexAgent:
             permission_mode=spec.permission_mode,
             model=self.config.codex_model,
             base_url=self.config.codex_base_url,
+            mcp=(spec.mcp.name, spec.mcp.url, spec.mcp.token_env) if spec.mcp else None,
         )
         if spec.mode == "headless":
             if not spec.prompt:
@@ -80,6 +81,8 @@ class CodexAgent:
             )
         env = agent_env(spec, self.config.env)
         env["CODEX_HOME"] = str(home)
+        if spec.mcp is not None:
+            env[spec.mcp.token_env] = spec.mcp.token  # reaches the pane through a 0600 file
         return Launch(argv=argv, env=env)
 
     def new_run(self, files: InstanceFiles, state: AgentState) -> dict[str, Any]:

@@ -56,6 +56,8 @@ class CodexSettings:
     model: str | None = None
     base_url: str | None = None  # None: OpenAI's own endpoint
     env_key: str = "OPENAI_API_KEY"
+    # the fleet's MCP server (Streamable HTTP): name, URL, the variable its token is in
+    mcp: tuple[str, str, str] | None = None
 
 
 def _toml(value: object) -> str:
@@ -100,6 +102,10 @@ def config_toml(settings: CodexSettings) -> str:
     # The "Meet <new model>" migration screen is skipped by saying it was seen for this model.
     lines += _table("notice.model_migrations", {model: "gpt-6-sol"})
     lines += _table(f"projects.{_toml(str(settings.worktree))}", {"trust_level": "trusted"})
+    if settings.mcp is not None:
+        # the token stays in the environment (Codex refuses an inline bearer_token anyway)
+        name, url, token_env = settings.mcp
+        lines += _table(f"mcp_servers.{name}", {"url": url, "bearer_token_env_var": token_env})
     return "\n".join(lines)
 
 
