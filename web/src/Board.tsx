@@ -108,7 +108,17 @@ function TaskCard({ task, byId }: { task: Task; byId: Map<string, Task> }) {
         )}
       </p>
       <CardLinks task={task} />
+      {task.parent_id && (
+        <p className="parent" data-testid="task-parent">
+          ↳ <a href={`#/tasks/${task.parent_id}`}>{byId.get(task.parent_id)?.title ?? task.parent_id}</a>
+        </p>
+      )}
       {task.status_reason && <p className="reason">{task.status_reason}</p>}
+      {task.progress && (
+        <p className="progress" data-testid="task-progress" title="its agent's last progress report">
+          {task.progress}
+        </p>
+      )}
       {deps.length > 0 && (
         <p className="deps" data-testid="task-deps">
           after{' '}

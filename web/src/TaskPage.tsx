@@ -7,6 +7,7 @@ import { LogView } from './LogView';
 import { InstanceControls } from './Instances';
 import { TaskActions } from './TaskActions';
 import { TaskLinkFacts } from './TaskLinks';
+import { MessagesPanel } from './Messages';
 import { ago, Badge, Fact, Loading, money, plural } from './ui';
 
 const Terminal = lazy(() => import('./Terminal'));
@@ -59,9 +60,26 @@ export function TaskPage({ id }: { id: string }) {
         {t.commits_ahead != null && <Fact name="commits" value={String(t.commits_ahead)} />}
         {t.started_at && <Fact name="started" value={ago(t.started_at)} />}
         {t.finished_at && <Fact name="finished" value={ago(t.finished_at)} />}
+        {t.parent_id && (
+          <Fact name="made by" value={<a href={`#/tasks/${t.parent_id}`} data-testid="task-parent-link">task {t.parent_id}</a>} />
+        )}
+        {t.progress && (
+          <Fact name="progress" value={<span data-testid="task-progress-line">{t.progress} ({ago(t.progress_at)})</span>} />
+        )}
+        {(t.waiting_for ?? []).length > 0 && (
+          <Fact name="waits for" value={<span data-testid="task-waits">{(t.parked ? 'parked, ' : '') + (t.waiting_for ?? []).join(', ')}</span>} />
+        )}
       </dl>
       <DepsList deps={deps.data?.depends_on} title="Depends on" testid="depends-on" />
       <DepsList deps={deps.data?.dependents} title="Dependents" testid="dependents" />
+      {t.summary && (
+        <>
+          <h2>Its agent's summary</h2>
+          <pre className="text" data-testid="task-summary">
+            {t.summary}
+          </pre>
+        </>
+      )}
       <h2>Prompt</h2>
       <pre className="text" data-testid="task-prompt-text">
         {t.prompt}
@@ -88,6 +106,7 @@ export function TaskPage({ id }: { id: string }) {
           </pre>
         </>
       )}
+      <MessagesPanel task={t} />
       {inst.data && <AgentPanel inst={inst.data} />}
     </section>
   );

@@ -125,16 +125,17 @@ class Coordination:
                 f"instance {inst.id} has {inst.status.value}: its credential no longer works",
                 hint="a running agent of the fleet may call these tools",
             )
-        repo_path = None
-        if inst.repo_id is not None:
-            with self.store.read() as tx:
-                repo = next((r for r in tx.repos() if r.id == inst.repo_id), None)
-            repo_path = Path(repo.path) if repo else None
+        # a task's agent works in its task's repository (known before its worktree is)
+        with self.store.read() as tx:
+            task = tx.task(inst.task_id) if inst.task_id else None
+            repo_id = task.repo_id if task is not None else inst.repo_id
+            repo = next((r for r in tx.repos() if r.id == repo_id), None)
+        repo_path = Path(repo.path) if repo else None
         return Caller(
             kind="agent",
             instance_id=inst.id,
             task_id=inst.task_id,
-            repo_id=inst.repo_id,
+            repo_id=repo_id,
             repo_path=repo_path,
         )
 

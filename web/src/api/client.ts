@@ -15,6 +15,7 @@ export type Status = Schemas['Status'];
 export type Health = Schemas['Health'];
 export type Repository = Schemas['RepositoryOut'];
 export type DepsOut = Schemas['DepsOut'];
+export type Message = Schemas['MessageOut'];
 export type LogLines = Schemas['LogLines'];
 export type ErrorBody = Schemas['ErrorBody'];
 export type AnswerBody = Schemas['AnswerBody'];
@@ -160,6 +161,9 @@ export const api = {
   retryTask: (taskId: string) => call('post', '/api/tasks/{task_id}/retry', id(taskId)),
   approveTask: (taskId: string) => call('post', '/api/tasks/{task_id}/approve', id(taskId)),
   updateBranch: (taskId: string) => call('post', '/api/tasks/{task_id}/update-branch', id(taskId)),
+  messages: (taskId: string) => call('get', '/api/tasks/{task_id}/messages', id(taskId)),
+  sendMessage: (taskId: string, text: string) =>
+    call('post', '/api/tasks/{task_id}/messages', { ...id(taskId), body: { text } }),
   rejectTask: (taskId: string, feedback: string) =>
     call('post', '/api/tasks/{task_id}/reject', { ...id(taskId), body: { feedback } }),
   instances: (query: InstanceQuery = {}) => call('get', '/api/instances', { query }),
