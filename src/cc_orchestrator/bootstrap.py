@@ -69,6 +69,10 @@ class App:
         self.config = config
         self.overrides = dict(overrides or {})
         self._scheduler_lock: SchedulerLock | None = None
+        # where the web app (and its /mcp) listens: `cco up` says (its --host/--port, or None
+        # with --no-web); anywhere else, the settings
+        web = config.settings.web
+        self.web_address: tuple[str, int] | None = (web.host, web.port)
 
     @property
     def data_dir(self) -> Path:
@@ -203,10 +207,13 @@ class App:
             return None
         url = settings.mcp.url
         if url is None:
-            host = settings.web.host.strip("[]")
+            if self.web_address is None:
+                return None  # `cco up --no-web`: no server to give
+            host, port = self.web_address
+            host = host.strip("[]")
             host = "127.0.0.1" if host in ("", "0.0.0.0") else "::1" if host == "::" else host
             host = f"[{host}]" if ":" in host else host
-            url = f"http://{host}:{settings.web.port}/mcp"
+            url = f"http://{host}:{port}/mcp"
         token = agent_tokens.mint(self.web_token, instance_id)
         register_secrets([token])
         return McpAccess(url=url, token=token)

@@ -42,12 +42,9 @@ def agent_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def server(
-    real_claude: FakeAnthropic, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Server]:
-    port = _free_port()
-    monkeypatch.setenv("CC_ORCH_WEB__PORT", str(port))  # where the agents find /mcp
-    with running_server(request.node.name, port=port) as running:
+def server(real_claude: FakeAnthropic, request: pytest.FixtureRequest) -> Iterator[Server]:
+    # `cco up --port N` (not web.port): the agents find /mcp where it really listens
+    with running_server(request.node.name, port=_free_port()) as running:
         yield running
 
 

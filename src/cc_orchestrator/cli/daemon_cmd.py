@@ -36,6 +36,7 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
     web = app.config.settings.web
     host = host or web.host
     port = port or web.port
+    app.web_address = None if no_web else (host, port)  # where agents find its /mcp
     server = None
     listening = None
     if not no_web:
