@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import signal
 import threading
 import time
 from typing import Any
@@ -13,6 +12,7 @@ import click
 from cc_orchestrator.cli.context import CliState, pass_state
 from cc_orchestrator.cli.listen import bind_dashboard
 from cc_orchestrator.cli.output import echo, echo_json
+from cc_orchestrator.cli.stopping import stop_on_signals
 from cc_orchestrator.domain.errors import Conflict
 from cc_orchestrator.domain.plural import count
 from cc_orchestrator.services.daemon import run_daemon
@@ -90,13 +90,12 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
     click.echo(f"cc-orchestrator is up (data: {app.data_dir}); Ctrl-C to stop")
     _freeze_startup_objects()
     if server is None:
-        signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
         # Started as a shell's background job (`nohup cco up --no-web &`), Ctrl-C's signal
         # arrives ignored: take it back, so `kill -INT` stops the daemon as Ctrl-C does.
-        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
-            loop()
-        except KeyboardInterrupt:
+            with stop_on_signals(stop_event):
+                loop()
+        except KeyboardInterrupt:  # a second Ctrl-C: do not wait for the pass to end
             stop_event.set()
     else:
         worker = threading.Thread(target=loop, name="cco-daemon", daemon=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 from pathlib import Path
@@ -12,6 +11,7 @@ import click
 from cc_orchestrator.cli.answer_cmd import answer
 from cc_orchestrator.cli.context import CliState, pass_state
 from cc_orchestrator.cli.output import echo_json, table
+from cc_orchestrator.cli.stopping import stop_on_signals
 from cc_orchestrator.domain.errors import InvalidInput
 from cc_orchestrator.domain.models import Instance, InstanceStatus
 from cc_orchestrator.domain.plural import count
@@ -282,8 +282,6 @@ def monitor(state: CliState, once: bool) -> None:
         _print_leftovers(app.monitor.reconcile(), killed=False)
         return
     stop_event = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started ignoring it
     seen = {"id": app.instances.last_event_id()}
 
     def tick(_instances: list[Instance]) -> None:
@@ -298,15 +296,16 @@ def monitor(state: CliState, once: bool) -> None:
                 click.echo(f"{event.entity_id}  {'dialog':13}  {event.data.get('answered', '')}")
 
     try:
-        # inside the try: a Ctrl-C right after the banner is a stop too, never a traceback
-        click.echo("monitoring instances (Ctrl-C to stop watching; instances keep running)")
-        run_monitor(
-            app.monitor,
-            interval_s=app.config.settings.instances.monitor_interval_s,
-            stop=stop_event,
-            on_start=lambda lo: _print_leftovers(lo, killed=False),
-            on_tick=tick,
-        )
-    except KeyboardInterrupt:
+        with stop_on_signals(stop_event):  # SIGINT too, even when started ignoring it
+            # a Ctrl-C right after the banner is a stop too, never a traceback
+            click.echo("monitoring instances (Ctrl-C to stop watching; instances keep running)")
+            run_monitor(
+                app.monitor,
+                interval_s=app.config.settings.instances.monitor_interval_s,
+                stop=stop_event,
+                on_start=lambda lo: _print_leftovers(lo, killed=False),
+                on_tick=tick,
+            )
+    except KeyboardInterrupt:  # a second Ctrl-C
         stop_event.set()
     click.echo("monitor stopped")
