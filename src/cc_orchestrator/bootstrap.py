@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NoReturn
 
-from cc_orchestrator import agent_tokens
+from cc_orchestrator import __version__, agent_tokens
 from cc_orchestrator.adapters.agents import make_agent
 from cc_orchestrator.adapters.git import GitCli
 from cc_orchestrator.adapters.github import make_github
@@ -17,6 +17,7 @@ from cc_orchestrator.adapters.jira.tracker import JiraTracker
 from cc_orchestrator.adapters.locks import FileLocks
 from cc_orchestrator.adapters.notify import make_sender
 from cc_orchestrator.adapters.process import ShellRunner, replace_process
+from cc_orchestrator.adapters.process import run as run_program
 from cc_orchestrator.adapters.tmux import TmuxCli
 from cc_orchestrator.adapters.watch import make_file_watch
 from cc_orchestrator.config import (
@@ -27,6 +28,7 @@ from cc_orchestrator.config import (
     WorktreesConfig,
     load_config,
 )
+from cc_orchestrator.db.backup import PostgresDumps, SqliteDumps
 from cc_orchestrator.db.integrity import KNOWN_FILE, quick_check
 from cc_orchestrator.db.scheduler_lock import Holder, SchedulerLock
 from cc_orchestrator.db.store import SqlStore
@@ -37,8 +39,11 @@ from cc_orchestrator.ports_github import GitHubApi
 from cc_orchestrator.ports_jira import JiraApi
 from cc_orchestrator.ports_trackers import IssueTracker
 from cc_orchestrator.private import private_dir, private_file
+from cc_orchestrator.services.backup_loop import BackupLoop
+from cc_orchestrator.services.backups import BackupService
 from cc_orchestrator.services.coordination import Coordination
 from cc_orchestrator.services.coordination_delivery import Holds
+from cc_orchestrator.services.daemon import DAEMON_LOCK
 from cc_orchestrator.services.github_connection import GitHubConnection
 from cc_orchestrator.services.github_loop import GitHubLoop
 from cc_orchestrator.services.github_outbox import GitHubSubscriber
@@ -357,6 +362,30 @@ class App:
         worker = OutboxWorker(self.outbox)
         self.store.on_events(worker.wake.set)
         return worker
+
+    @cached_property
+    def backups(self) -> BackupService:
+        """`cco backup` / `cco restore`: never opens the database before a restore is done."""
+        url = self.config.database_url
+        known = self.data_dir / KNOWN_FILE
+        postgres = url.lower().startswith("postgresql")
+        dumps = PostgresDumps(url, known, run_program) if postgres else SqliteDumps(url, known)
+        cfg = self.config.settings.backup
+        return BackupService(
+            dumps=dumps,
+            data_dir=self.data_dir,
+            backup_dir=(cfg.dir.expanduser() if cfg.dir else self.data_dir / "backups"),
+            user_config=self.config.user_file,
+            store=lambda: self.store,
+            daemon_running=lambda: self.locks.is_held(DAEMON_LOCK),
+            keep=cfg.keep,
+            version=__version__,
+        )
+
+    def backup_loop(self) -> BackupLoop:
+        """The daemon's scheduled backups (a thread of its own; backup.every_h 0: none)."""
+        cfg = self.config.settings.backup
+        return BackupLoop(self.backups, every_h=cfg.every_h, first_after_min=cfg.first_after_min)
 
     @cached_property
     def locks(self) -> FileLocks:

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cc_orchestrator.config_backup import BackupConfig
 from cc_orchestrator.config_github import GithubConfig
 from cc_orchestrator.config_jira import JiraConfig
 from cc_orchestrator.config_mcp import McpConfig
@@ -327,6 +328,7 @@ class ConfigModel(BaseModel):
     github: GithubConfig = Field(default_factory=GithubConfig)
     jira: JiraConfig = Field(default_factory=JiraConfig)
     mcp: McpConfig = Field(default_factory=McpConfig)
+    backup: BackupConfig = Field(default_factory=BackupConfig)
 
 
 class Settings(ConfigModel, BaseSettings):

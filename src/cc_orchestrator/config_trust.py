@@ -43,6 +43,7 @@ USER_ONLY: dict[str, str] = {
     "jira.webhook_secret": "who may tell cco that Jira changed",
     "jira.projects": "which Jira projects' issues your token may turn into tasks",
     "mcp": "how many tasks agents may create, and where they reach the fleet's MCP server",
+    "backup": "where copies of the fleet's state (with its web token) are written and kept",
 }
 
 

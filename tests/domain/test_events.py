@@ -126,6 +126,11 @@ BUILT: dict[str, Callable[[], NewEvent]] = {
         4, subscriber="notifications", channel="team", kind="failed", error="HTTP 404"
     ),
     "webhook.received": lambda: ev.webhook_received(ITEM),
+    "backup.made": lambda: ev.backup_made("/b.tar.gz", size=9, tasks=2, events=5, scheduled=True),
+    "backup.failed": lambda: ev.backup_failed("/b.tar.gz", error="disk full", scheduled=False),
+    "backup.restored": lambda: ev.backup_restored(
+        "/b.tar.gz", made_at="2026-01-01T00:00:00+00:00", schema_revision="0008", set_aside="/a"
+    ),
     "task.linked": lambda: ev.task_linked(LINK),
     "task.pr_requested": lambda: ev.task_pr_requested(PR),
     "task.pr_opened": lambda: ev.task_pr_opened(PR),
@@ -175,6 +180,7 @@ def test_kinds_are_named_after_their_entity_and_documented() -> None:
         "daemon": "daemon.",
         "delivery": "delivery.",
         "webhook": "webhook.",
+        "backup": "backup.",
     }
     for kind in ev.KINDS.values():
         assert kind.name.startswith(prefix[kind.entity]), kind.name

@@ -2,8 +2,10 @@
 //   #/            the task board       #/instances        the instances
 //   #/tasks/ID    one task             #/instances/ID     one instance
 //   #/notifications  what cco told whom (failed deliveries first, with Retry)
+//   #/backups     the backups kept, and Back up now
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, login, onUnauthorized } from './api/client';
+import { Backups } from './Backups';
 import { Board } from './Board';
 import { Dialog } from './Dialog';
 import { InstancePage } from './InstancePage';
@@ -46,9 +48,10 @@ export function App() {
   else if (route[0] === 'instances' && route[1]) view = <InstancePage id={route[1]} />;
   else if (route[0] === 'instances') view = <Instances />;
   else if (route[0] === 'notifications') view = <Notifications />;
+  else if (route[0] === 'backups') view = <Backups />;
   else view = <Board />;
   const tab =
-    route[0] === 'instances' || route[0] === 'notifications'
+    route[0] === 'instances' || route[0] === 'notifications' || route[0] === 'backups'
       ? route[0]
       : route[0] === 'tasks'
         ? 'task'
@@ -73,6 +76,9 @@ export function App() {
             data-testid="nav-notifications"
           >
             Notifications
+          </a>
+          <a href="#/backups" aria-current={tab === 'backups' ? 'page' : undefined} data-testid="nav-backups">
+            Backups
           </a>
         </nav>
         <span className={`live ${liveState}`} data-testid="live-state" data-state={liveState} title="live updates">

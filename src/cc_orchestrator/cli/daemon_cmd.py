@@ -72,7 +72,7 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
                 stop=stop_event,
                 outbox=app.outbox_worker(),
                 store=app.store,
-                loops=[app.github_loop()],
+                loops=[app.github_loop(), app.backup_loop()],
                 on_start=lambda lo: (
                     click.echo(
                         f"{count(len(lo), 'leftover session')}: see `cco instances reconcile`"

@@ -12,6 +12,7 @@ import click
 import yaml
 
 from cc_orchestrator import __version__
+from cc_orchestrator.cli.backup_cmd import backup, backups, restore
 from cc_orchestrator.cli.config_cmd import config
 from cc_orchestrator.cli.context import CliState
 from cc_orchestrator.cli.daemon_cmd import status, up, web
@@ -152,6 +153,9 @@ for command in (
     jira,
     webhooks,
     mcp,
+    backup,
+    backups,
+    restore,
     config,
 ):
     cli.add_command(command)

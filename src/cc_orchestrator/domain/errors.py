@@ -74,3 +74,10 @@ class DamagedDatabase(StorageError):
     refuses to touch it (never migrates or rewrites the evidence) until the user restores it."""
 
     exit_code = 3
+
+
+class DamagedBackup(CcoError):
+    """A backup that is not whole (truncated, altered, unreadable) or not one of ours."""
+
+    exit_code = 3
+    http_status = 422

@@ -36,6 +36,7 @@ from cc_orchestrator.domain.event_payloads import (
     WorktreeCreated,
     WorktreeRemoved,
 )
+from cc_orchestrator.domain.event_payloads_backup import BackupFailed, BackupMade, BackupRestored
 from cc_orchestrator.domain.event_payloads_links import (
     TaskLinked,
     TaskPrChecks,
@@ -117,6 +118,9 @@ TASK_REVIEW_REQUESTED = Kind("task.review_requested", "task", TaskReviewRequeste
 DAEMON_UNHEALTHY = Kind("daemon.unhealthy", "daemon", DaemonUnhealthy)
 DELIVERY_FAILED = Kind("delivery.failed", "delivery", DeliveryFailed)
 WEBHOOK_RECEIVED = Kind("webhook.received", "webhook", WebhookReceived)
+BACKUP_MADE = Kind("backup.made", "backup", BackupMade)
+BACKUP_FAILED = Kind("backup.failed", "backup", BackupFailed)
+BACKUP_RESTORED = Kind("backup.restored", "backup", BackupRestored)
 INSTANCE_CREATED = Kind("instance.created", "instance", InstanceCreated)
 INSTANCE_STARTED = Kind("instance.started", "instance", InstanceStarted)
 INSTANCE_STATUS = Kind("instance.status", "instance", InstanceStatusChanged)
@@ -168,6 +172,9 @@ KINDS: Mapping[str, Kind] = types.MappingProxyType(
             DAEMON_UNHEALTHY,
             DELIVERY_FAILED,
             WEBHOOK_RECEIVED,
+            BACKUP_MADE,
+            BACKUP_FAILED,
+            BACKUP_RESTORED,
         )
     }
 )

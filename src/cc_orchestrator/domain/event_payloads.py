@@ -4,13 +4,15 @@
 annotation names the enum, so the generated dashboard types and docs list its values).
 """
 
-from typing import Annotated, Literal, NotRequired, TypedDict
+from typing import Annotated, Literal, NotRequired, Protocol, TypedDict
 
 from cc_orchestrator.domain.links import InboxStatus
 from cc_orchestrator.domain.models import InstanceStatus, TaskStatus
 from cc_orchestrator.domain.questions import ChoiceKind
 
-Entity = Literal["task", "instance", "worktree", "repository", "daemon", "delivery", "webhook"]
+Entity = Literal[
+    "task", "instance", "worktree", "repository", "daemon", "delivery", "webhook", "backup"
+]
 
 # A status as stored in an event: its enum's value (the annotation says which enum).
 TaskStatusName = Annotated[str, TaskStatus]
@@ -230,3 +232,12 @@ class WebhookReceived(TypedDict):
     event: str
     action: str | None
     status: InboxStatusName
+
+
+class ToolDenial(Protocol):
+    """A tool call the agent was refused (what task.result's denials are made from)."""
+
+    @property
+    def tool(self) -> str: ...
+    @property
+    def detail(self) -> str: ...

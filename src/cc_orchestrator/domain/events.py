@@ -1,23 +1,24 @@
 """The events cco records, as a vocabulary: one definition per kind, one constructor per kind.
 
 An event is `kind` (like `task.status`), the entity it is about (`entity_type`, `entity_id`)
-and a payload (`data`). Each kind has its payload's fields with their types (a TypedDict in
-event_payloads.py: `NotRequired` marks a field that may be absent), its `Kind` (name, entity,
-payload) in the registry `KINDS` (event_kinds.py, which also checks an event against its
-definition), and here its one constructor: the only place an event of that kind is built, so
-its payload is the same wherever it is appended. Whatever subscribes to events (the
-dashboard, notifications, GitHub, Jira) reads the registry; web/src/api/events.ts and
-docs/events.md are generated from it (`python -m cc_orchestrator.web.eventgen`).
+and a payload (`data`): its fields and types are a TypedDict in event_payloads*.py
+(`NotRequired`: may be absent), its `Kind` is in the registry `KINDS` (event_kinds.py, which
+also checks an event against it), and its one constructor is here, the only place an event of
+that kind is built. Subscribers read the registry; web/src/api/events.ts and docs/events.md
+are generated from it (`python -m cc_orchestrator.web.eventgen`).
 
-Adding a kind: its payload TypedDict, its `Kind` in `KINDS`, its constructor here. Changing
-one after it has shipped: add fields (optional ones if old rows lack them), never rename.
+Adding a kind: payload, `Kind` in `KINDS`, constructor here. A shipped one only gains fields.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, cast
 
+from cc_orchestrator.domain import event_payloads_backup as backup
 from cc_orchestrator.domain.event_kinds import (
+    BACKUP_FAILED,
+    BACKUP_MADE,
+    BACKUP_RESTORED,
     DAEMON_UNHEALTHY,
     DELIVERY_FAILED,
     INSTANCE_ANSWERED,
@@ -87,6 +88,7 @@ from cc_orchestrator.domain.event_payloads import (
     TaskRestartStart,
     TaskResult,
     TaskStatusChanged,
+    ToolDenial,
     WebhookReceived,
     WorktreeCreated,
     WorktreeRemoved,
@@ -122,7 +124,6 @@ from cc_orchestrator.domain.models import (
 )
 from cc_orchestrator.domain.questions import Answer, Choice, ChoiceKind, Question
 
-# the registry, for subscribers (the constructors below are the rest of the vocabulary)
 __all__ = ["KINDS", "Entity", "Field", "Kind", "kinds_of", "problems", "type_text"]
 
 
@@ -173,13 +174,6 @@ def task_status(task: Task, previous: TaskStatus) -> NewEvent:
         reason=task.status_reason or "",
     )
     return _new(TASK_STATUS, task.id, data)
-
-
-class ToolDenial(Protocol):
-    @property
-    def tool(self) -> str: ...
-    @property
-    def detail(self) -> str: ...
 
 
 def task_result(
@@ -486,3 +480,21 @@ def webhook_received(item: InboxItem) -> NewEvent:
         source=item.source, event=item.event, action=item.action, status=item.status.value
     )
     return _new(WEBHOOK_RECEIVED, item.delivery_id, data)
+
+
+def backup_made(path: str, *, size: int, tasks: int, events: int, scheduled: bool) -> NewEvent:
+    data = backup.BackupMade(size=size, tasks=tasks, events=events, scheduled=scheduled)
+    return _new(BACKUP_MADE, path, data)
+
+
+def backup_failed(path: str, *, error: str, scheduled: bool) -> NewEvent:
+    return _new(BACKUP_FAILED, path, backup.BackupFailed(error=error, scheduled=scheduled))
+
+
+def backup_restored(
+    path: str, *, made_at: str, schema_revision: str, set_aside: str | None
+) -> NewEvent:
+    data = backup.BackupRestored(
+        made_at=made_at, schema_revision=schema_revision, set_aside=set_aside
+    )
+    return _new(BACKUP_RESTORED, path, data)

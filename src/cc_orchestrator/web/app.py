@@ -21,6 +21,7 @@ from cc_orchestrator.web.events import EventHub
 from cc_orchestrator.web.login import add_login_route
 from cc_orchestrator.web.mcp_server import McpEndpoint, build_mcp
 from cc_orchestrator.web.routes import (
+    backups,
     github,
     instances,
     jira,
@@ -117,6 +118,7 @@ def create_app(
         github,
         tracker_sync,
         jira,
+        backups,
     )
     for module in (*routers, webhooks, live):
         app.include_router(module.router)

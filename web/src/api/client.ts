@@ -23,6 +23,7 @@ export type Delivery = Schemas['DeliveryOut'];
 export type DeliveryStatus = Schemas['DeliveryStatus'];
 export type Channel = Schemas['ChannelOut'];
 export type TestOutcome = Schemas['TestOut'];
+export type Backup = Schemas['BackupOut'];
 
 export type TaskQuery = NonNullable<paths['/api/tasks']['get']['parameters']['query']>;
 export type InstanceQuery = NonNullable<paths['/api/instances']['get']['parameters']['query']>;
@@ -189,6 +190,8 @@ export const api = {
   retryFailed: () => call('post', '/api/notifications/retry', {}),
   testNotifications: (channel: string | null = null) =>
     call('post', '/api/notifications/test', { body: { channel } }),
+  backups: () => call('get', '/api/backups', {}),
+  makeBackup: () => call('post', '/api/backups', {}),
   log: (instanceId: string, offset: number) =>
     call('get', '/api/instances/{instance_id}/log', { ...inst(instanceId), query: { offset } }),
 };

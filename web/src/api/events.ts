@@ -371,6 +371,30 @@ export interface WebhookReceived {
 }
 export type WebhookReceivedEvent = EventOf<'webhook.received', 'webhook', WebhookReceived>;
 
+/** backup.made: A backup of the fleet's state was written (`cco backup`, the API, or the schedule). */
+export interface BackupMade {
+  size: number;
+  tasks: number;
+  events: number;
+  scheduled: boolean;
+}
+export type BackupMadeEvent = EventOf<'backup.made', 'backup', BackupMade>;
+
+/** backup.failed: A backup could not be made; nothing was left under its name. */
+export interface BackupFailed {
+  error: string;
+  scheduled: boolean;
+}
+export type BackupFailedEvent = EventOf<'backup.failed', 'backup', BackupFailed>;
+
+/** backup.restored: The fleet's state was restored from this backup (`cco restore`). */
+export interface BackupRestored {
+  made_at: string;
+  schema_revision: string;
+  set_aside: string | null;
+}
+export type BackupRestoredEvent = EventOf<'backup.restored', 'backup', BackupRestored>;
+
 /** Every event cco records, discriminated on `kind`. */
 export type CcoEvent =
   | RepoAddedEvent
@@ -410,7 +434,10 @@ export type CcoEvent =
   | InstanceAnsweredEvent
   | DaemonUnhealthyEvent
   | DeliveryFailedEvent
-  | WebhookReceivedEvent;
+  | WebhookReceivedEvent
+  | BackupMadeEvent
+  | BackupFailedEvent
+  | BackupRestoredEvent;
 export type EventKind = CcoEvent['kind'];
 export type EntityType = CcoEvent['entity_type'];
 export type EventOfKind<K extends EventKind> = Extract<CcoEvent, { kind: K }>;
@@ -455,6 +482,9 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'daemon.unhealthy',
   'delivery.failed',
   'webhook.received',
+  'backup.made',
+  'backup.failed',
+  'backup.restored',
 ];
 
 /** An event as the API or the WebSocket sends it: its kind is any string there. */
