@@ -6,7 +6,6 @@ and a payload (`data`): its fields and types are a TypedDict in event_payloads*.
 also checks an event against it), and its one constructor is here, the only place an event of
 that kind is built. Subscribers read the registry; web/src/api/events.ts and docs/events.md
 are generated from it (`python -m cc_orchestrator.web.eventgen`).
-
 Adding a kind: payload, `Kind` in `KINDS`, constructor here. A shipped one only gains fields.
 """
 
@@ -483,18 +482,19 @@ def webhook_received(item: InboxItem) -> NewEvent:
 
 
 def backup_made(path: str, *, size: int, tasks: int, events: int, scheduled: bool) -> NewEvent:
-    data = backup.BackupMade(size=size, tasks=tasks, events=events, scheduled=scheduled)
-    return _new(BACKUP_MADE, path, data)
+    data = backup.BackupMade(path=path, size=size, tasks=tasks, events=events, scheduled=scheduled)
+    return _new(BACKUP_MADE, Path(path).name[:64], data)
 
 
 def backup_failed(path: str, *, error: str, scheduled: bool) -> NewEvent:
-    return _new(BACKUP_FAILED, path, backup.BackupFailed(error=error, scheduled=scheduled))
+    data = backup.BackupFailed(path=path, error=error, scheduled=scheduled)
+    return _new(BACKUP_FAILED, Path(path).name[:64], data)
 
 
 def backup_restored(
     path: str, *, made_at: str, schema_revision: str, set_aside: str | None
 ) -> NewEvent:
     data = backup.BackupRestored(
-        made_at=made_at, schema_revision=schema_revision, set_aside=set_aside
+        path=path, made_at=made_at, schema_revision=schema_revision, set_aside=set_aside
     )
-    return _new(BACKUP_RESTORED, path, data)
+    return _new(BACKUP_RESTORED, Path(path).name[:64], data)

@@ -373,6 +373,7 @@ export type WebhookReceivedEvent = EventOf<'webhook.received', 'webhook', Webhoo
 
 /** backup.made: A backup of the fleet's state was written (`cco backup`, the API, or the schedule). */
 export interface BackupMade {
+  path: string;
   size: number;
   tasks: number;
   events: number;
@@ -382,6 +383,7 @@ export type BackupMadeEvent = EventOf<'backup.made', 'backup', BackupMade>;
 
 /** backup.failed: A backup could not be made; nothing was left under its name. */
 export interface BackupFailed {
+  path: string;
   error: string;
   scheduled: boolean;
 }
@@ -389,6 +391,7 @@ export type BackupFailedEvent = EventOf<'backup.failed', 'backup', BackupFailed>
 
 /** backup.restored: The fleet's state was restored from this backup (`cco restore`). */
 export interface BackupRestored {
+  path: string;
   made_at: string;
   schema_revision: string;
   set_aside: string | null;
