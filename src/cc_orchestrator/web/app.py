@@ -68,7 +68,7 @@ def create_app(
         lambda after, limit: services.instances.events(
             after_id=after,
             limit=limit,
-            entity_types=("task", "instance", "worktree", "repository", "delivery"),
+            entity_types=("task", "instance", "worktree", "repository", "delivery", "backup"),
         ),
         services.instances.last_event_id,
         interval_s=poll_interval_s,
