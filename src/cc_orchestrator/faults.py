@@ -29,6 +29,12 @@ GITHUB_POINTS = (
     "github.after_pr",  # the pull request is open on GitHub, not recorded here yet
 )
 
+BACKUP_POINTS = (
+    "backup.before_rename",  # the backup is whole under its hidden .partial name, not renamed
+    "restore.after_intent",  # restoring.json is written, nothing replaced yet
+    "restore.after_load",  # the database is the backup's, its files not copied yet
+)
+
 
 def point(name: str) -> None:
     if os.environ.get("CCO_FAULT") == name:

@@ -6,8 +6,12 @@ no task's prompt reaches an agent twice."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +32,8 @@ def _statuses(data_dir: Path) -> dict[str, str]:
 
 
 def _prompts(data_dir: Path) -> dict[str, int]:
-    """Per task, how many prompts its agents were ever given (UserPromptSubmit hook lines)."""
+    """Per task, the prompts its agents' hook files hold (what a failure shows; lines written
+    between the backup and the wipe are gone, so this is not the measure of "ran once")."""
     app = build_app(overrides={"data_dir": str(data_dir)}, log_to_file=False)
     try:
         counts: dict[str, int] = {}
@@ -53,10 +58,13 @@ def test_backup_kill_9_wipe_restore_and_up(
         "CC_ORCH_WORKTREES__PATH", str(tmp_path / "wt" / "{repo}-{repo_hash}/{name}")
     )
     data_dir = tmp_path / "data"
+    runs = tmp_path / "runs"  # each agent that works on task n says so here, outside cco
+    runs.mkdir()
     ids = []
     for n in range(QUICK + SLOW):
         slow = n >= QUICK
-        prompt = f"sleep 12; write f{n}.txt {n}" if slow else f"write f{n}.txt {n}"
+        ran = f"bash echo ran >> {runs}/{n}.log"
+        prompt = f"{ran}; sleep 12; write f{n}.txt {n}" if slow else f"{ran}; write f{n}.txt {n}"
         out = cco(
             "tasks", "add", f"t{n}", "--repo", str(repo), "--base", "main",
             "--priority", "0" if slow else "10", "--prompt", prompt, "--json",
@@ -99,7 +107,69 @@ def test_backup_kill_9_wipe_restore_and_up(
         )
     finally:
         out = stop_daemon(daemon)
-    prompts = _prompts(data_dir)
-    assert all(prompts[t] == 1 for t in ids), (prompts, out[-3000:])
+    twice = {
+        n: (runs / f"{n}.log").read_text().count("ran")
+        for n in range(QUICK + SLOW)
+        if (runs / f"{n}.log").read_text().count("ran") != 1
+    }
+    assert twice == {}, (twice, _prompts(data_dir), out[-3000:])
     files = {p.name for p in (tmp_path / "wt").rglob("f*.txt")}
     assert files == {f"f{n}.txt" for n in range(QUICK + SLOW)}
+
+
+def _cco(*args: str, fault: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **({"CCO_FAULT": fault} if fault else {})}
+    return subprocess.run(
+        [sys.executable, "-m", "cc_orchestrator", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_kill_9_while_backing_up_leaves_no_backup_and_its_leftover_goes(
+    cco: Cco, repo: Path, tmp_path: Path
+) -> None:
+    cco("tasks", "add", "kept", "--prompt", "x", "--repo", str(repo))
+    target = tmp_path / "out"
+    target.mkdir()
+    killed = _cco("backup", str(target / "b.tar.gz"), fault="backup.before_rename")
+    assert killed.returncode == -9
+    assert not (target / "b.tar.gz").exists()  # no half backup under a real name
+    (partial,) = target.glob(".b.tar.gz.*.partial")
+    assert partial.stat().st_mode & 0o777 == 0o600
+    again = _cco("backup", str(target / "b.tar.gz"))  # re-run: the same name is free
+    assert again.returncode == 0, again.stderr
+    # in backup.dir, prune removes such leftovers once they are an hour old
+    killed = _cco("backup", fault="backup.before_rename")
+    assert killed.returncode == -9
+    (left,) = (tmp_path / "data" / "backups").glob(".*.partial")
+    os.utime(left, (time.time() - 7200, time.time() - 7200))
+    assert _cco("backup").returncode == 0
+    assert not left.exists()
+    assert len(json.loads(cco("backups", "--json").output)) == 1
+
+
+@pytest.mark.parametrize("fault", ["restore.after_intent", "restore.after_load"])
+def test_kill_9_while_restoring_is_finished_by_restoring_again(
+    fault: str, cco: Cco, repo: Path, tmp_path: Path
+) -> None:
+    for n in range(3):
+        cco("tasks", "add", f"t{n}", "--prompt", "x", "--repo", str(repo))
+    backup = tmp_path / "b.tar.gz"
+    cco("backup", str(backup))
+    other = str(tmp_path / "other")
+    killed = _cco("--data-dir", other, "restore", str(backup), fault=fault)
+    assert killed.returncode == -9
+    up = _cco("--data-dir", other, "up", "--no-web")
+    assert up.returncode == 1 and "was interrupted" in up.stderr and "cco restore" in up.stderr
+    elsewhere = tmp_path / "c.tar.gz"
+    cco("backup", str(elsewhere))
+    refused = _cco("--data-dir", other, "restore", str(elsewhere))
+    assert refused.returncode == 1 and f"finish it first: cco restore {backup}" in refused.stderr
+    done = _cco("--data-dir", other, "restore", str(backup))  # no --force needed
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(_cco("--data-dir", other, "tasks", "list", "--json").stdout)
+    assert sorted(t["title"] for t in listed) == ["t0", "t1", "t2"]
+    assert not (Path(other) / "restoring.json").exists()

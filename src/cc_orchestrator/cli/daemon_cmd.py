@@ -32,6 +32,7 @@ def up(state: CliState, no_web: bool, host: str | None, port: int | None) -> Non
             "the daemon is already running for this data directory",
             hint="stop it first, or use another --data-dir",
         )
+    app.backups.refuse_if_interrupted()  # a half-restored data directory is not a fleet
     app.claim_scheduler()  # one scheduler per database, whatever data directory points at it
     web = app.config.settings.web
     host = host or web.host

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cc_orchestrator import faults
 from cc_orchestrator.domain import events
 from cc_orchestrator.domain.errors import CcoError, Conflict, DamagedBackup, InvalidInput
 from cc_orchestrator.logs import get_logger
@@ -64,6 +65,7 @@ class RestoreReport:
     notes: list[str] = field(default_factory=list)
 
 
+RESTORING = "restoring.json"  # the intent of a restore in progress
 FLEET_TABLES = ("tasks", "instances", "worktrees", "repositories", "events")
 
 
@@ -179,6 +181,7 @@ class BackupService:
                 tar.close()
                 raw.flush()
                 os.fsync(raw.fileno())
+            faults.point("backup.before_rename")
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
@@ -274,6 +277,12 @@ class BackupService:
                 hint="stop it first (Ctrl-C or kill its `cco up`), then restore",
             )
         path = path.resolve()
+        again = self.interrupted()
+        if again is not None and again != str(path):
+            raise Conflict(
+                f"a restore from {again} was interrupted in this data directory",
+                hint=f"finish it first: cco restore {again}",
+            )
         with tempfile.TemporaryDirectory(prefix=".cco-restore-", dir=self._scratch()) as tmp:
             stage = Path(tmp)
             manifest, info = unpack(path, stage)
@@ -281,8 +290,10 @@ class BackupService:
             dump = stage / str(manifest.get("dump"))
             self._check_schema(manifest, self.dumps.check(dump))
             current = self.dumps.current()
-            if current is not None and _empty(current):
-                current = None  # made by a command that ran before, nothing in it yet
+            if current is not None and (_empty(current) or again is not None):
+                current = None  # nothing of a fleet yet, or this very restore's half
+            self._intent(path)
+            faults.point("restore.after_intent")
             set_aside = None
             if current is not None:
                 tasks = current.counts.get("tasks", 0)
@@ -294,6 +305,7 @@ class BackupService:
                     )
                 set_aside = self._set_aside(current)
             counts = dict(self.dumps.load(dump).counts)
+            faults.point("restore.after_load")
             notes: list[str] = []
             restored = self._restore_files(stage / "files", force=force or current is None)
             kept = self._restore_config(stage, manifest, notes)
@@ -305,8 +317,41 @@ class BackupService:
                 set_aside=str(set_aside) if set_aside else None,
             )
         )
+        (self.data_dir / RESTORING).unlink(missing_ok=True)
         log.info("backup.restored", path=str(path), set_aside=str(set_aside or ""))
         return RestoreReport(info, self.dumps.where(), counts, set_aside, restored, kept, notes)
+
+    def _intent(self, path: Path) -> None:
+        """Recorded before anything is replaced: a kill -9 from here on leaves a data
+        directory that `cco up` refuses and `cco restore` of the same file finishes."""
+        marker = self.data_dir / RESTORING
+        body = json.dumps({"backup": str(path), "started_at": datetime.now(UTC).isoformat()})
+        tmp = marker.with_name(f".{RESTORING}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, marker)
+
+    def interrupted(self) -> str | None:
+        """The backup an interrupted restore was restoring, if one was."""
+        try:
+            found = json.loads((self.data_dir / RESTORING).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return "?"
+        return str(found.get("backup", "?")) if isinstance(found, dict) else "?"
+
+    def refuse_if_interrupted(self) -> None:
+        """What `cco up` checks first: a half-restored data directory is not a fleet."""
+        again = self.interrupted()
+        if again is not None:
+            raise Conflict(
+                f"a restore from {again} was interrupted: this data directory is half restored",
+                hint=f"finish it first: cco restore {again}",
+            )
 
     def _set_aside(self, current: DumpFacts) -> Path:
         """What --force replaces, kept: a backup of it, or the files moved aside when it is
