@@ -56,6 +56,7 @@ from cc_orchestrator.services.jira_connection import JiraConnection
 from cc_orchestrator.services.notifications import Notifications, NotificationService
 from cc_orchestrator.services.outbox import Outbox, OutboxWorker, Retries
 from cc_orchestrator.services.overview import OverviewService
+from cc_orchestrator.services.stats import StatsService
 from cc_orchestrator.services.task_links import TaskLinkService
 from cc_orchestrator.services.tasks import TaskService
 from cc_orchestrator.services.tracker_loop import TrackerPoll
@@ -381,6 +382,10 @@ class App:
             keep=cfg.keep,
             version=__version__,
         )
+
+    @cached_property
+    def stats(self) -> StatsService:
+        return StatsService(self.store, default_agent=self.config.settings.instances.agent)
 
     def backup_loop(self) -> BackupLoop:
         """The daemon's scheduled backups (a thread of its own; backup.every_h 0: none)."""

@@ -453,6 +453,9 @@ class EventLog(EventAppend, Protocol):
         entity_id: str | None = None,
         entity_types: Collection[str] | None = None,
     ) -> list[Event]: ...
+    def events_of_kinds(
+        self, kinds: Collection[str], *, since: datetime | None = None
+    ) -> list[Event]: ...
     def last_event_id(self) -> int: ...
 
 

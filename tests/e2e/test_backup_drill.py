@@ -31,6 +31,21 @@ def _statuses(data_dir: Path) -> dict[str, str]:
         app.close()
 
 
+def _state(data_dir: Path) -> str:
+    """Each task and its instances, with their statuses and reasons (what a failure shows)."""
+    app = build_app(overrides={"data_dir": str(data_dir)}, log_to_file=False)
+    try:
+        lines = []
+        with app.store.read() as tx:
+            for task in app.tasks.all():
+                lines.append(f"{task.id} {task.status.value} {task.status_reason}")
+                for inst in tx.instances(task_id=task.id):
+                    lines.append(f"    {inst.id} {inst.status.value} {inst.status_reason}")
+        return "\n".join(lines)
+    finally:
+        app.close()
+
+
 def _prompts(data_dir: Path) -> dict[str, int]:
     """Per task, the prompts its agents' hook files hold (what a failure shows; lines written
     between the backup and the wipe are gone, so this is not the measure of "ran once")."""
@@ -105,8 +120,10 @@ def test_backup_kill_9_wipe_restore_and_up(
             interval=0.5,
             what="every task to reach review after the restore",
         )
-    finally:
+    except Exception:
         out = stop_daemon(daemon)
+        raise AssertionError(f"{_state(data_dir)}\nat backup: {at_backup}\n{out[-4000:]}") from None
+    out = stop_daemon(daemon)
     twice = {
         n: (runs / f"{n}.log").read_text().count("ran")
         for n in range(QUICK + SLOW)

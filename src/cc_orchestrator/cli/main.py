@@ -21,6 +21,7 @@ from cc_orchestrator.cli.instances_cmd import instances
 from cc_orchestrator.cli.jira_cmd import jira
 from cc_orchestrator.cli.mcp_cmd import mcp
 from cc_orchestrator.cli.notifications_cmd import notifications
+from cc_orchestrator.cli.stats_cmd import stats
 from cc_orchestrator.cli.sync_cmd import sync
 from cc_orchestrator.cli.tasks_cmd import tasks
 from cc_orchestrator.cli.webhooks_cmd import webhooks
@@ -153,6 +154,7 @@ for command in (
     jira,
     webhooks,
     mcp,
+    stats,
     backup,
     backups,
     restore,

@@ -240,7 +240,10 @@ class EventRow(Base):
     entity_id: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    __table_args__ = (Index("ix_events_entity", "entity_type", "entity_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_entity", "entity_type", "entity_id", "id"),
+        Index("ix_events_kind_ts", "kind", "ts"),  # cco stats: one kind over a period
+    )
 
 
 class OutboxIntakeRow(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -33,6 +34,15 @@ class EventTx(OnSession):
             query = query.where(EventRow.entity_id == entity_id)
         if entity_types is not None:
             query = query.where(EventRow.entity_type.in_(list(entity_types)))
+        return [to_event(r) for r in self.session.scalars(query)]
+
+    def events_of_kinds(
+        self, kinds: Collection[str], *, since: datetime | None = None
+    ) -> list[Event]:
+        """Every event of these kinds (since a time), oldest first: ix_events_kind_ts."""
+        query = select(EventRow).where(EventRow.kind.in_(list(kinds))).order_by(EventRow.id)
+        if since is not None:
+            query = query.where(EventRow.ts >= since)
         return [to_event(r) for r in self.session.scalars(query)]
 
 

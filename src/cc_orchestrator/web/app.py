@@ -29,6 +29,7 @@ from cc_orchestrator.web.routes import (
     messages,
     notifications,
     overview,
+    stats,
     tasks,
     tracker_sync,
     webhooks,
@@ -119,6 +120,7 @@ def create_app(
         tracker_sync,
         jira,
         backups,
+        stats,
     )
     for module in (*routers, webhooks, live):
         app.include_router(module.router)

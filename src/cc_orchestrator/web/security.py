@@ -44,7 +44,7 @@ from cc_orchestrator.domain.errors import CcoError
 from cc_orchestrator.services.coordination import Caller
 from cc_orchestrator.web.auth import COOKIE, LoginCodes, Throttle, same_secret
 
-PROTECTED_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json")
+PROTECTED_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json", "/metrics")
 OPEN_PATHS = frozenset({"/api/login"})
 #: exactly these paths (POST only) are proven by their signature instead of the token
 WEBHOOK_PATHS = frozenset({"/api/webhooks/github", "/api/webhooks/jira"})

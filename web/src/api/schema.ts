@@ -427,6 +427,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stats
+         * @description Cost, tokens, turns, times and rates in all, per repository, agent and day, and per
+         *     task (tasks created since `since`, of `repo`, run by `agent`).
+         */
+        get: operations["get_stats_api_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/status": {
         parameters: {
             query?: never;
@@ -972,6 +993,49 @@ export interface components {
              */
             unavailable: boolean;
         };
+        /** GroupOut */
+        GroupOut: {
+            /** Active S */
+            active_s: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Done */
+            done: number;
+            /** Failed */
+            failed: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Key */
+            key: string;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Reject Rate */
+            reject_rate: number | null;
+            /** Rejected Tasks */
+            rejected_tasks: number;
+            /** Rejects */
+            rejects: number;
+            /** Retried Tasks */
+            retried_tasks: number;
+            /** Retries */
+            retries: number;
+            /** Retry Rate */
+            retry_rate: number | null;
+            /** Reviewed */
+            reviewed: number;
+            /** Started */
+            started: number;
+            /** Success Rate */
+            success_rate: number | null;
+            /** Tasks */
+            tasks: number;
+            /** Turns */
+            turns: number;
+            /** Waiting S */
+            waiting_s: number;
+            /** Wall S */
+            wall_s: number;
+        };
         /** Health */
         Health: {
             /** Daemon */
@@ -1394,6 +1458,24 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** StatsOut */
+        StatsOut: {
+            /** By Agent */
+            by_agent: components["schemas"]["GroupOut"][];
+            /** By Day */
+            by_day: components["schemas"]["GroupOut"][];
+            /** By Repo */
+            by_repo: components["schemas"]["GroupOut"][];
+            /** Costliest */
+            costliest: components["schemas"]["TaskStatsOut"][];
+            /** Since */
+            since: string | null;
+            /** Slowest */
+            slowest: components["schemas"]["TaskStatsOut"][];
+            /** Tasks */
+            tasks: components["schemas"]["TaskStatsOut"][];
+            totals: components["schemas"]["GroupOut"];
+        };
         /** Status */
         Status: {
             /** Cost Usd */
@@ -1670,6 +1752,45 @@ export interface components {
             waiting_for: string[];
             /** Worktree Id */
             worktree_id: string | null;
+        };
+        /** TaskStatsOut */
+        TaskStatsOut: {
+            /** Active S */
+            active_s: number;
+            /** Agent */
+            agent: string;
+            /** Attempts */
+            attempts: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Day */
+            day: string;
+            /** Id */
+            id: string;
+            /** In Status S */
+            in_status_s: {
+                [key: string]: number;
+            };
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Rejects */
+            rejects: number;
+            /** Repo */
+            repo: string;
+            /** Retries */
+            retries: number;
+            /** Status */
+            status: string;
+            /** Title */
+            title: string;
+            /** Turns */
+            turns: number;
+            /** Waiting S */
+            waiting_s: number;
+            /** Wall S */
+            wall_s: number;
         };
         /**
          * TaskStatus
@@ -4220,6 +4341,113 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RepositoryOut"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A browser request from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A state-changing request that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A Host this server does not answer for */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_stats_api_stats_get: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                repo?: string | null;
+                agent?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsOut"];
                 };
             };
             /** @description Bad Request */
