@@ -36,6 +36,7 @@ from cc_orchestrator.domain.updates import InstanceUpdate, TaskUpdate
 from cc_orchestrator.ports_links import LinkRows as LinkRows  # re-exported
 from cc_orchestrator.ports_outbox import OutboxRows as OutboxRows  # re-exported
 from cc_orchestrator.ports_outbox import Sender as Sender
+from cc_orchestrator.ports_stats import StatsRows
 
 
 @dataclass(frozen=True)
@@ -453,9 +454,6 @@ class EventLog(EventAppend, Protocol):
         entity_id: str | None = None,
         entity_types: Collection[str] | None = None,
     ) -> list[Event]: ...
-    def events_of_kinds(
-        self, kinds: Collection[str], *, since: datetime | None = None
-    ) -> list[Event]: ...
     def last_event_id(self) -> int: ...
 
 
@@ -465,6 +463,7 @@ class FleetCounts(Protocol):
 
 
 class Tx(
+    StatsRows,
     RepoRows,
     WorktreeRows,
     InstanceRows,

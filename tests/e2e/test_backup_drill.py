@@ -31,6 +31,22 @@ def _statuses(data_dir: Path) -> dict[str, str]:
         app.close()
 
 
+def _all_at_work(data_dir: Path) -> bool:
+    """Some task runs, and each running task's agent is known to be working."""
+    app = build_app(overrides={"data_dir": str(data_dir)}, log_to_file=False)
+    try:
+        running = [t for t in app.tasks.all() if t.status.value == "running"]
+        with app.store.read() as tx:
+            states = [
+                tx.instance(t.instance_id).status.value  # type: ignore[union-attr]
+                for t in running
+                if t.instance_id
+            ]
+        return bool(running) and len(states) == len(running) and set(states) == {"working"}
+    finally:
+        app.close()
+
+
 def _state(data_dir: Path) -> str:
     """Each task and its instances, with their statuses and reasons (what a failure shows)."""
     app = build_app(overrides={"data_dir": str(data_dir)}, log_to_file=False)
@@ -94,6 +110,14 @@ def test_backup_kill_9_wipe_restore_and_up(
             timeout=120,
             interval=0.2,
             what="the quick tasks to reach review",
+        )
+        # and every agent at work seen working: one still starting when the backup is taken
+        # can stay stuck after the restore (a known gap, see docs/backup.md)
+        wait_for(
+            lambda: _all_at_work(data_dir),
+            timeout=60,
+            interval=0.1,
+            what="the slow tasks' agents to be at work",
         )
         daemon.send_signal(signal.SIGSTOP)  # the fleet's state holds still; its agents do not
         backup = tmp_path / "drill.tar.gz"

@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from cc_orchestrator.db.rows import OnSession, to_event
-from cc_orchestrator.db.tables import EventRow, InstanceRow, TaskRow
+from cc_orchestrator.db.tables import EventRow, InstanceRow, RepositoryRow, TaskRow
 from cc_orchestrator.db.tx_hook import CoreTx
 from cc_orchestrator.domain.models import Event, NewEvent
+from cc_orchestrator.ports_stats import AgentUse, StatusChange, TaskFacts
 
 
 class EventTx(OnSession):
@@ -36,15 +37,6 @@ class EventTx(OnSession):
             query = query.where(EventRow.entity_type.in_(list(entity_types)))
         return [to_event(r) for r in self.session.scalars(query)]
 
-    def events_of_kinds(
-        self, kinds: Collection[str], *, since: datetime | None = None
-    ) -> list[Event]:
-        """Every event of these kinds (since a time), oldest first: ix_events_kind_ts."""
-        query = select(EventRow).where(EventRow.kind.in_(list(kinds))).order_by(EventRow.id)
-        if since is not None:
-            query = query.where(EventRow.ts >= since)
-        return [to_event(r) for r in self.session.scalars(query)]
-
 
 class CountTx(OnSession):
     def total_cost(self) -> float:
@@ -55,3 +47,38 @@ class CountTx(OnSession):
         table = TaskRow if kind == "task" else InstanceRow
         rows = self.session.execute(select(table.status, func.count()).group_by(table.status))
         return {status: int(count) for status, count in rows}
+
+    # ------------------------------------------------------------------ cco stats
+    def stats_tasks(self, since: datetime | None) -> list[TaskFacts]:
+        t = TaskRow
+        query = (
+            select(t.id, t.title, RepositoryRow.path, t.agent, t.status, t.attempts,
+                   t.created_at, t.started_at, t.finished_at)
+            .outerjoin(RepositoryRow, RepositoryRow.id == t.repo_id)
+            .order_by(t.created_at, t.id)
+        )  # fmt: skip
+        if since is not None:
+            query = query.where(t.created_at >= since)
+        return [TaskFacts(*row) for row in self.session.execute(query)]
+
+    def stats_usage(self) -> list[AgentUse]:
+        i = InstanceRow
+        query = (
+            select(i.task_id, i.agent, func.sum(i.cost_usd), func.sum(i.input_tokens),
+                   func.sum(i.output_tokens), func.sum(i.turns))
+            .where(i.task_id.is_not(None))
+            .group_by(i.task_id, i.agent)
+        )  # fmt: skip
+        return [
+            AgentUse(str(task), str(agent), float(cost or 0), int(tin or 0), int(tout or 0),
+                     int(turns or 0))
+            for task, agent, cost, tin, tout, turns in self.session.execute(query)
+        ]  # fmt: skip
+
+    def stats_changes(self, since: datetime | None) -> list[StatusChange]:
+        e = EventRow
+        query = select(e.entity_id, e.ts, e.data).where(e.kind == "task.status").order_by(e.id)
+        if since is not None:
+            query = query.where(e.ts >= since)
+        rows = self.session.execute(query)
+        return [StatusChange(str(task), ts, dict(data or {})) for task, ts, data in rows]

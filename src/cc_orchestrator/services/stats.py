@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cc_orchestrator.domain.models import Event, Instance, Task, TaskStatus
+from cc_orchestrator.domain.models import TaskStatus
 from cc_orchestrator.ports import Store
+from cc_orchestrator.ports_stats import AgentUse, StatusChange, TaskFacts
 
 WAITING = {TaskStatus.NEEDS_INPUT.value, TaskStatus.REVIEW.value}
 ENDED = {TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CANCELLED}
@@ -109,7 +110,7 @@ def _group(tasks: Iterable[TaskStats], key: str) -> list[GroupStats]:
     return [g.finish() for _, g in sorted(groups.items())]
 
 
-def _times(t: TaskStats, changes: list[Event], now: datetime) -> None:
+def _times(t: TaskStats, changes: list[StatusChange], now: datetime) -> None:
     """Seconds in each status, from a task's task.status events in order."""
     for here, after in zip(changes, [*changes[1:], None], strict=False):
         status = str(here.data.get("status", ""))
@@ -149,27 +150,26 @@ class StatsService:
     ) -> StatsReport:
         now = now or datetime.now(UTC)
         with self.store.read() as tx:
-            tasks = tx.tasks()
-            instances = tx.instances(statuses=None)
-            changes = tx.events_of_kinds(["task.status"])
-        by_task: dict[str, list[Event]] = defaultdict(list)
-        for event in changes:
-            by_task[event.entity_id].append(event)
-        per_task_instances: dict[str, list[Instance]] = defaultdict(list)
-        for inst in instances:
-            if inst.task_id is not None:
-                per_task_instances[inst.task_id].append(inst)
+            tasks = tx.stats_tasks(since)
+            usage = tx.stats_usage()
+            changes = tx.stats_changes(since)
+        by_task: dict[str, list[StatusChange]] = defaultdict(list)
+        for change in changes:
+            by_task[change.task_id].append(change)
+        used: dict[str, list[AgentUse]] = defaultdict(list)
+        for use in usage:
+            used[use.task_id].append(use)
         rows = []
         for task in tasks:
-            if since is not None and (task.created_at is None or task.created_at < since):
+            if repo is not None and (not task.repo or Path(task.repo) != repo):
                 continue
-            if repo is not None and (task.repo_path is None or Path(task.repo_path) != repo):
-                continue
-            insts = per_task_instances.get(task.id, [])  # oldest first
-            name = insts[-1].agent if insts else (task.agent or self.default_agent)
+            uses = used.get(task.id, [])
+            # the agent that took most turns on it (a task keeps one agent but for a retry)
+            name = max(uses, key=lambda u: u.turns).agent if uses else None
+            name = name or task.agent or self.default_agent
             if agent is not None and name != agent:
                 continue
-            rows.append(self._task(task, insts, name, by_task.get(task.id, []), now))
+            rows.append(_task(task, uses, name, by_task.get(task.id, []), now))
         totals = GroupStats("all")
         for row in rows:
             totals.add(row)
@@ -184,25 +184,26 @@ class StatsService:
             tasks=rows,
         )
 
-    def _task(
-        self, task: Task, insts: list[Instance], agent: str, changes: list[Event], now: datetime
-    ) -> TaskStats:
-        t = TaskStats(
-            id=task.id,
-            title=task.title,
-            repo=str(task.repo_path or ""),
-            agent=agent,
-            day=task.created_at.astimezone(UTC).date().isoformat() if task.created_at else "?",
-            status=task.status.value,
-            cost_usd=round(sum(i.cost_usd for i in insts), 6),
-            input_tokens=sum(i.input_tokens for i in insts),
-            output_tokens=sum(i.output_tokens for i in insts),
-            turns=sum(i.turns for i in insts),
-            attempts=task.attempts,
-            retries=max(0, task.attempts - 1),
-        )
-        if task.started_at is not None:
-            end = task.finished_at if task.finished_at is not None else now
-            t.wall_s = round(max(0.0, (end - task.started_at).total_seconds()), 3)
-        _times(t, changes, now)
-        return t
+
+def _task(
+    task: TaskFacts, uses: list[AgentUse], agent: str, changes: list[StatusChange], now: datetime
+) -> TaskStats:
+    t = TaskStats(
+        id=task.id,
+        title=task.title,
+        repo=task.repo or "",
+        agent=agent,
+        day=task.created_at.astimezone(UTC).date().isoformat() if task.created_at else "?",
+        status=task.status,
+        cost_usd=round(sum(u.cost_usd for u in uses), 6),
+        input_tokens=sum(u.input_tokens for u in uses),
+        output_tokens=sum(u.output_tokens for u in uses),
+        turns=sum(u.turns for u in uses),
+        attempts=task.attempts,
+        retries=max(0, task.attempts - 1),
+    )
+    if task.started_at is not None:
+        end = task.finished_at if task.finished_at is not None else now
+        t.wall_s = round(max(0.0, (end - task.started_at).total_seconds()), 3)
+    _times(t, changes, now)
+    return t
