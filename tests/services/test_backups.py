@@ -86,6 +86,7 @@ def test_restore_refuses_a_live_daemon_and_an_existing_fleet_and_changes_nothing
     assert "--force" in (refused.value.hint or "")
     assert _digest(fleet.data_dir / "state.db") == before
     assert not (fleet.data_dir / "backups").exists()
+    assert fleet.backups.interrupted() is None  # a refusal records no intent
 
 
 def test_force_keeps_what_it_replaced_and_restoring_that_undoes_it(
@@ -193,6 +194,7 @@ def test_a_damaged_or_foreign_backup_is_refused_and_nothing_changes(
         assert not (target.data_dir / "state.db").exists()
         assert not (target.data_dir / "web-token").exists()
         assert not (tmp_path / "escape").exists()
+        assert target.backups.interrupted() is None
         assert [p.name for p in target.data_dir.iterdir() if p.name.startswith(".cco")] == []
     finally:
         target.close()

@@ -292,8 +292,6 @@ class BackupService:
             current = self.dumps.current()
             if current is not None and (_empty(current) or again is not None):
                 current = None  # nothing of a fleet yet, or this very restore's half
-            self._intent(path)
-            faults.point("restore.after_intent")
             set_aside = None
             if current is not None:
                 tasks = current.counts.get("tasks", 0)
@@ -304,6 +302,8 @@ class BackupService:
                         "to replace it (a backup of it is taken first)",
                     )
                 set_aside = self._set_aside(current)
+            self._intent(path)  # every refusal is above: they leave nothing behind
+            faults.point("restore.after_intent")
             counts = dict(self.dumps.load(dump).counts)
             faults.point("restore.after_load")
             notes: list[str] = []
