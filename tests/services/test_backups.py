@@ -305,3 +305,25 @@ def test_the_schedule_makes_backups_and_a_manual_one_moves_it(fleet: App) -> Non
     off.run(threading.Event())  # returns at once: scheduled backups are off
     later = BackupLoop(fleet.backups, every_h=24, first_after_min=0)
     assert later.due_in() > 23 * 3600  # the newest backup is fresh
+
+
+def test_the_manifest_never_names_a_file_of_its_own_to_copy(fleet: App, tmp_path: Path) -> None:
+    """A config_file of '../../...' in a (re-checksummed) manifest copies nothing from outside
+    the checked members into the user's config."""
+    user_file = fleet.config.user_file
+    user_file.parent.mkdir(parents=True, exist_ok=True)
+    user_file.write_text("logging: {level: info}\n")
+    good = fleet.backups.make(tmp_path / "good.tar.gz").path
+    secret = tmp_path / "elsewhere.txt"
+    secret.write_text("not for the config")
+    manifest = _manifest(good)
+    manifest["config_file"] = f"../../../../../../..{secret}"
+    bad = _rewrite(good, tmp_path / "bad.tar.gz", {"manifest.json": json.dumps(manifest).encode()})
+    target = _app(tmp_path / "restored")
+    try:
+        report = target.backups.restore(bad)
+        assert report.config_kept is None and report.notes == []
+        assert user_file.read_text() == "logging: {level: info}\n"
+        assert not user_file.with_name(user_file.name + ".restored").exists()
+    finally:
+        target.close()

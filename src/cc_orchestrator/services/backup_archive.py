@@ -160,6 +160,8 @@ def unpack(path: Path, into: Path) -> tuple[dict[str, Any], BackupInfo]:
             with os.fdopen(fd, "wb") as out:
                 while src is not None and (chunk := src.read(1 << 20)):
                     size += len(chunk)
+                    if size > int(want.get("size") or 0):
+                        break  # longer than its manifest says: never fill the disk with it
                     digest.update(chunk)
                     out.write(chunk)
             if size != want.get("size") or digest.hexdigest() != want.get("sha256"):

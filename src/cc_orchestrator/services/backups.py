@@ -381,9 +381,12 @@ class BackupService:
         self, stage: Path, manifest: dict[str, Any], notes: list[str]
     ) -> Path | None:
         name = manifest.get("config_file")
-        if not name or self.user_config is None:
+        members = manifest.get("members") or {}
+        if not isinstance(name, str) or self.user_config is None or "/" in name:
             return None
-        backed = stage / "config" / str(name)
+        if f"config/{name}" not in members:  # only a checked member, never a path of its own
+            return None
+        backed = stage / "config" / name
         if not backed.is_file():
             return None
         if not self.user_config.exists():
