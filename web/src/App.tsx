@@ -3,6 +3,7 @@
 //   #/tasks/ID    one task             #/instances/ID     one instance
 //   #/notifications  what cco told whom (failed deliveries first, with Retry)
 //   #/backups     the backups kept, and Back up now
+//   #/stats       cost, times and rates per repository, agent and day
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, login, onUnauthorized } from './api/client';
 import { Backups } from './Backups';
@@ -12,6 +13,7 @@ import { InstancePage } from './InstancePage';
 import { Instances } from './Instances';
 import { live, useLiveState } from './live';
 import { Notifications } from './Notifications';
+import { Stats } from './Stats';
 import { Summary } from './Summary';
 import { TaskPage } from './TaskPage';
 import { Toasts } from './ui';
@@ -49,9 +51,10 @@ export function App() {
   else if (route[0] === 'instances') view = <Instances />;
   else if (route[0] === 'notifications') view = <Notifications />;
   else if (route[0] === 'backups') view = <Backups />;
+  else if (route[0] === 'stats') view = <Stats />;
   else view = <Board />;
   const tab =
-    route[0] === 'instances' || route[0] === 'notifications' || route[0] === 'backups'
+    route[0] === 'instances' || route[0] === 'notifications' || route[0] === 'backups' || route[0] === 'stats'
       ? route[0]
       : route[0] === 'tasks'
         ? 'task'
@@ -76,6 +79,9 @@ export function App() {
             data-testid="nav-notifications"
           >
             Notifications
+          </a>
+          <a href="#/stats" aria-current={tab === 'stats' ? 'page' : undefined} data-testid="nav-stats">
+            Stats
           </a>
           <a href="#/backups" aria-current={tab === 'backups' ? 'page' : undefined} data-testid="nav-backups">
             Backups

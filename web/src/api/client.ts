@@ -24,6 +24,8 @@ export type DeliveryStatus = Schemas['DeliveryStatus'];
 export type Channel = Schemas['ChannelOut'];
 export type TestOutcome = Schemas['TestOut'];
 export type Backup = Schemas['BackupOut'];
+export type StatsGroup = Schemas['GroupOut'];
+export type StatsTask = Schemas['TaskStatsOut'];
 
 export type TaskQuery = NonNullable<paths['/api/tasks']['get']['parameters']['query']>;
 export type InstanceQuery = NonNullable<paths['/api/instances']['get']['parameters']['query']>;
@@ -191,6 +193,7 @@ export const api = {
   testNotifications: (channel: string | null = null) =>
     call('post', '/api/notifications/test', { body: { channel } }),
   backups: () => call('get', '/api/backups', {}),
+  stats: (since?: string) => call('get', '/api/stats', { query: since ? { since } : {} }),
   makeBackup: () => call('post', '/api/backups', {}),
   log: (instanceId: string, offset: number) =>
     call('get', '/api/instances/{instance_id}/log', { ...inst(instanceId), query: { offset } }),
