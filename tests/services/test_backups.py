@@ -327,3 +327,22 @@ def test_the_manifest_never_names_a_file_of_its_own_to_copy(fleet: App, tmp_path
         assert not user_file.with_name(user_file.name + ".restored").exists()
     finally:
         target.close()
+
+
+def test_force_restores_over_a_damaged_database_and_keeps_it_aside(
+    fleet: App, tmp_path: Path
+) -> None:
+    info = fleet.backups.make(tmp_path / "b.tar.gz")
+    fleet.close()
+    state = fleet.data_dir / "state.db"
+    state.write_bytes(b"not a database at all" * 100)
+    again = _app(fleet.data_dir)
+    try:
+        with pytest.raises(Conflict, match="already holds a database"):
+            again.backups.restore(info.path)
+        report = again.backups.restore(info.path, force=True)
+        assert report.set_aside is not None and "before-restore-" in report.set_aside.name
+        assert report.set_aside.read_bytes().startswith(b"not a database")
+        assert _titles(again) == ["task 0", "task 1", "task 2"]
+    finally:
+        again.close()

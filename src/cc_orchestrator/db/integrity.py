@@ -84,8 +84,8 @@ def damaged(url: URL, what: str, known: KnownDatabases | None) -> DamagedDatabas
     if url.get_backend_name() == "sqlite":
         aside = f"move {where}" + (f" and {known.path}" if known is not None else "")
         hint = (
-            f"restore it from a backup: stop every cco process, then copy the backup over "
-            f"{where}; or {aside} aside to start a new, empty fleet"
+            "restore it from a backup: stop every cco process, then `cco restore FILE --force` "
+            f"(`cco backups` lists them); or {aside} aside to start a new, empty fleet"
         )
     else:
         forget = f"delete {known.path}" if known is not None else "point database.url elsewhere"

@@ -295,9 +295,10 @@ class BackupService:
             set_aside = None
             if current is not None:
                 tasks = current.counts.get("tasks", 0)
+                held = f"a fleet ({tasks} tasks)" if current.schema_revision else "a database"
                 if not force:
                     raise Conflict(
-                        f"{self.dumps.where()} already holds a fleet ({tasks} tasks)",
+                        f"{self.dumps.where()} already holds {held}",
                         hint="restore into an empty data directory (--data-dir), or add --force "
                         "to replace it (a backup of it is taken first)",
                     )
