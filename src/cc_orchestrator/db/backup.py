@@ -140,8 +140,7 @@ class SqliteDumps:
         _fsync_dir(self.path.parent)
         engine = make_engine(self.url.render_as_string(hide_password=False))
         try:
-            migrate(engine, None)
-            self.known.record(self.url, known_revisions()[-1])
+            migrate(engine, self.known)  # to this cco's schema, and remembered
         finally:
             engine.dispose()
         return self.check_live()
@@ -287,8 +286,7 @@ class PostgresDumps:
                     str(path),
                 ]
             )
-            migrate(engine, None)
-            self.known.record(self.url, known_revisions()[-1])
+            migrate(engine, self.known)  # to this cco's schema, and remembered
             with engine.connect() as conn:
                 return self._facts(conn)
         finally:
